@@ -1,0 +1,115 @@
+/**
+ * tock: a durable, multi-process cron and job runtime.
+ *
+ * Each job is an actor (idle → claimed → running → done); a scheduler actor
+ * holds the store's lock only across claim-and-advance, never while a job
+ * runs. Any number of schedulers may share one store: every (job, slot) runs
+ * at most once and every slot's fate is recorded in the ledger.
+ *
+ * @example Two jobs on the embedded file store
+ * ```ts
+ * import { createFileStore, createScheduler } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await using store = await createFileStore({ dir: `${dir}/.tock` });
+ * await using scheduler = await createScheduler({ store });
+ * await scheduler.add({
+ *   id: "report",
+ *   schedule: "*\/5 * * * *",
+ *   handler: ({ slot, signal }) => console.log("report for", slot, signal.aborted),
+ * });
+ * scheduler.addEventListener("run.failed", (e) => console.error(e));
+ * await Deno.remove(dir, { recursive: true }).catch(() => {});
+ * ```
+ *
+ * @module
+ */
+
+export type {
+  ActiveRun,
+  CatchupPolicy,
+  InstanceRecord,
+  JobId,
+  JobRecord,
+  JobSpec,
+  JobState,
+  LedgerEntry,
+  Outcome,
+  OverlapPolicy,
+  PendingSlot,
+  RangeEntry,
+  RecoverPolicy,
+  Target,
+  Trigger,
+} from "./src/types.ts";
+export { OUTCOMES } from "./src/types.ts";
+export {
+  JobNotFoundError,
+  JobTimeoutError,
+  SchedulerClosedError,
+  ScheduleSyntaxError,
+  StoreError,
+  toError,
+} from "./src/errors.ts";
+export { parseDuration } from "./src/schedule/parse_duration.ts";
+export {
+  parseSchedule,
+  type ParseScheduleOptions,
+  type Schedule,
+} from "./src/schedule/parse_schedule.ts";
+export { nextSlot } from "./src/schedule/next_slot.ts";
+export { slotsBetween } from "./src/schedule/slots_between.ts";
+export { type DstNote, dstNote } from "./src/schedule/dst_note.ts";
+export type { Lock, LockAcquireOptions, LockLease } from "./src/lock/lock.ts";
+export {
+  type Capabilities,
+  canRun,
+  type HistoryQuery,
+  type JobStore,
+  type StoreChange,
+} from "./src/store/store.ts";
+export {
+  createMemoryStore,
+  type MemoryStoreOptions,
+} from "./src/store/memory_store.ts";
+export {
+  createFileStore,
+  type FileStoreOptions,
+} from "./src/store/file_store.ts";
+export { type Clock, delay, systemClock } from "./src/runtime/clock.ts";
+export {
+  defineJob,
+  type DurationInput,
+  type InstantInput,
+  type JobInput,
+  validateJobId,
+} from "./src/runtime/define_job.ts";
+export {
+  addJob,
+  inputOf,
+  type ManageOptions,
+  pauseJob,
+  removeJob,
+  resumeJob,
+  triggerJob,
+  type TriggerResult,
+  updateJob,
+  upsertJob,
+  type UpsertResult,
+} from "./src/runtime/manage_jobs.ts";
+export type {
+  JobContext,
+  JobHandler,
+  TargetRunner,
+} from "./src/runtime/run_handler.ts";
+export {
+  TockEvent,
+  type TockEventDetail,
+  type TockEventType,
+} from "./src/runtime/events.ts";
+export {
+  createScheduler,
+  type Scheduler,
+  type SchedulerJobInput,
+  type SchedulerOptions,
+} from "./src/runtime/scheduler.ts";

@@ -1,0 +1,194 @@
+/**
+ * The job actor: one claimed slot of one job, from claim to recorded outcome.
+ *
+ * idle → claimed → running ⇄ retrying → recording → done
+ *
+ * It exists only while its slot is claimed or running (an idle job is a
+ * record in the store, not an actor). Everything fallible is an invoked
+ * promise actor supplied by the runtime with `.provide()`: `runAttempt` runs
+ * one attempt (its signal aborts when the state is left: timeout or cancel),
+ * `recordOutcome` writes the outcome to the store and is retried until it
+ * succeeds. `done` is final and its output is the outcome.
+ *
+ * @module
+ */
+
+import { assign, fromPromise, setup } from "xstate";
+import type { Trigger } from "../types.ts";
+
+/** What a run ended with. */
+export type JobOutcome = "succeeded" | "failed" | "timed_out" | "cancelled";
+
+/** The claimed run a job actor is created for. */
+export interface JobMachineInput {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly slot: number;
+  readonly trigger: Trigger;
+  readonly retries: number;
+  readonly backoffMs: number;
+  readonly backoffMaxMs: number;
+  readonly timeoutMs?: number;
+}
+
+/** The job actor's context. */
+export interface JobMachineContext extends JobMachineInput {
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  readonly outcome?: JobOutcome;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** Events a job actor accepts. */
+export type JobMachineEvent =
+  | { readonly type: "job.claim" }
+  | { readonly type: "job.cancel" };
+
+/** Input of the `runAttempt` and `recordOutcome` actors. */
+export interface JobStepInput {
+  readonly context: JobMachineContext;
+}
+
+/** Why a running attempt is being left (so the runtime can abort it). */
+export type AbortCause = "timeout" | "cancel";
+
+function errorOf(value: unknown): { name: string; message: string } {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return { name: "Error", message: String(value) };
+}
+
+function notProvided(name: string) {
+  return fromPromise<void, JobStepInput>(() => {
+    throw new Error(`Cannot run job actor: '${name}' was not provided`);
+  });
+}
+
+const MAX_DELAY = 2 ** 31 - 1;
+
+/** The job machine (never exported from `mod.ts`). */
+export const jobMachine = setup({
+  types: {
+    context: {} as JobMachineContext,
+    events: {} as JobMachineEvent,
+    input: {} as JobMachineInput,
+    output: {} as JobOutcome,
+  },
+  actors: {
+    runAttempt: notProvided("runAttempt"),
+    recordOutcome: notProvided("recordOutcome"),
+  },
+  actions: {
+    /** Runtime hook: an attempt is being left early; abort its signal. */
+    abortAttempt: (_, _params: { cause: AbortCause }) => {},
+    /** Runtime hook: the job reached a new phase (for events). */
+    notify: (_, _params: { phase: "started" | "retrying" | "done" }) => {},
+  },
+  guards: {
+    canRetry: ({ context }) => context.attempt <= context.retries,
+    hasTimeout: ({ context }) => context.timeoutMs !== undefined,
+  },
+  delays: {
+    runTimeout: ({ context }) => Math.min(context.timeoutMs ?? MAX_DELAY, MAX_DELAY),
+    backoff: ({ context }) =>
+      Math.min(
+        context.backoffMaxMs,
+        context.backoffMs * 2 ** Math.max(0, context.attempt - 1),
+      ),
+    recordRetry: 1000,
+  },
+}).createMachine({
+  id: "job",
+  initial: "idle",
+  context: ({ input }) => ({ ...input, attempt: 1 }),
+  output: ({ context }) => context.outcome ?? "cancelled",
+  states: {
+    idle: {
+      on: {
+        "job.claim": "claimed",
+        "job.cancel": {
+          target: "recording",
+          actions: assign({ outcome: "cancelled" as const }),
+        },
+      },
+    },
+    claimed: {
+      always: "running",
+    },
+    running: {
+      entry: { type: "notify", params: { phase: "started" } },
+      invoke: {
+        src: "runAttempt",
+        input: ({ context }) => ({ context }),
+        onDone: {
+          target: "recording",
+          actions: assign({ outcome: "succeeded" as const }),
+        },
+        onError: [
+          {
+            guard: "canRetry",
+            target: "retrying",
+            actions: assign({ error: ({ event }) => errorOf(event.error) }),
+          },
+          {
+            target: "recording",
+            actions: assign({
+              outcome: "failed" as const,
+              error: ({ event }) => errorOf(event.error),
+            }),
+          },
+        ],
+      },
+      after: {
+        runTimeout: {
+          guard: "hasTimeout",
+          target: "recording",
+          actions: [
+            { type: "abortAttempt", params: { cause: "timeout" } },
+            assign({ outcome: "timed_out" as const }),
+          ],
+        },
+      },
+      on: {
+        "job.cancel": {
+          target: "recording",
+          actions: [
+            { type: "abortAttempt", params: { cause: "cancel" } },
+            assign({ outcome: "cancelled" as const }),
+          ],
+        },
+      },
+    },
+    retrying: {
+      entry: { type: "notify", params: { phase: "retrying" } },
+      after: {
+        backoff: {
+          target: "running",
+          actions: assign({ attempt: ({ context }) => context.attempt + 1 }),
+        },
+      },
+      on: {
+        "job.cancel": {
+          target: "recording",
+          actions: assign({ outcome: "cancelled" as const }),
+        },
+      },
+    },
+    recording: {
+      invoke: {
+        src: "recordOutcome",
+        input: ({ context }) => ({ context }),
+        onDone: "done",
+        onError: "recordFailed",
+      },
+    },
+    recordFailed: {
+      // The store refused the write (disk full, connection lost): keep the
+      // outcome and try again; the slot stays claimed meanwhile.
+      after: { recordRetry: "recording" },
+    },
+    done: {
+      type: "final",
+      entry: { type: "notify", params: { phase: "done" } },
+    },
+  },
+});

@@ -1,0 +1,282 @@
+/**
+ * The scheduler actor of one instance.
+ *
+ * starting → waiting → locked → dispatching → waiting … ; stopping → stopped
+ *
+ * `locked` is the only state in which the store lock is held: it invokes
+ * `claim` (claim-and-advance), which takes the lock and releases it before
+ * it resolves; leaving `locked` for any reason stops that actor, whose
+ * signal aborts a wait for the lock. Runs are spawned as child job actors
+ * in `dispatching`, after the lock is released, so stopping the scheduler
+ * stops every job actor with it.
+ *
+ * @module
+ */
+
+import { assign, enqueueActions, fromPromise, setup } from "xstate";
+import type { AnyActorLogic } from "xstate";
+import type { JobMachineInput } from "./job_machine.ts";
+
+/** A run the claim step gave this instance. */
+export interface ClaimedJob {
+  readonly runId: string;
+  readonly input: JobMachineInput;
+}
+
+/** What the `claim` actor resolves with. */
+export interface ClaimOutput {
+  readonly started: readonly ClaimedJob[];
+  /** Own runs to cancel (asked by `replace`, or no longer ours). */
+  readonly cancel: readonly string[];
+  /** More is due than one claim handles. */
+  readonly more: boolean;
+}
+
+/** The scheduler actor's context. */
+export interface SchedulerMachineContext {
+  readonly maxParallel: number;
+  /** Job actors running in this instance. */
+  readonly running: number;
+  readonly claimed: ClaimOutput;
+  /** Something changed while claiming: claim again. */
+  readonly dirty: boolean;
+  readonly stopRequested: boolean;
+  /** Consecutive failed claims (for the error backoff). */
+  readonly failures: number;
+  readonly graceMs: number;
+}
+
+/** The scheduler actor's input. */
+export interface SchedulerMachineInput {
+  readonly maxParallel: number;
+  readonly graceMs: number;
+}
+
+/** Events the scheduler actor accepts. */
+export type SchedulerMachineEvent =
+  | { readonly type: "scheduler.wake" }
+  | { readonly type: "scheduler.stop"; readonly graceMs?: number }
+  | { readonly type: "run.cancel"; readonly runId: string }
+  | { readonly type: `xstate.done.actor.${string}`; readonly actorId: string }
+  | { readonly type: `xstate.error.actor.${string}`; readonly actorId: string };
+
+/** Input of the `waitForWork` actor. */
+export interface WaitInput {
+  /** No capacity left: wait for a run to end rather than for a deadline. */
+  readonly full: boolean;
+}
+
+/** Run ids (and so job actor ids) start with this. */
+export const RUN_ID_PREFIX = "run-";
+
+const EMPTY: ClaimOutput = { started: [], cancel: [], more: false };
+
+function notProvided<I, O>(name: string) {
+  return fromPromise<O, I>(() => {
+    throw new Error(`Cannot run scheduler actor: '${name}' was not provided`);
+  });
+}
+
+/** The scheduler machine (never exported from `mod.ts`). */
+export const schedulerMachine = setup({
+  types: {
+    context: {} as SchedulerMachineContext,
+    events: {} as SchedulerMachineEvent,
+    input: {} as SchedulerMachineInput,
+  },
+  actors: {
+    register: notProvided<void, void>("register"),
+    waitForWork: notProvided<WaitInput, void>("waitForWork"),
+    claim: notProvided<{ capacity: number }, ClaimOutput>("claim"),
+    unregister: notProvided<void, void>("unregister"),
+    job: notProvided<JobMachineInput, unknown>("job") as AnyActorLogic,
+  },
+  actions: {
+    /** A job actor ended: count it, stop it, and claim again soon. */
+    childEnded: enqueueActions(({ context, event, enqueue }) => {
+      enqueue.assign({ running: context.running - 1, dirty: true });
+      if ("actorId" in event) enqueue.stopChild(event.actorId);
+    }),
+    /** Runtime hook: a claim failed (for events). */
+    claimFailed: (_, _params: { error: unknown }) => {},
+    /** Runtime hook: the scheduler reached a phase (for events). */
+    notify: (_, _params: { phase: "started" | "stopping" | "stopped" }) => {},
+  },
+  guards: {
+    isJob: ({ event }) =>
+      "actorId" in event && event.actorId.startsWith(RUN_ID_PREFIX),
+    again: ({ context }) =>
+      context.claimed.more || context.dirty || context.stopRequested,
+    idle: ({ context }) => context.running === 0,
+  },
+  delays: {
+    errorBackoff: ({ context }) => Math.min(30_000, 250 * 2 ** context.failures),
+    grace: ({ context }) => context.graceMs,
+  },
+}).createMachine({
+  id: "scheduler",
+  initial: "starting",
+  context: ({ input }) => ({
+    maxParallel: input.maxParallel,
+    graceMs: input.graceMs,
+    running: 0,
+    claimed: EMPTY,
+    dirty: false,
+    stopRequested: false,
+    failures: 0,
+  }),
+  on: {
+    "scheduler.stop": {
+      target: ".stopping",
+      actions: assign({
+        graceMs: ({ context, event }) => event.graceMs ?? context.graceMs,
+      }),
+    },
+    "scheduler.wake": { actions: assign({ dirty: true }) },
+    "run.cancel": {
+      actions: enqueueActions(({ event, enqueue, self }) => {
+        if (self.getSnapshot().children[event.runId]) {
+          enqueue.sendTo(event.runId, { type: "job.cancel" });
+        }
+      }),
+    },
+    "xstate.done.actor.*": { guard: "isJob", actions: "childEnded" },
+    "xstate.error.actor.*": { guard: "isJob", actions: "childEnded" },
+  },
+  states: {
+    starting: {
+      invoke: {
+        src: "register",
+        onDone: {
+          target: "locked",
+          actions: { type: "notify", params: { phase: "started" } },
+        },
+        onError: {
+          target: "stopped",
+          actions: {
+            type: "claimFailed",
+            params: ({ event }) => ({ error: event.error }),
+          },
+        },
+      },
+    },
+    waiting: {
+      entry: assign({ dirty: false }),
+      invoke: {
+        src: "waitForWork",
+        input: ({ context }) => ({ full: context.running >= context.maxParallel }),
+        onDone: "locked",
+        onError: "locked",
+      },
+      on: {
+        "scheduler.wake": "locked",
+        "xstate.done.actor.*": {
+          guard: "isJob",
+          target: "locked",
+          actions: "childEnded",
+        },
+        "xstate.error.actor.*": {
+          guard: "isJob",
+          target: "locked",
+          actions: "childEnded",
+        },
+      },
+    },
+    locked: {
+      entry: assign({ dirty: false }),
+      invoke: {
+        src: "claim",
+        input: ({ context }) => ({
+          capacity: context.maxParallel - context.running,
+        }),
+        onDone: {
+          target: "dispatching",
+          actions: assign({
+            claimed: ({ event }) => event.output,
+            failures: 0,
+          }),
+        },
+        onError: {
+          target: "backoff",
+          actions: [
+            {
+              type: "claimFailed",
+              params: ({ event }) => ({ error: event.error }),
+            },
+            assign({ failures: ({ context }) => context.failures + 1 }),
+          ],
+        },
+      },
+      on: {
+        // The claim is short; finish it so that what it claims is
+        // dispatched and then drained, rather than left claimed.
+        "scheduler.stop": {
+          actions: assign({ stopRequested: true }),
+        },
+      },
+    },
+    backoff: {
+      always: { guard: ({ context }) => context.stopRequested, target: "stopping" },
+      after: { errorBackoff: "waiting" },
+    },
+    dispatching: {
+      entry: [
+        enqueueActions(({ context, enqueue, self }) => {
+          for (const job of context.claimed.started) {
+            enqueue.spawnChild("job", { id: job.runId, input: job.input });
+            enqueue.sendTo(job.runId, { type: "job.claim" });
+          }
+          const children = self.getSnapshot().children;
+          for (const runId of context.claimed.cancel) {
+            if (children[runId]) enqueue.sendTo(runId, { type: "job.cancel" });
+          }
+        }),
+        assign({
+          running: ({ context }) => context.running + context.claimed.started.length,
+        }),
+      ],
+      always: [
+        {
+          guard: ({ context }) => context.stopRequested,
+          target: "stopping",
+        },
+        { guard: "again", target: "locked" },
+        { target: "waiting" },
+      ],
+    },
+    stopping: {
+      entry: { type: "notify", params: { phase: "stopping" } },
+      initial: "draining",
+      states: {
+        draining: {
+          always: { guard: "idle", target: "#scheduler.closing" },
+          after: { grace: "cancelling" },
+        },
+        cancelling: {
+          entry: enqueueActions(({ enqueue, self }) => {
+            for (const id of Object.keys(self.getSnapshot().children)) {
+              enqueue.sendTo(id, { type: "job.cancel" });
+            }
+          }),
+          always: { guard: "idle", target: "#scheduler.closing" },
+        },
+      },
+      on: {
+        "scheduler.stop": {},
+        "scheduler.wake": {},
+      },
+    },
+    closing: {
+      invoke: {
+        src: "unregister",
+        onDone: "stopped",
+        onError: "stopped",
+      },
+      on: { "scheduler.stop": {} },
+    },
+    stopped: {
+      type: "final",
+      entry: { type: "notify", params: { phase: "stopped" } },
+    },
+  },
+});

@@ -1,0 +1,110 @@
+/**
+ * The claim-and-advance step: the only runtime code that holds the store's
+ * lock for scheduling. It takes the lock, reads the due jobs, advances them
+ * with the pure {@linkcode advanceJob}, commits the result durably, and
+ * releases the lock before returning. Nothing runs while it holds the lock;
+ * the caller starts the claimed runs afterwards.
+ *
+ * @module
+ */
+
+import type { ActiveRun, JobSpec, Outcome } from "../types.ts";
+import type { JobStore, StoreChange } from "../store/store.ts";
+import type { Clock } from "./clock.ts";
+import { advanceJob } from "./advance_job.ts";
+
+/** Options for {@linkcode claimDueJobs}. */
+export interface ClaimDueJobsOptions {
+  readonly store: JobStore;
+  readonly clock: Clock;
+  readonly instance: string;
+  /** How many runs this instance may still start. */
+  readonly capacity: number;
+  /** Whether this instance can run a job's target. */
+  readonly canRun: (spec: JobSpec) => boolean;
+  /** Whether an instance is dead; called with the wall time of the claim. */
+  readonly isDead: (instance: string) => boolean;
+  readonly newRunId: () => string;
+  /** Aborts waiting for the lock. */
+  readonly signal?: AbortSignal;
+  /** Told when the lock is taken and released (for events and statistics). */
+  readonly onLock?: (event: "acquired" | "released", holdMs: number) => void;
+}
+
+/** A run claimed for this instance, with the job it belongs to. */
+export interface ClaimedRun {
+  readonly run: ActiveRun;
+  readonly spec: JobSpec;
+}
+
+/** What one claim step did. */
+export interface ClaimResult {
+  /** Runs to start now (the lock is already released). */
+  readonly started: readonly ClaimedRun[];
+  /** Own runs that someone asked to cancel (overlap `replace`). */
+  readonly cancel: readonly string[];
+  /** Own runs the store no longer lists (another instance recovered them). */
+  readonly active: ReadonlySet<string>;
+  /** Slots that received an outcome at this step. */
+  readonly recorded: readonly { job: string; outcome: Outcome; slot: number }[];
+  /** More is due than one step handles: claim again at once. */
+  readonly more: boolean;
+  /** The wall time the claim used. */
+  readonly now: number;
+}
+
+/**
+ * Runs one claim-and-advance step.
+ *
+ * @param options The store, clock, instance and capacity.
+ * @returns What was claimed; the lock is released when it resolves.
+ */
+export async function claimDueJobs(
+  options: ClaimDueJobsOptions,
+): Promise<ClaimResult> {
+  const { store, clock, onLock } = options;
+  await using lease = await store.lock.acquire(
+    options.signal ? { signal: options.signal } : {},
+  );
+  const since = clock.monotonic();
+  onLock?.("acquired", 0);
+  try {
+    const now = clock.now();
+    const due = await store.due(lease, now);
+    const budget = { left: Math.max(0, options.capacity) };
+    const changes: StoreChange[] = [];
+    const started: ClaimedRun[] = [];
+    const cancel: string[] = [];
+    const active = new Set<string>();
+    const recorded: { job: string; outcome: Outcome; slot: number }[] = [];
+    let more = false;
+    for (const record of due) {
+      const result = advanceJob(record, {
+        now,
+        instance: options.instance,
+        canRun: options.canRun(record.spec),
+        budget,
+        isDead: options.isDead,
+        newRunId: options.newRunId,
+      });
+      more ||= result.more;
+      for (const r of result.recorded) recorded.push({ job: record.spec.id, ...r });
+      for (const run of result.state.runs) {
+        if (run.instance !== options.instance) continue;
+        active.add(run.runId);
+        if (run.cancelRequested) cancel.push(run.runId);
+      }
+      for (const run of result.started) started.push({ run, spec: record.spec });
+      if (!result.changed) continue;
+      changes.push({ type: "job.state", id: record.spec.id, state: result.state });
+      for (const entry of result.entries) {
+        changes.push({ type: "ledger.append", entry });
+      }
+    }
+    if (changes.length > 0) await store.commit(lease, changes);
+    return { started, cancel, active, recorded, more, now };
+  } finally {
+    await lease.release();
+    onLock?.("released", clock.monotonic() - since);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The one place that reads the wall clock and the monotonic clock, and the
+ * one abortable sleep. Everything else takes a {@linkcode Clock}.
+ *
+ * @module
+ */
+
+/** Time source. Tests inject `FakeClock` from `./testing`. */
+export interface Clock {
+  /** Wall-clock time, epoch milliseconds (may jump). */
+  now(): number;
+  /** Monotonic milliseconds from an arbitrary origin (never jumps back). */
+  monotonic(): number;
+  /**
+   * Resolves after `ms` of this clock's time; rejects with the signal's
+   * reason when aborted. Long delays are fine (no 2^31-1 ms limit).
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Timer functions for xstate's `createActor(logic, { clock })`. */
+  setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer made by {@linkcode Clock.setTimeout}. */
+  clearTimeout(id: unknown): void;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Sleeps `ms` milliseconds of real time, abortably; delays longer than the
+ * platform's timer limit are split into several timers.
+ *
+ * @param ms How long to wait.
+ * @param signal Rejects with its reason when aborted.
+ * @returns A promise that resolves after the delay.
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const end = performance.now() + Math.max(0, ms);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const arm = () => {
+      const left = end - performance.now();
+      if (left <= 0) {
+        signal?.removeEventListener("abort", onAbort);
+        return resolve();
+      }
+      timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    arm();
+  });
+}
+
+/** The real clock: `Date.now()` and `performance.now()`. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+  sleep: delay,
+  setTimeout: (fn, ms) => setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS)),
+  clearTimeout: (id) => clearTimeout(id as number),
+};

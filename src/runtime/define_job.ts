@@ -1,0 +1,264 @@
+/**
+ * Validates what a user wrote about a job and fills in every default, giving
+ * the {@linkcode JobSpec} that is stored.
+ *
+ * @module
+ */
+
+import type {
+  CatchupPolicy,
+  JobSpec,
+  OverlapPolicy,
+  RecoverPolicy,
+  Target,
+} from "../types.ts";
+import { parseDuration } from "../schedule/parse_duration.ts";
+import { parseSchedule } from "../schedule/parse_schedule.ts";
+
+/** A duration: milliseconds, or text such as `"30s"` or `"1h30m"`. */
+export type DurationInput = number | string;
+
+/** An instant: a `Date`, epoch milliseconds, or ISO 8601 text. */
+export type InstantInput = Date | number | string;
+
+/** A job as users write it (the option names of the command line). */
+export interface JobInput {
+  /** `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`. */
+  readonly id: string;
+  /** Cron, `every DUR`, `in DUR` or an instant (see `parseSchedule`). */
+  readonly schedule: string;
+  /** IANA time zone. @default {"UTC"} */
+  readonly tz?: string;
+  /** Name of a function handler registered in the scheduler. */
+  readonly run?: string;
+  /** Shell command (`sh -c`). */
+  readonly cmd?: string;
+  /** Working directory of the command. */
+  readonly cwd?: string;
+  /** Environment given to the command only. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Path or URL of a module whose default export is the handler. */
+  readonly module?: string;
+  /** @default {"skip"} */
+  readonly overlap?: OverlapPolicy;
+  /** @default {"latest"} */
+  readonly catchup?: CatchupPolicy;
+  /** @default {"24h"} */
+  readonly catchupWindow?: DurationInput;
+  /** @default {100} */
+  readonly catchupMax?: number;
+  /** Abort runs after this long. */
+  readonly timeout?: DurationInput;
+  /** @default {0} */
+  readonly retries?: number;
+  /** Base of the exponential retry backoff. @default {"1s"} */
+  readonly backoff?: DurationInput;
+  /** Cap of the retry backoff. @default {"5m"} */
+  readonly backoffMax?: DurationInput;
+  /** @default {"abandon"} */
+  readonly recover?: RecoverPolicy;
+  /** Deterministic per-slot delay of up to this much. @default {0} */
+  readonly jitter?: DurationInput;
+  /** Stop after this many runs. */
+  readonly maxRuns?: number;
+  /** No slot before this instant. */
+  readonly startAt?: InstantInput;
+  /** No slot after this instant. */
+  readonly endAt?: InstantInput;
+  /** Create the job paused. @default {false} */
+  readonly paused?: boolean;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const OVERLAP: readonly OverlapPolicy[] = ["skip", "queue", "allow", "replace"];
+const CATCHUP: readonly CatchupPolicy[] = ["latest", "all", "none"];
+const RECOVER: readonly RecoverPolicy[] = ["abandon", "rerun"];
+const MAX_RETRIES = 100;
+const MAX_CATCHUP = 10_000;
+
+/**
+ * Checks a job id.
+ *
+ * @param id The id to check.
+ * @returns The id.
+ * @throws {TypeError} When it does not match `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`.
+ * @example Usage
+ * ```ts
+ * import { validateJobId } from "./define_job.ts";
+ * validateJobId("nightly-report");
+ * ```
+ */
+export function validateJobId(id: unknown): string {
+  if (typeof id !== "string" || !ID_PATTERN.test(id)) {
+    throw new TypeError(
+      `Cannot use job id ${JSON.stringify(id)}: ids are 1-128 characters of ` +
+        `A-Z a-z 0-9 . _ - and start with a letter or digit`,
+    );
+  }
+  return id;
+}
+
+/**
+ * Turns a {@linkcode JobInput} into a stored {@linkcode JobSpec}.
+ *
+ * @param input What the user wrote.
+ * @param now The creation instant (anchors `in 10m` and intervals).
+ * @returns The normalised job definition.
+ * @throws {TypeError | RangeError | SyntaxError} Naming the bad field.
+ * @example Usage
+ * ```ts
+ * import { defineJob } from "./define_job.ts";
+ * const spec = defineJob({ id: "a", schedule: "every 5m", run: "a" }, 0);
+ * console.log(spec.overlap); // "skip"
+ * ```
+ */
+export function defineJob(input: JobInput, now: number): JobSpec {
+  const id = validateJobId(input?.id);
+  const fail = (message: string): never => {
+    throw new TypeError(`Cannot define job '${id}': ${message}`);
+  };
+  if (typeof input.schedule !== "string") fail("'schedule' is required");
+  const tz = input.tz ?? "UTC";
+  const startAt = instant(input.startAt, "startAt", fail);
+  const endAt = instant(input.endAt, "endAt", fail);
+  if (startAt !== undefined && endAt !== undefined && endAt < startAt) {
+    fail(`'endAt' must not be before 'startAt'`);
+  }
+  const parsed = parseSchedule(input.schedule, {
+    tz,
+    now,
+    anchor: startAt ?? now,
+  });
+  if (parsed.kind === "once" && parsed.at <= now - 1000 && !startAt) {
+    fail(`one-shot schedule "${input.schedule}" is in the past`);
+  }
+  const spec: JobSpec = {
+    id,
+    schedule: input.schedule,
+    tz,
+    target: target(input, fail),
+    overlap: choice(input.overlap, "overlap", OVERLAP, "skip", fail),
+    catchup: choice(input.catchup, "catchup", CATCHUP, "latest", fail),
+    catchupWindowMs: duration(input.catchupWindow, "catchupWindow", fail) ??
+      86_400_000,
+    catchupMax: count(input.catchupMax, "catchupMax", 1, MAX_CATCHUP, fail) ??
+      100,
+    retries: count(input.retries, "retries", 0, MAX_RETRIES, fail) ?? 0,
+    backoffMs: duration(input.backoff, "backoff", fail) ?? 1000,
+    backoffMaxMs: duration(input.backoffMax, "backoffMax", fail) ?? 300_000,
+    recover: choice(input.recover, "recover", RECOVER, "abandon", fail),
+    jitterMs: duration(input.jitter, "jitter", fail) ?? 0,
+  };
+  const timeoutMs = duration(input.timeout, "timeout", fail);
+  const maxRuns = count(input.maxRuns, "maxRuns", 1, Number.MAX_SAFE_INTEGER, fail);
+  return {
+    ...spec,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(maxRuns !== undefined ? { maxRuns } : {}),
+    ...(startAt !== undefined ? { startAt } : {}),
+    ...(endAt !== undefined ? { endAt } : {}),
+  };
+}
+
+function target(input: JobInput, fail: (m: string) => never): Target {
+  const given = [input.run, input.cmd, input.module].filter((v) =>
+    v !== undefined
+  );
+  if (given.length !== 1) {
+    fail("give exactly one target: 'run' (a handler), 'cmd' or 'module'");
+  }
+  if (input.run !== undefined) {
+    if (typeof input.run !== "string" || input.run === "") {
+      fail("'run' must name a handler");
+    }
+    return { kind: "function", name: input.run };
+  }
+  if (input.cmd !== undefined) {
+    if (typeof input.cmd !== "string" || input.cmd.trim() === "") {
+      fail("'cmd' must be a non-empty command");
+    }
+    for (const [key, value] of Object.entries(input.env ?? {})) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || typeof value !== "string") {
+        fail(`'env' has a bad entry ${JSON.stringify(key)}`);
+      }
+    }
+    return {
+      kind: "command",
+      cmd: input.cmd,
+      ...(input.cwd !== undefined ? { cwd: input.cwd } : {}),
+      ...(input.env !== undefined ? { env: { ...input.env } } : {}),
+    };
+  }
+  if (typeof input.module !== "string" || input.module === "") {
+    fail("'module' must be a path or URL");
+  }
+  return { kind: "module", module: input.module as string };
+}
+
+function choice<T extends string>(
+  value: T | undefined,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+  fail: (m: string) => never,
+): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value)) {
+    fail(
+      `'${name}' must be one of ${allowed.join(", ")}: received ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+function duration(
+  value: DurationInput | undefined,
+  name: string,
+  fail: (m: string) => never,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      fail(`'${name}' must be a non-negative number of ms: received ${value}`);
+    }
+    return value;
+  }
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    return fail(`'${name}': ${(error as Error).message}`);
+  }
+}
+
+function count(
+  value: number | undefined,
+  name: string,
+  min: number,
+  max: number,
+  fail: (m: string) => never,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    fail(`'${name}' must be an integer from ${min} to ${max}: received ${value}`);
+  }
+  return value;
+}
+
+function instant(
+  value: InstantInput | undefined,
+  name: string,
+  fail: (m: string) => never,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = value instanceof Date
+    ? value.getTime()
+    : typeof value === "number"
+    ? value
+    : Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    fail(`'${name}' must be an instant: received ${JSON.stringify(value)}`);
+  }
+  return ms;
+}

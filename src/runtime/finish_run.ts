@@ -1,0 +1,51 @@
+/**
+ * Recording a run's outcome, as a pure function over the job record.
+ *
+ * @module
+ */
+
+import type { JobRecord, JobState, LedgerEntry } from "../types.ts";
+import { StateDraft } from "./job_state.ts";
+
+/** The outcome of a run that ended in this instance. */
+export type RunOutcome = "succeeded" | "failed" | "timed_out" | "cancelled";
+
+/** What an instance reports when a run ends. */
+export interface RunResult {
+  readonly runId: string;
+  readonly outcome: RunOutcome;
+  readonly attempt: number;
+  readonly startedAt?: number;
+  readonly finishedAt: number;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/**
+ * Removes a finished run from the job's active runs and records its outcome.
+ *
+ * @param record The job as stored now.
+ * @param result What the run ended with.
+ * @returns The new state and ledger entries, or `undefined` when the run is
+ * no longer active (another instance recovered it: its outcome is fenced).
+ */
+export function finishRun(
+  record: JobRecord,
+  result: RunResult,
+): { state: JobState; entries: readonly LedgerEntry[] } | undefined {
+  const run = record.state.runs.find((r) => r.runId === result.runId);
+  if (!run) return undefined;
+  const draft = new StateDraft(record.spec.id, record.state);
+  draft.state.runs = record.state.runs.filter((r) => r !== run);
+  draft.record({
+    slot: run.slot,
+    outcome: result.outcome,
+    trigger: run.trigger,
+    runId: run.runId,
+    instance: run.instance,
+    attempt: result.attempt,
+    ...(result.startedAt !== undefined ? { startedAt: result.startedAt } : {}),
+    finishedAt: result.finishedAt,
+    ...(result.error ? { error: result.error } : {}),
+  }, result.finishedAt);
+  return { state: draft.finish(result.finishedAt), entries: draft.entries };
+}

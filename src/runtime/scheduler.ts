@@ -1,0 +1,533 @@
+/**
+ * `createScheduler()`: one tock instance. It wires the scheduler and job
+ * actors to a store, a clock and the handlers, and is the layer where real
+ * I/O and time meet the machines.
+ *
+ * @module
+ */
+
+import { type Actor, createActor, fromPromise } from "xstate";
+import type { InstanceRecord, JobRecord, LedgerEntry } from "../types.ts";
+import type { Capabilities, HistoryQuery, JobStore } from "../store/store.ts";
+import { canRun } from "../store/store.ts";
+import { JobTimeoutError, SchedulerClosedError } from "../errors.ts";
+import { type JobMachineContext, jobMachine } from "../actors/job_machine.ts";
+import {
+  type ClaimOutput,
+  RUN_ID_PREFIX,
+  schedulerMachine,
+} from "../actors/scheduler_machine.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { claimDueJobs } from "./claim_due_jobs.ts";
+import type { JobInput } from "./define_job.ts";
+import { type TockEventDetail, type TockEventType, TockEvent } from "./events.ts";
+import { HoldStats, runHeartbeat } from "./heartbeat.ts";
+import { Liveness } from "./liveness.ts";
+import * as manage from "./manage_jobs.ts";
+import { type JobHandler, runHandler, type TargetRunner } from "./run_handler.ts";
+
+/** Options for {@linkcode createScheduler}. */
+export interface SchedulerOptions {
+  /** Where jobs, their state and the ledger live (shared by instances). */
+  readonly store: JobStore;
+  /** Time source. @default {systemClock} */
+  readonly clock?: Clock;
+  /** This instance's id. @default {"<host>-<pid>-<random>"} */
+  readonly instance?: string;
+  /** Runs this instance runs at once. @default {8} */
+  readonly maxParallel?: number;
+  /** Function handlers by name (jobs with `run: name`). */
+  readonly handlers?: Readonly<Record<string, JobHandler>>;
+  /** Runners for command and module jobs (the command line supplies them). */
+  readonly runners?: { readonly command?: TargetRunner; readonly module?: TargetRunner };
+  /** How often the instance heartbeats. @default {1000} */
+  readonly heartbeatMs?: number;
+  /** An instance whose heartbeat stands still this long is dead. @default {10000} */
+  readonly leaseMs?: number;
+  /** How long `stop()` lets running jobs finish before cancelling them. @default {10000} */
+  readonly gracePeriodMs?: number;
+  /** Longest sleep between claims when nothing is due. @default {30000} */
+  readonly maxSleepMs?: number;
+  /** Stops the scheduler when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** A job as {@linkcode Scheduler.add} takes it: a `handler` may be inline. */
+export type SchedulerJobInput =
+  & Omit<JobInput, "run">
+  & { readonly run?: string; readonly handler?: JobHandler };
+
+/** A running tock instance. Dispatches {@linkcode TockEvent}s. */
+export interface Scheduler extends EventTarget, AsyncDisposable {
+  /** This instance's id. */
+  readonly instance: string;
+  /** Registers a function handler under a name. */
+  handle(name: string, handler: JobHandler): void;
+  /** Creates a job (an inline `handler` is registered under the job's id). */
+  add(input: SchedulerJobInput): Promise<JobRecord>;
+  /** Changes a job's definition; its state and history stay. */
+  update(id: string, patch: Partial<JobInput>): Promise<JobRecord>;
+  /** Deletes a job and its history. */
+  remove(id: string): Promise<void>;
+  /** Pauses a job; its slots are recorded `skipped`. */
+  pause(id: string, options?: { readonly note?: string }): Promise<JobRecord>;
+  /** Resumes a job. */
+  resume(id: string): Promise<JobRecord>;
+  /** Runs a job now (a manual slot), subject to its overlap policy unless forced. */
+  trigger(id: string, options?: { readonly force?: boolean }): Promise<manage.TriggerResult>;
+  /** One job, or `undefined`. */
+  job(id: string): Promise<JobRecord | undefined>;
+  /** Every job. */
+  jobs(): Promise<JobRecord[]>;
+  /** The ledger, oldest first. */
+  history(query?: HistoryQuery): Promise<LedgerEntry[]>;
+  /** Resolves when the scheduler waits with no run in progress here. */
+  idle(): Promise<void>;
+  /** Stops claiming, lets runs finish within the grace, cancels the rest. */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
+  /** Same as `stop()`. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a scheduler instance on a store.
+ *
+ * @param options The store, clock, handlers and limits.
+ * @returns The running scheduler; stop it with `await using` or `stop()`.
+ * @throws {RangeError} On a bad option.
+ * @example Usage
+ * ```ts
+ * import { createScheduler } from "../../mod.ts";
+ * import { createMemoryStore } from "../../src/testing/mod.ts";
+ *
+ * await using scheduler = await createScheduler({ store: createMemoryStore() });
+ * await scheduler.add({ id: "hello", schedule: "every 1h", handler: () => {} });
+ * ```
+ */
+export async function createScheduler(options: SchedulerOptions): Promise<Scheduler> {
+  const scheduler = new TockScheduler(options);
+  await scheduler.start();
+  return scheduler;
+}
+
+function positive(name: string, value: number | undefined, fallback: number) {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot create scheduler as '${name}' must be a positive integer: received ${value}`,
+    );
+  }
+  return value;
+}
+
+function defaultInstance(): string {
+  let host = "tock";
+  try {
+    host = Deno.hostname();
+  } catch { /* no --allow-sys */ }
+  return `${host}-${Deno.pid}-${crypto.randomUUID().slice(0, 6)}`;
+}
+
+interface LocalRun {
+  readonly jobId: string;
+  readonly spec: JobRecord["spec"];
+  startedAt?: number;
+  controller?: AbortController;
+}
+
+class TockScheduler extends EventTarget implements Scheduler {
+  readonly instance: string;
+  readonly #store: JobStore;
+  readonly #clock: Clock;
+  readonly #handlers = new Map<string, JobHandler>();
+  readonly #runners: NonNullable<SchedulerOptions["runners"]>;
+  readonly #maxParallel: number;
+  readonly #heartbeatMs: number;
+  readonly #graceMs: number;
+  readonly #maxSleepMs: number;
+  readonly #liveness: Liveness;
+  readonly #holds = new HoldStats();
+  readonly #runs = new Map<string, LocalRun>();
+  readonly #reportedDead = new Set<string>();
+  readonly #heartbeat = new AbortController();
+  readonly #signal: AbortSignal | undefined;
+  #heartbeatDone: Promise<void> = Promise.resolve();
+  #startedAt = 0;
+  #beat = 0;
+  #actor: Actor<typeof schedulerMachine> | undefined;
+  #done: Promise<void> | undefined;
+  #stopping = false;
+
+  constructor(options: SchedulerOptions) {
+    super();
+    this.#store = options.store;
+    this.#clock = options.clock ?? systemClock;
+    this.instance = options.instance ?? defaultInstance();
+    this.#runners = options.runners ?? {};
+    this.#maxParallel = positive("maxParallel", options.maxParallel, 8);
+    this.#heartbeatMs = positive("heartbeatMs", options.heartbeatMs, 1000);
+    this.#graceMs = positive("gracePeriodMs", options.gracePeriodMs ?? 10_000, 1);
+    this.#maxSleepMs = positive("maxSleepMs", options.maxSleepMs, 30_000);
+    this.#liveness = new Liveness(
+      this.instance,
+      positive("leaseMs", options.leaseMs, 10_000),
+    );
+    this.#signal = options.signal;
+    for (const [name, handler] of Object.entries(options.handlers ?? {})) {
+      this.handle(name, handler);
+    }
+  }
+
+  start(): Promise<void> {
+    const machine = schedulerMachine.provide({
+      actors: {
+        register: fromPromise(() => this.#register()),
+        waitForWork: fromPromise(({ input, signal }) =>
+          this.#waitForWork(input.full, signal)
+        ),
+        claim: fromPromise(({ input, signal }) => this.#claim(input.capacity, signal)),
+        unregister: fromPromise(() => this.#unregister()),
+        job: this.#jobLogic(),
+      },
+      actions: {
+        claimFailed: (_, { error }) => this.#emit("scheduler.error", { error: errorOf(error) }),
+        notify: (_, { phase }) => this.#emit(`scheduler.${phase}`, {}),
+      },
+    });
+    const actor = createActor(machine, {
+      input: { maxParallel: this.#maxParallel, graceMs: this.#graceMs },
+      clock: this.#clock,
+    });
+    this.#done = new Promise<void>((resolve) => {
+      actor.subscribe({
+        complete: () => resolve(),
+        error: (error) => {
+          this.#emit("scheduler.error", { error: errorOf(error) });
+          resolve();
+        },
+      });
+    });
+    this.#actor = actor;
+    this.#signal?.addEventListener("abort", () => void this.stop(), { once: true });
+    actor.start();
+    return Promise.resolve();
+  }
+
+  #emit(type: TockEventType, detail: Omit<TockEventDetail, "instance">) {
+    this.dispatchEvent(new TockEvent(type, { instance: this.instance, ...detail }));
+  }
+
+  #capabilities(): Capabilities {
+    return {
+      functions: [...this.#handlers.keys()],
+      commands: this.#runners.command !== undefined,
+      modules: this.#runners.module !== undefined,
+    };
+  }
+
+  #record(): InstanceRecord {
+    this.#beat += 1;
+    return {
+      id: this.instance,
+      startedAt: this.#startedAt,
+      heartbeatAt: this.#clock.now(),
+      beat: this.#beat,
+      pid: Deno.pid,
+      lockHold: this.#holds.summary(),
+    };
+  }
+
+  async #register() {
+    this.#startedAt = this.#clock.now();
+    await this.#store.heartbeat(this.#record());
+    this.#heartbeatDone = runHeartbeat({
+      store: this.#store,
+      clock: this.#clock,
+      record: () => this.#record(),
+      intervalMs: this.#heartbeatMs,
+      liveness: this.#liveness,
+      onDead: () => this.#actor?.send({ type: "scheduler.wake" }),
+      onError: (error) => this.#emit("scheduler.error", { error: errorOf(error) }),
+      signal: this.#heartbeat.signal,
+    });
+  }
+
+  async #unregister() {
+    this.#heartbeat.abort();
+    await this.#heartbeatDone;
+    await this.#store.removeInstance(this.instance);
+  }
+
+  async #waitForWork(full: boolean, signal: AbortSignal) {
+    const wakeAt = full ? undefined : await this.#store.nextDueAt(this.#capabilities());
+    const wait = Math.min(
+      this.#maxSleepMs,
+      wakeAt === undefined ? Infinity : wakeAt - this.#clock.now(),
+    );
+    if (wait <= 0) return;
+    const inner = new AbortController();
+    const stop = () => inner.abort(signal.reason);
+    signal.addEventListener("abort", stop, { once: true });
+    const waits = [this.#clock.sleep(wait, inner.signal)];
+    if (this.#store.changed) waits.push(this.#store.changed(inner.signal));
+    try {
+      await Promise.race(waits);
+    } finally {
+      signal.removeEventListener("abort", stop);
+      inner.abort();
+      await Promise.allSettled(waits);
+    }
+  }
+
+  async #claim(capacity: number, signal: AbortSignal): Promise<ClaimOutput> {
+    const isDead = this.#liveness.observe(
+      await this.#store.instances(),
+      this.#clock.monotonic(),
+    );
+    const capabilities = this.#capabilities();
+    const result = await claimDueJobs({
+      store: this.#store,
+      clock: this.#clock,
+      instance: this.instance,
+      capacity,
+      canRun: (spec) => canRun(capabilities, spec.target),
+      isDead,
+      newRunId: () => `${RUN_ID_PREFIX}${crypto.randomUUID()}`,
+      signal,
+      onLock: (event, holdMs) => {
+        if (event === "released") this.#holds.add(holdMs);
+        this.#emit(`lock.${event}`, event === "released" ? { holdMs } : {});
+      },
+    });
+    for (const r of result.recorded) {
+      const type = r.outcome === "abandoned" ? "slot.abandoned" : r.outcome === "missed" ? "slot.missed" : "slot.skipped";
+      this.#emit(type, { job: r.job, slot: new Date(r.slot), outcome: r.outcome });
+    }
+    await this.#forgetDead();
+    const fenced = [...this.#runs.keys()].filter((id) => !result.active.has(id));
+    const started = result.started.map(({ run, spec }) => {
+      this.#runs.set(run.runId, { jobId: spec.id, spec });
+      this.#emit("job.claimed", {
+        job: spec.id,
+        slot: new Date(run.slot),
+        runId: run.runId,
+        trigger: run.trigger,
+      });
+      return {
+        runId: run.runId,
+        input: {
+          jobId: spec.id,
+          runId: run.runId,
+          slot: run.slot,
+          trigger: run.trigger,
+          retries: spec.retries,
+          backoffMs: spec.backoffMs,
+          backoffMaxMs: spec.backoffMaxMs,
+          ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
+        },
+      };
+    });
+    return { started, cancel: [...result.cancel, ...fenced], more: result.more };
+  }
+
+  async #forgetDead() {
+    for (const id of this.#liveness.dead(this.#clock.monotonic())) {
+      if (this.#reportedDead.has(id)) continue;
+      this.#reportedDead.add(id);
+      this.#emit("instance.dead", { other: id });
+      await this.#store.removeInstance(id).catch(() => {});
+    }
+  }
+
+  #jobLogic() {
+    return jobMachine.provide({
+      actors: {
+        runAttempt: fromPromise(({ input, signal }) => this.#runAttempt(input.context, signal)),
+        recordOutcome: fromPromise(({ input }) => this.#recordOutcome(input.context)),
+      },
+      actions: {
+        abortAttempt: ({ context }, { cause }) => {
+          const reason = cause === "timeout"
+            ? new JobTimeoutError(context.jobId, context.timeoutMs ?? 0)
+            : new DOMException(`Run ${context.runId} was cancelled`, "AbortError");
+          this.#runs.get(context.runId)?.controller?.abort(reason);
+        },
+        notify: ({ context }, { phase }) => this.#notifyRun(context, phase),
+      },
+    });
+  }
+
+  #notifyRun(context: JobMachineContext, phase: "started" | "retrying" | "done") {
+    const base = {
+      job: context.jobId,
+      slot: new Date(context.slot),
+      runId: context.runId,
+      attempt: context.attempt,
+      trigger: context.trigger,
+    };
+    const startedAt = this.#runs.get(context.runId)?.startedAt;
+    const durationMs = startedAt === undefined ? undefined : this.#clock.now() - startedAt;
+    if (phase === "started") this.#emit("run.started", base);
+    else if (phase === "retrying") {
+      this.#emit("run.retrying", { ...base, ...(context.error ? { error: context.error } : {}) });
+    } else {
+      const outcome = context.outcome ?? "cancelled";
+      this.#emit(`run.${outcome}`, {
+        ...base,
+        outcome,
+        ...(context.error ? { error: context.error } : {}),
+        ...(durationMs !== undefined ? { durationMs } : {}),
+      });
+      this.#runs.delete(context.runId);
+    }
+  }
+
+  async #runAttempt(context: JobMachineContext, signal: AbortSignal) {
+    const local = this.#runs.get(context.runId);
+    if (!local) throw new Error(`Run ${context.runId} is not claimed here`);
+    local.startedAt ??= this.#clock.now();
+    const controller = new AbortController();
+    local.controller = controller;
+    // The invoke's own signal aborts when the state is left; abortAttempt
+    // gives the precise reason first, so defer the generic one.
+    const onStop = () =>
+      queueMicrotask(() => controller.abort(new DOMException("Run stopped", "AbortError")));
+    signal.addEventListener("abort", onStop, { once: true });
+    try {
+      await runHandler(local.spec, {
+        jobId: context.jobId,
+        slot: new Date(context.slot),
+        runId: context.runId,
+        attempt: context.attempt,
+        trigger: context.attempt > 1 ? "retry" : context.trigger,
+        catchup: context.trigger === "catchup",
+        instance: this.instance,
+        signal: controller.signal,
+      }, { handlers: this.#handlers, runners: this.#runners });
+    } finally {
+      signal.removeEventListener("abort", onStop);
+    }
+  }
+
+  async #recordOutcome(context: JobMachineContext) {
+    const startedAt = this.#runs.get(context.runId)?.startedAt;
+    const recorded = await manage.recordOutcome(this.#store, context.jobId, {
+      runId: context.runId,
+      outcome: context.outcome ?? "cancelled",
+      attempt: context.attempt,
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      finishedAt: this.#clock.now(),
+      ...(context.error ? { error: context.error } : {}),
+    }, { now: this.#clock.now() });
+    if (!recorded) {
+      this.#emit("run.fenced", { job: context.jobId, runId: context.runId, slot: new Date(context.slot) });
+    }
+  }
+
+  #open() {
+    if (this.#stopping) throw new SchedulerClosedError();
+    return { now: this.#clock.now() };
+  }
+
+  #wake<T>(value: T): T {
+    this.#actor?.send({ type: "scheduler.wake" });
+    return value;
+  }
+
+  handle(name: string, handler: JobHandler): void {
+    if (typeof handler !== "function") {
+      throw new TypeError(`Cannot register handler '${name}': it is not a function`);
+    }
+    this.#handlers.set(name, handler);
+    this.#actor?.send({ type: "scheduler.wake" });
+  }
+
+  async add(input: SchedulerJobInput): Promise<JobRecord> {
+    const { handler, ...rest } = input;
+    const job = { ...rest, ...(handler ? { run: rest.run ?? input.id } : {}) } as JobInput;
+    const record = await manage.addJob(this.#store, job, this.#open());
+    if (handler) this.handle(job.run!, handler);
+    return this.#wake(record);
+  }
+
+  async update(id: string, patch: Partial<JobInput>): Promise<JobRecord> {
+    return this.#wake(await manage.updateJob(this.#store, id, patch, this.#open()));
+  }
+
+  async remove(id: string): Promise<void> {
+    return this.#wake(await manage.removeJob(this.#store, id, this.#open()));
+  }
+
+  async pause(id: string, options: { readonly note?: string } = {}): Promise<JobRecord> {
+    return this.#wake(await manage.pauseJob(this.#store, id, { ...this.#open(), ...options }));
+  }
+
+  async resume(id: string): Promise<JobRecord> {
+    return this.#wake(await manage.resumeJob(this.#store, id, this.#open()));
+  }
+
+  async trigger(id: string, options: { readonly force?: boolean } = {}): Promise<manage.TriggerResult> {
+    return this.#wake(
+      await manage.triggerJob(this.#store, id, {
+        ...this.#open(),
+        ...options,
+        runId: `${RUN_ID_PREFIX}${crypto.randomUUID()}`,
+      }),
+    );
+  }
+
+  job(id: string): Promise<JobRecord | undefined> {
+    return this.#store.job(id);
+  }
+
+  jobs(): Promise<JobRecord[]> {
+    return this.#store.jobs();
+  }
+
+  history(query?: HistoryQuery): Promise<LedgerEntry[]> {
+    return this.#store.history(query);
+  }
+
+  idle(): Promise<void> {
+    const actor = this.#actor;
+    if (!actor) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        const snapshot = actor.getSnapshot();
+        const done = snapshot.status !== "active" ||
+          (snapshot.matches("waiting") && snapshot.context.running === 0);
+        if (done) {
+          subscription?.unsubscribe();
+          resolve();
+        }
+        return done;
+      };
+      let subscription: { unsubscribe(): void } | undefined;
+      if (!check()) subscription = actor.subscribe({ next: check, complete: check, error: check });
+    });
+  }
+
+  async stop(options: { readonly graceMs?: number } = {}): Promise<void> {
+    this.#stopping = true;
+    this.#actor?.send({
+      type: "scheduler.stop",
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    });
+    await this.#done;
+    this.#heartbeat.abort();
+    await this.#heartbeatDone;
+  }
+
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+function errorOf(value: unknown): { name: string; message: string } {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return { name: "Error", message: String(value) };
+}

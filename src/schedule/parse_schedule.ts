@@ -1,0 +1,229 @@
+/**
+ * Schedule strings: cron (5 or 6 fields, aliases), intervals (`every 30s`,
+ * `every 1h from 2026-01-01T00:00Z`), and one-shots (`in 10m`, `10m`,
+ * `2026-12-01T09:00:00Z`, `at 2026-12-01 09:00`).
+ *
+ * @module
+ */
+
+import { ScheduleSyntaxError } from "../errors.ts";
+import { compileCron } from "./_cron_parser.ts";
+import { assertTimeZone, daysInMonth, resolveWall, utcMs } from "./_zone.ts";
+import { nextSlot } from "./next_slot.ts";
+import { parseDuration } from "./parse_duration.ts";
+
+/** A cron schedule, matched against the wall clock of `tz`. */
+export interface CronSchedule {
+  /** Discriminant. */
+  readonly kind: "cron";
+  /** The expression or alias, trimmed (the compiled form is cached by it). */
+  readonly text: string;
+  /** IANA time zone. */
+  readonly tz: string;
+  /** The expression has a leading seconds field. */
+  readonly seconds: boolean;
+  /**
+   * The hour field is `*` or a step, so DST changes follow real time (both
+   * passes of a repeated hour run, a gap is skipped); otherwise the job has
+   * fixed hours (a gap runs once after it, a repeat runs once, first).
+   */
+  readonly realTime: boolean;
+}
+
+/** A fixed-rate schedule: `anchor + k * everyMs` for every integer `k`. */
+export interface IntervalSchedule {
+  /** Discriminant. */
+  readonly kind: "interval";
+  /** The schedule text, trimmed. */
+  readonly text: string;
+  /** The zone an explicit `from` instant was read in (not used for slots). */
+  readonly tz: string;
+  /** The period, in milliseconds. */
+  readonly everyMs: number;
+  /** Epoch ms on the grid; `undefined` means epoch 0. */
+  readonly anchor: number | undefined;
+}
+
+/** A one-shot schedule. */
+export interface OnceSchedule {
+  /** Discriminant. */
+  readonly kind: "once";
+  /** The schedule text, trimmed. */
+  readonly text: string;
+  /** The zone a wall time was read in. */
+  readonly tz: string;
+  /** Epoch ms of the only slot. */
+  readonly at: number;
+}
+
+/** A parsed schedule. */
+export type Schedule = CronSchedule | IntervalSchedule | OnceSchedule;
+
+/** Options for {@linkcode parseSchedule}. */
+export interface ParseScheduleOptions {
+  /**
+   * IANA time zone for cron fields and for dates written without an offset.
+   * @default {"UTC"}
+   */
+  tz?: string;
+  /** Epoch ms that relative one-shots (`in 10m`) count from. */
+  now?: number;
+  /** Epoch ms an interval without `from` is anchored to; defaults to `now`. */
+  anchor?: number;
+}
+
+/** Where the never-matches check starts; any fixed instant would do. */
+const REFERENCE = Date.UTC(2000, 0, 1);
+
+const DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:(?:T|\s+)(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Parses a schedule string.
+ *
+ * @param text Cron (`*\/5 * * * *`, `0 30 9 * * MON-FRI`, `@daily`), an
+ * interval (`every 30s`, `every 1h from 2026-01-01T00:00:00Z`), a relative
+ * one-shot (`in 10m`, `10m`) or an absolute one (`2026-12-01T09:00:00Z`,
+ * `at 2026-12-01 09:00`; a time without offset is read in `tz`, a time in a
+ * DST gap becomes the first instant after the gap, a repeated one its first
+ * occurrence).
+ * @param options `tz`, `now` (for relative one-shots) and `anchor`.
+ * @returns The schedule (frozen).
+ * @throws {ScheduleSyntaxError} When the text is not a schedule, or is a cron
+ * expression that never matches, with a one-line message naming the text.
+ * @throws {RangeError} When `tz` is not an IANA time zone.
+ * @throws {TypeError} When a relative one-shot is given without `now`, or
+ * `now`/`anchor` is not a finite number.
+ * @example Cron in a zone
+ * ```ts
+ * import { parseSchedule } from "./parse_schedule.ts";
+ * import assert from "node:assert/strict";
+ * const s = parseSchedule("30 2 * * *", { tz: "America/New_York" });
+ * assert.equal(s.kind, "cron");
+ * ```
+ * @example Relative one-shot
+ * ```ts
+ * import { parseSchedule } from "./parse_schedule.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseSchedule("in 10m", { now: 0 }), {
+ *   kind: "once", text: "in 10m", tz: "UTC", at: 600_000,
+ * });
+ * ```
+ */
+export function parseSchedule(
+  text: string,
+  options: ParseScheduleOptions = {},
+): Schedule {
+  if (typeof text !== "string") {
+    throw new TypeError("Cannot parse schedule: expected a string");
+  }
+  const { now, anchor } = options;
+  for (const [name, value] of [["now", now], ["anchor", anchor]] as const) {
+    if (value !== undefined && !Number.isFinite(value)) {
+      throw new TypeError(
+        `Cannot parse schedule "${text}": '${name}' must be a finite number, received ${value}`,
+      );
+    }
+  }
+  const tz = assertTimeZone(options.tz ?? "UTC");
+  const trimmed = text.trim();
+  if (trimmed === "") fail(text, "it is empty");
+  let match;
+  if ((match = /^every(?:\s+(.*))?$/is.exec(trimmed))) {
+    const [dur, from, extra] = (match[1] ?? "").split(/\s+from\s+/i);
+    if (extra !== undefined) fail(trimmed, 'more than one "from"');
+    if (!dur) fail(trimmed, 'missing duration after "every"');
+    return Object.freeze({
+      kind: "interval",
+      text: trimmed,
+      tz,
+      everyMs: duration(trimmed, dur!),
+      anchor: from === undefined
+        ? anchor ?? now
+        : instant(trimmed, from.trim(), tz),
+    });
+  }
+  const relative = /^in\s+(.*)$/is.exec(trimmed)?.[1] ??
+    (/^(\d+\s*[a-z]+\s*)+$/i.test(trimmed) ? trimmed : undefined);
+  if (relative !== undefined) {
+    const ms = duration(trimmed, relative);
+    if (now === undefined) {
+      throw new TypeError(
+        `Cannot parse schedule "${trimmed}": a relative time needs 'now'`,
+      );
+    }
+    return Object.freeze({ kind: "once", text: trimmed, tz, at: now + ms });
+  }
+  const absolute = /^at\s+(.*)$/is.exec(trimmed)?.[1] ??
+    (/^\d{4}-/.test(trimmed) ? trimmed : undefined);
+  if (absolute !== undefined) {
+    const at = instant(trimmed, absolute.trim(), tz);
+    return Object.freeze({ kind: "once", text: trimmed, tz, at });
+  }
+  if (trimmed.split(/\s+/).length <= 2 && !trimmed.startsWith("@")) {
+    fail(
+      trimmed,
+      'expected a cron expression, "every DURATION", "in DURATION" or a date',
+    );
+  }
+  const cron = compileCron(trimmed);
+  const schedule: Schedule = Object.freeze({
+    kind: "cron",
+    text: trimmed,
+    tz,
+    seconds: cron.seconds,
+    realTime: cron.realTime,
+  });
+  if (nextSlot(schedule, REFERENCE) === undefined) {
+    const inUtc = nextSlot({ ...schedule, tz: "UTC" }, REFERENCE);
+    fail(trimmed, `it never matches${inUtc === undefined ? "" : ` in ${tz}`}`);
+  }
+  return schedule;
+}
+
+function fail(text: string, detail: string, cause?: unknown): never {
+  throw new ScheduleSyntaxError(
+    text,
+    `Cannot parse schedule "${text}": ${detail}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function duration(text: string, part: string): number {
+  try {
+    return parseDuration(part);
+  } catch (error) {
+    const prefix = `Cannot parse duration "${part}": `;
+    const message = (error as Error).message;
+    return fail(
+      text,
+      message.startsWith(prefix) ? message.slice(prefix.length) : message,
+      error,
+    );
+  }
+}
+
+/** Reads an ISO-like date; without an offset it is a wall time in `tz`. */
+function instant(text: string, part: string, tz: string): number {
+  const m = DATE.exec(part) ??
+    fail(text, `cannot read "${part}" as a date (e.g. 2026-12-01T09:00:00Z)`);
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map((v) =>
+    v === undefined ? 0 : Number(v)
+  ) as number[];
+  const ms = Number((m[7] ?? "").padEnd(3, "0"));
+  if (mo! < 1 || mo! > 12) fail(text, `month must be 01-12 in "${part}"`);
+  if (d! < 1 || d! > daysInMonth(y!, mo!)) {
+    fail(text, `no such day in "${part}"`);
+  }
+  if (h! > 23 || mi! > 59 || s! > 59) fail(text, `no such time in "${part}"`);
+  const wall = utcMs(y!, mo!, d!, h!, mi!, s!, ms);
+  const zone = m[8];
+  if (zone === undefined) return resolveWall(tz, wall);
+  if (m[4] === undefined) fail(text, `an offset needs a time in "${part}"`);
+  if (/^z$/i.test(zone)) return wall;
+  const digits = zone.replace(":", "");
+  const oh = Number(digits.slice(1, 3));
+  const om = Number(digits.slice(3, 5) || "0");
+  if (oh > 23 || om > 59) fail(text, `no such offset in "${part}"`);
+  return wall - (zone[0] === "-" ? -1 : 1) * (oh * 3_600_000 + om * 60_000);
+}

@@ -1,0 +1,202 @@
+/**
+ * Opening a file store directory: the trust-boundary checks, the marker,
+ * and first-time initialisation.
+ *
+ * Initialisation writes, in order: the empty journal, `state.json`, then
+ * `tock.json`. The marker comes last, so it is the commit point: a
+ * directory without it holds at most an interrupted initialisation (only
+ * files this code creates, and an empty snapshot), which is redone; a
+ * directory with anything else is foreign and refused, and nothing in it is
+ * ever overwritten.
+ *
+ * @module
+ */
+
+import { StoreError } from "../errors.ts";
+import type { Lock } from "../lock/lock.ts";
+import { createJournal } from "./_file_journal.ts";
+import { LEDGER_DIR } from "./_file_archive.ts";
+import { INSTANCES_DIR } from "./_file_instances.ts";
+import {
+  checkMarker,
+  encodeSnapshot,
+  isJournalName,
+  MARKER_FILE,
+  MARKER_TEXT,
+  parseSnapshot,
+  STATE_FILE,
+} from "./_file_snapshot.ts";
+import {
+  atomicWrite,
+  ensureDir,
+  join,
+  randomId,
+  removeIfExists,
+  statIfExists,
+  syncDir,
+} from "./_fs.ts";
+
+/** The lock file's name, inside the store directory. */
+export const LOCK_FILE = "lock";
+
+const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
+
+/**
+ * Makes sure `dir` is a safe, initialised tock store directory.
+ *
+ * @param dir The store directory (created 0700 if missing).
+ * @param lock The store's lock (held while initialising).
+ * @param context The message prefix (`Cannot open store "/x"`).
+ * @throws {StoreError} If the directory is unsafe, foreign, or its marker or
+ * snapshot cannot be read.
+ */
+export async function prepareDir(
+  dir: string,
+  lock: Lock,
+  context: string,
+): Promise<void> {
+  try {
+    await ensureDir(dir);
+  } catch (error) {
+    throw new StoreError(`${context}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  await checkDir(dir, context);
+  if (!(await hasMarker(dir, context))) {
+    // Refuse a foreign directory before the lock file is created in it.
+    await leftovers(dir, context);
+    await using _lease = await lock.acquire();
+    // Another process may have initialised it while we waited.
+    if (!(await hasMarker(dir, context))) await initialise(dir, context);
+  }
+  if (!(await statIfExists(join(dir, STATE_FILE)))) {
+    throw new StoreError(`${context}: ${STATE_FILE} is missing`);
+  }
+  await ensureDir(join(dir, LEDGER_DIR));
+  await ensureDir(join(dir, INSTANCES_DIR));
+}
+
+async function checkDir(dir: string, context: string): Promise<void> {
+  const info = await Deno.stat(dir);
+  if (!info.isDirectory) {
+    throw new StoreError(`${context}: it is not a directory`);
+  }
+  const uid = await ownUid(dir);
+  if (info.uid !== null && uid !== null && info.uid !== uid) {
+    throw new StoreError(
+      `${context}: it is owned by uid ${info.uid}, not by this user`,
+    );
+  }
+  if (info.mode !== null && (info.mode & 0o022) !== 0) {
+    const mode = (info.mode & 0o7777).toString(8).padStart(4, "0");
+    throw new StoreError(
+      `${context}: it is writable by group or others (mode ${mode}); run chmod 700 on it`,
+    );
+  }
+}
+
+/**
+ * This process's uid: `Deno.uid()` needs `--allow-sys`, so without it the
+ * owner of a fresh temp file in the directory tells.
+ */
+async function ownUid(dir: string): Promise<number | null> {
+  try {
+    return Deno.uid();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+  }
+  const probe = join(dir, `.probe.${randomId()}.tmp`);
+  try {
+    await Deno.writeFile(probe, new Uint8Array(), {
+      createNew: true,
+      mode: 0o600,
+    });
+    return (await Deno.stat(probe)).uid;
+  } catch (error) {
+    // Not even writable by us: certainly not ours.
+    if (error instanceof Deno.errors.PermissionDenied) return -1;
+    throw error;
+  } finally {
+    await removeIfExists(probe);
+  }
+}
+
+async function hasMarker(dir: string, context: string): Promise<boolean> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(join(dir, MARKER_FILE));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw new StoreError(`${context}: cannot read ${MARKER_FILE}`, {
+      cause: error,
+    });
+  }
+  checkMarker(bytes, context);
+  return true;
+}
+
+/**
+ * The files an interrupted initialisation left, to be removed; throws if
+ * the directory holds anything else.
+ */
+async function leftovers(dir: string, context: string): Promise<string[]> {
+  const leftovers: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const name = entry.name;
+    if (name === LOCK_FILE) continue;
+    if (TEMP_FILE.test(name)) {
+      leftovers.push(name);
+    } else if (isJournalName(name)) {
+      const info = await Deno.stat(join(dir, name));
+      if (info.size > 0) {
+        throw new StoreError(`${context}: ${MARKER_FILE} is missing`);
+      }
+      leftovers.push(name);
+    } else if (name === LEDGER_DIR || name === INSTANCES_DIR) {
+      if (!(await isEmptyDir(join(dir, name)))) throw foreign(context);
+    } else if (name === STATE_FILE) {
+      const state = parseSnapshot(
+        await Deno.readFile(join(dir, name)),
+        context,
+      );
+      if (state.seq !== 0 || state.jobs.length > 0) {
+        throw new StoreError(`${context}: ${MARKER_FILE} is missing`);
+      }
+    } else throw foreign(context);
+  }
+  return leftovers;
+}
+
+async function initialise(dir: string, context: string): Promise<void> {
+  for (const name of await leftovers(dir, context)) {
+    await removeIfExists(join(dir, name));
+  }
+  await ensureDir(join(dir, LEDGER_DIR));
+  await ensureDir(join(dir, INSTANCES_DIR));
+  const journal = await createJournal(dir);
+  await syncDir(dir);
+  await atomicWrite(
+    join(dir, STATE_FILE),
+    encodeSnapshot({
+      seq: 0,
+      ledgerSeq: 0,
+      journal,
+      jobs: [],
+      born: {},
+      archived: {},
+    }),
+  );
+  await atomicWrite(join(dir, MARKER_FILE), MARKER_TEXT);
+}
+
+async function isEmptyDir(path: string): Promise<boolean> {
+  for await (const _ of Deno.readDir(path)) return false;
+  return true;
+}
+
+function foreign(context: string): StoreError {
+  return new StoreError(
+    `${context}: the directory is not empty and has no ${MARKER_FILE} (not a tock store)`,
+  );
+}

@@ -1,0 +1,331 @@
+/**
+ * The embedded default backend: a directory shared by any number of
+ * processes on one machine.
+ *
+ * Layout (directory 0700, files 0600):
+ * - `tock.json`: the marker, `{"format":"tock-file-store","version":1}`;
+ * - `lock`: the lock file (`flock`-style lock, never written);
+ * - `state.json`: a snapshot of every job record, plus the name of the
+ *   journal that continues it and the sequence numbers;
+ * - `journal-<hex>.jsonl`: one line per commit, appended and `fdatasync`ed;
+ * - `ledger/<job>.jsonl`: archived ledger entries, filled by compaction;
+ * - `instances/<id>.json`: one heartbeat file per instance.
+ *
+ * Every store object keeps the model in memory and catches up by reading
+ * only the journal bytes it has not seen (and reloads when the snapshot was
+ * replaced), so a claim costs in proportion to the jobs it changes, not to
+ * the number of jobs or the length of the history.
+ *
+ * @module
+ */
+
+import { StoreError } from "../errors.ts";
+import type { LockLease } from "../lock/lock.ts";
+import { createFileLock } from "../lock/file_lock.ts";
+import type {
+  InstanceRecord,
+  JobId,
+  JobRecord,
+  LedgerEntry,
+} from "../types.ts";
+import type {
+  Capabilities,
+  HistoryQuery,
+  JobStore,
+  StoreChange,
+} from "./store.ts";
+import { type TrackedLock, trackLeases } from "./_leases.ts";
+import {
+  allRecords,
+  dueRecords,
+  finishHistory,
+  memoryItems,
+  nextDueAt,
+  readRecords,
+} from "./_state.ts";
+import { LOCK_FILE, prepareDir } from "./_file_open.ts";
+import {
+  deleteInstance,
+  INSTANCES_DIR,
+  readInstances,
+  writeInstance,
+} from "./_file_instances.ts";
+import { FileState } from "./_file_state.ts";
+import { join } from "./_fs.ts";
+
+/** Options for {@linkcode createFileStore}. */
+export interface FileStoreOptions {
+  /** The store directory; created (0700) if missing. */
+  readonly dir: string;
+  /**
+   * Compact (move ledger entries to the archives and write a new snapshot)
+   * once the journal is this large.
+   *
+   * @default {8388608}
+   */
+  readonly compactBytes?: number;
+  /**
+   * Archived ledger entries kept per job; older ones are pruned at
+   * compaction (the counters in the job state keep counting).
+   *
+   * @default {10000}
+   */
+  readonly historyLimit?: number;
+  /**
+   * How often `changed()` looks at the directory, in milliseconds.
+   *
+   * @default {250}
+   */
+  readonly pollMs?: number;
+}
+
+/**
+ * Opens (and, in an empty or missing directory, creates) a file store.
+ *
+ * @param options See {@linkcode FileStoreOptions}.
+ * @returns The store; its lock is a file lock on `<dir>/lock`.
+ * @throws {StoreError} If the directory is owned by another user, writable
+ * by group or others, not a tock store, from a newer tock, or corrupt.
+ *
+ * @example Open a store in a temporary directory
+ * ```ts
+ * import { createFileStore } from "./file_store.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using store = await createFileStore({ dir: `${dir}/.tock` });
+ *   console.assert((await store.jobs()).length === 0);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function createFileStore(
+  options: FileStoreOptions,
+): Promise<JobStore> {
+  const dir = options.dir.replace(/(.)\/+$/, "$1");
+  const leases = trackLeases(createFileLock(join(dir, LOCK_FILE)));
+  await prepareDir(dir, leases.lock, `Cannot open store "${dir}"`);
+  const state = new FileState(dir, {
+    compactBytes: options.compactBytes ?? 8 * 1024 * 1024,
+    historyLimit: options.historyLimit ?? 10_000,
+  });
+  await state.load(`Cannot open store "${dir}"`);
+  return new FileStore(dir, leases, state, options.pollMs ?? 250);
+}
+
+class FileStore implements JobStore {
+  #dir: string;
+  #leases: TrackedLock;
+  #state: FileState;
+  #pollMs: number;
+  #closed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+  #watchers = new Set<(error: Error) => void>();
+
+  constructor(
+    dir: string,
+    leases: TrackedLock,
+    state: FileState,
+    pollMs: number,
+  ) {
+    this.#dir = dir;
+    this.#leases = leases;
+    this.#state = state;
+    this.#pollMs = pollMs;
+  }
+
+  get lock() {
+    return this.#leases.lock;
+  }
+
+  due(lease: LockLease, until: number): Promise<JobRecord[]> {
+    return this.#locked(
+      lease,
+      "read due jobs",
+      (state) => Promise.resolve(dueRecords(state.model, until)),
+    );
+  }
+
+  read(lease: LockLease, ids: readonly JobId[]): Promise<JobRecord[]> {
+    return this.#locked(
+      lease,
+      "read jobs",
+      (state) => Promise.resolve(readRecords(state.model, ids)),
+    );
+  }
+
+  commit(lease: LockLease, changes: readonly StoreChange[]): Promise<void> {
+    return this.#locked(lease, "commit", async (state) => {
+      await state.commit(changes, this.#context("write"));
+    });
+  }
+
+  nextDueAt(capabilities: Capabilities): Promise<number | undefined> {
+    return this.#read(
+      "read due times",
+      (state) => nextDueAt(state.model, capabilities),
+    );
+  }
+
+  jobs(): Promise<JobRecord[]> {
+    return this.#read("list jobs", (state) => allRecords(state.model));
+  }
+
+  job(id: JobId): Promise<JobRecord | undefined> {
+    return this.#read("read job", (state) => state.model.jobs.get(id));
+  }
+
+  history(query: HistoryQuery = {}): Promise<LedgerEntry[]> {
+    return this.#serial("read history", async () => {
+      const state = this.#state;
+      await state.sync(this.#context("read"));
+      const model = state.model;
+      const recent = memoryItems(model, query.job).map((item) => item.entry);
+      const open = query.job === undefined
+        ? [...model.jobs.values()].filter((r) => r.state.openRange).length
+        : model.jobs.get(query.job)?.state.openRange
+        ? 1
+        : 0;
+      const enough = query.limit !== undefined &&
+        recent.length + open >= query.limit;
+      const archived = enough
+        ? []
+        : await state.archived(query.job, this.#context("read"));
+      return finishHistory(model, archived.concat(recent), query);
+    });
+  }
+
+  async heartbeat(instance: InstanceRecord): Promise<void> {
+    this.#open("write heartbeat");
+    await writeInstance(this.#dir, instance);
+  }
+
+  async removeInstance(id: string): Promise<void> {
+    this.#open("remove instance");
+    await deleteInstance(this.#dir, id);
+  }
+
+  async instances(): Promise<InstanceRecord[]> {
+    this.#open("list instances");
+    return await readInstances(this.#dir);
+  }
+
+  changed(signal: AbortSignal): Promise<void> {
+    try {
+      this.#open("watch for changes");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+    // Commits this object has not read yet count as changes; heartbeats
+    // count from now on.
+    const seen = this.#state.watermark();
+    let instances: number | undefined;
+    const moved = async () => {
+      if ((await this.#state.current()) !== seen) return true;
+      const stamp = await this.#instancesStamp();
+      instances ??= stamp;
+      return stamp !== instances;
+    };
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let polling = false;
+      let outcome: (() => void) | undefined;
+      const finish = (settle: () => void) => {
+        if (outcome) return;
+        outcome = settle;
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.#watchers.delete(onClose);
+        // A poll in flight settles once its stat returns (no leaked op).
+        if (!polling) settle();
+      };
+      const onAbort = () => finish(() => reject(signal.reason));
+      const onClose = (error: Error) => finish(() => reject(error));
+      const poll = async () => {
+        polling = true;
+        let changed = false;
+        let failure: { error: unknown } | undefined;
+        try {
+          changed = await moved();
+        } catch (error) {
+          failure = { error };
+        }
+        polling = false;
+        if (outcome) return outcome();
+        if (failure) return finish(() => reject(failure.error));
+        if (changed) return finish(resolve);
+        timer = setTimeout(poll, this.#pollMs);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#watchers.add(onClose);
+      poll();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = new StoreError(
+      `Cannot use store "${this.#dir}": it was closed`,
+    );
+    for (const stop of [...this.#watchers]) stop(error);
+    await this.#queue;
+    await this.#leases.close(error);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #context(verb: string): string {
+    return `Cannot ${verb} store "${this.#dir}"`;
+  }
+
+  #open(action: string): void {
+    if (this.#closed) {
+      throw new StoreError(
+        `Cannot ${action}: store "${this.#dir}" is closed`,
+      );
+    }
+  }
+
+  /** Runs `fn` after every earlier call of this object (one model user). */
+  #serial<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      this.#open(action);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = this.#queue.then(() => {
+      this.#open(action);
+      return fn();
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #read<T>(action: string, fn: (state: FileState) => T): Promise<T> {
+    return this.#serial(action, async () => {
+      await this.#state.sync(this.#context("read"));
+      return fn(this.#state);
+    });
+  }
+
+  #locked<T>(
+    lease: LockLease,
+    action: string,
+    fn: (state: FileState) => Promise<T>,
+  ): Promise<T> {
+    return this.#serial(action, async () => {
+      this.#leases.check(lease, action);
+      await this.#state.sync(this.#context("read"), lease);
+      return await fn(this.#state);
+    });
+  }
+
+  async #instancesStamp(): Promise<number> {
+    const info = await Deno.stat(join(this.#dir, INSTANCES_DIR));
+    return info.mtime?.getTime() ?? 0;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The persistence port. Every backend implements {@linkcode JobStore} and
+ * passes the shared contract suite (`tests/store/_store_contract.ts`).
+ *
+ * A store persists domain records: job definitions with their state, ledger
+ * entries and instance heartbeats. It makes no scheduling decisions; the
+ * runtime computes new records with pure functions and asks the store to
+ * write them, atomically and durably, under the store's lock.
+ *
+ * @module
+ */
+
+import type {
+  InstanceRecord,
+  Target,
+  JobId,
+  JobRecord,
+  JobSpec,
+  JobState,
+  LedgerEntry,
+} from "../types.ts";
+import type { Lock, LockLease } from "../lock/lock.ts";
+
+/** One change in a {@linkcode JobStore.commit}. */
+export type StoreChange =
+  /** Create a job; the commit fails if the id exists. */
+  | { readonly type: "job.create"; readonly job: JobRecord }
+  /** Replace a job's definition (its state stays as given in `state`). */
+  | { readonly type: "job.define"; readonly spec: JobSpec; readonly state: JobState }
+  /** Replace a job's state; `state.version` must be the stored version + 1. */
+  | { readonly type: "job.state"; readonly id: JobId; readonly state: JobState }
+  /** Delete a job and its history. */
+  | { readonly type: "job.delete"; readonly id: JobId }
+  /** Append one entry to a job's ledger. */
+  | { readonly type: "ledger.append"; readonly entry: LedgerEntry };
+
+/** What an instance can run; it claims only jobs it can run. */
+export interface Capabilities {
+  /** Names of the function handlers registered in the instance. */
+  readonly functions: readonly string[];
+  /** Whether it runs command targets. */
+  readonly commands: boolean;
+  /** Whether it runs module targets. */
+  readonly modules: boolean;
+}
+
+/**
+ * Whether an instance with these capabilities can run a target.
+ *
+ * @param capabilities What the instance can run.
+ * @param target A job's target.
+ * @returns True when it can.
+ */
+export function canRun(capabilities: Capabilities, target: Target): boolean {
+  switch (target.kind) {
+    case "function":
+      return capabilities.functions.includes(target.name);
+    case "command":
+      return capabilities.commands;
+    case "module":
+      return capabilities.modules;
+  }
+}
+
+/** A query for {@linkcode JobStore.history}. */
+export interface HistoryQuery {
+  /** Only this job's entries. */
+  readonly job?: JobId;
+  /** At most this many entries, the newest. */
+  readonly limit?: number;
+}
+
+/**
+ * A job store. Methods that take a `lease` must be called while holding
+ * `store.lock`; the store may check that the lease is its own and held.
+ * Other methods may be called at any time and read committed data.
+ */
+export interface JobStore extends AsyncDisposable {
+  /** The lock every instance of this store shares. */
+  readonly lock: Lock;
+
+  /**
+   * Jobs that need the claim step: those whose `nextDueAt` is at or before
+   * `until`, and those with active runs or a backlog. Reads the latest
+   * committed state, including other processes' commits.
+   */
+  due(lease: LockLease, until: number): Promise<JobRecord[]>;
+
+  /** The latest committed records of the given jobs (missing ids omitted). */
+  read(lease: LockLease, ids: readonly JobId[]): Promise<JobRecord[]>;
+
+  /**
+   * Applies the changes atomically (all or none) and durably (on disk before
+   * it resolves). Fails with `StoreError` on a version conflict, an existing
+   * id on create, or a missing id, and then changes nothing.
+   */
+  commit(lease: LockLease, changes: readonly StoreChange[]): Promise<void>;
+
+  /**
+   * The earliest instant at which a job this instance can run needs the
+   * claim step: its `nextDueAt`, or any past instant when it has a backlog
+   * and no active run. `undefined` when there is none. Needs no lock.
+   */
+  nextDueAt(capabilities: Capabilities): Promise<number | undefined>;
+
+  /** Every job, by id. */
+  jobs(): Promise<JobRecord[]>;
+
+  /** One job, or `undefined`. */
+  job(id: JobId): Promise<JobRecord | undefined>;
+
+  /**
+   * Ledger entries, oldest first; each job's open range (`state.openRange`)
+   * is included as a range entry.
+   */
+  history(query?: HistoryQuery): Promise<LedgerEntry[]>;
+
+  /** Writes an instance's heartbeat; needs no lock (each writes its own). */
+  heartbeat(instance: InstanceRecord): Promise<void>;
+
+  /** Removes an instance's record (on clean stop, or when found dead). */
+  removeInstance(id: string): Promise<void>;
+
+  /** Every registered instance. */
+  instances(): Promise<InstanceRecord[]>;
+
+  /** Resolves when another process may have changed the store (best effort). */
+  changed?(signal: AbortSignal): Promise<void>;
+
+  /** Releases resources. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,134 @@
+/**
+ * A clock for tests: wall time and monotonic time move only when told, and
+ * timers fire in order as time advances.
+ *
+ * @module
+ */
+
+import type { Clock } from "../runtime/clock.ts";
+
+interface Timer {
+  readonly id: number;
+  readonly at: number;
+  readonly fn: () => void;
+}
+
+/** Options for {@linkcode FakeClock}. */
+export interface FakeClockOptions {
+  /**
+   * Awaited after each timer fires, so that the work it started (promises,
+   * I/O) settles before time moves on. The default drains the microtask
+   * queue and takes one macrotask turn: enough for in-memory stores; pass
+   * something that waits for real I/O when a file store is involved.
+   */
+  readonly settle?: () => Promise<void>;
+}
+
+async function drain(): Promise<void> {
+  for (let i = 0; i < 200; i++) await Promise.resolve();
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  for (let i = 0; i < 200; i++) await Promise.resolve();
+}
+
+/**
+ * A controllable {@linkcode Clock}.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock } from "./fake_clock.ts";
+ * const clock = new FakeClock(Date.UTC(2026, 0, 1));
+ * let fired = false;
+ * clock.setTimeout(() => fired = true, 1000);
+ * await clock.tick(1000);
+ * console.log(fired); // true
+ * ```
+ */
+export class FakeClock implements Clock {
+  #wall: number;
+  #mono = 0;
+  #nextId = 1;
+  #timers: Timer[] = [];
+  readonly #settle: () => Promise<void>;
+
+  /**
+   * @param start The initial wall time (epoch ms or Date).
+   * @param options How to let work settle between timers.
+   */
+  constructor(start: number | Date = 0, options: FakeClockOptions = {}) {
+    this.#wall = typeof start === "number" ? start : start.getTime();
+    this.#settle = options.settle ?? drain;
+  }
+
+  /** Wall-clock time in epoch ms. */
+  now(): number {
+    return this.#wall;
+  }
+
+  /** Monotonic time in ms. */
+  monotonic(): number {
+    return this.#mono;
+  }
+
+  /** Number of pending timers. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Schedules `fn` after `ms` of monotonic time. */
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.#nextId++;
+    this.#timers.push({ id, at: this.#mono + Math.max(0, ms), fn });
+    this.#timers.sort((a, b) => a.at - b.at || a.id - b.id);
+    return id;
+  }
+
+  /** Cancels a timer. */
+  clearTimeout(id: unknown): void {
+    this.#timers = this.#timers.filter((t) => t.id !== id);
+  }
+
+  /** Resolves after `ms` of fake time; rejects when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.clearTimeout(id);
+        reject(signal?.reason);
+      };
+      const id = this.setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Moves both clocks forward by `ms`, firing due timers in order and
+   * letting their work settle after each.
+   */
+  async tick(ms: number): Promise<void> {
+    const end = this.#mono + ms;
+    await this.#settle();
+    while (true) {
+      const next = this.#timers[0];
+      if (!next || next.at > end) break;
+      this.#timers.shift();
+      this.#wall += next.at - this.#mono;
+      this.#mono = next.at;
+      next.fn();
+      await this.#settle();
+    }
+    this.#wall += end - this.#mono;
+    this.#mono = end;
+    await this.#settle();
+  }
+
+  /**
+   * Moves only the wall clock (a clock jump or an NTP step); monotonic time
+   * and timers are unaffected. Negative values jump backwards.
+   */
+  jump(ms: number): void {
+    this.#wall += ms;
+  }
+}

@@ -1,0 +1,519 @@
+// The contract every JobStore backend passes (hono's `common.case` idea).
+import assert from "node:assert/strict";
+import { StoreError } from "../../src/errors.ts";
+import { createMemoryLock } from "../../src/lock/memory_lock.ts";
+import type {
+  Capabilities,
+  JobStore,
+  StoreChange,
+} from "../../src/store/store.ts";
+import type { JobRecord } from "../../src/types.ts";
+import {
+  append,
+  claimed,
+  create,
+  instance,
+  makeJob,
+  MIN,
+  setState,
+  succeeded,
+  T0,
+} from "./_records.ts";
+
+/** What a backend's test file gives the contract. */
+export interface ContractBackend {
+  store: JobStore;
+  /** Opens another store object on the same backend (durable backends). */
+  reopen?: () => Promise<JobStore>;
+  cleanup: () => Promise<void>;
+}
+
+const ALL: Capabilities = { functions: [], commands: true, modules: true };
+
+function tick(ms = 30): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Registers the contract tests for one backend. */
+export function testStoreContract(
+  name: string,
+  open: () => Promise<ContractBackend>,
+): void {
+  function test(
+    title: string,
+    fn: (backend: ContractBackend, t: Deno.TestContext) => Promise<void>,
+  ): void {
+    Deno.test(`${name}: ${title}`, async (t) => {
+      const backend = await open();
+      try {
+        await fn(backend, t);
+      } finally {
+        await backend.store.close();
+        await backend.cleanup();
+      }
+    });
+  }
+
+  async function commit(store: JobStore, ...changes: StoreChange[]) {
+    await using lease = await store.lock.acquire();
+    await store.commit(lease, changes);
+  }
+
+  async function read(store: JobStore, ids: string[]): Promise<JobRecord[]> {
+    await using lease = await store.lock.acquire();
+    return await store.read(lease, ids);
+  }
+
+  test("creates, reads and lists jobs", async ({ store }) => {
+    assert.deepEqual(await store.jobs(), []);
+    const a = makeJob("a");
+    const b = makeJob("b", { spec: { schedule: "every 30s" } });
+    await commit(store, create(b), create(a));
+    assert.deepEqual(await read(store, ["b", "missing", "a"]), [b, a]);
+    assert.deepEqual(await store.jobs(), [a, b]);
+    assert.deepEqual(await store.job("b"), b);
+    assert.equal(await store.job("missing"), undefined);
+  });
+
+  test("refuses a duplicate create and changes nothing", async ({ store }) => {
+    await commit(store, create(makeJob("a")));
+    await assert.rejects(
+      commit(store, create(makeJob("c")), create(makeJob("a"))),
+      (error: unknown) =>
+        error instanceof StoreError &&
+        error.message === "Cannot create job 'a': it already exists",
+    );
+    assert.deepEqual((await store.jobs()).map((j) => j.spec.id), ["a"]);
+    await assert.rejects(commit(store, create(makeJob("bad/id"))), StoreError);
+    await assert.rejects(commit(store, create(makeJob("..."))), StoreError);
+  });
+
+  test("compares versions and applies a batch all or nothing", async (
+    { store },
+    t,
+  ) => {
+    const a = makeJob("a");
+    const b = makeJob("b");
+    await commit(store, create(a), create(b));
+    await t.step("a version that is not stored + 1 fails", async () => {
+      const stale = { ...claimed(a), version: 3 };
+      await assert.rejects(
+        commit(store, setState("a", stale)),
+        (error: unknown) =>
+          error instanceof StoreError &&
+          error.message ===
+            "Cannot update job 'a': version 3 expected 2 (changed by another instance)",
+      );
+      await assert.rejects(
+        commit(store, setState("a", a.state)),
+        StoreError,
+      );
+    });
+    await t.step("one bad change applies none of the batch", async () => {
+      await assert.rejects(
+        commit(
+          store,
+          setState("a", claimed(a)),
+          append(succeeded("a", T0)),
+          setState("b", { ...claimed(b), version: 7 }),
+        ),
+        StoreError,
+      );
+      assert.deepEqual(await store.jobs(), [a, b]);
+      assert.deepEqual(await store.history(), []);
+    });
+    await t.step("a missing job fails", async () => {
+      await assert.rejects(
+        commit(store, setState("nope", claimed(a))),
+        /Cannot update job 'nope': it does not exist/,
+      );
+      await assert.rejects(
+        commit(store, { type: "job.delete", id: "nope" }),
+        /Cannot delete job 'nope': it does not exist/,
+      );
+      await assert.rejects(
+        commit(store, append(succeeded("nope", T0))),
+        StoreError,
+      );
+    });
+    await t.step("versions chain within one batch", async () => {
+      const one = claimed(a);
+      const two = { ...one, version: one.version + 1, runs: [] };
+      await commit(store, setState("a", one), setState("a", two));
+      assert.deepEqual((await store.job("a"))?.state, two);
+    });
+  });
+
+  test("define replaces the spec and keeps the given state", async ({ store }) => {
+    const a = makeJob("a");
+    await commit(store, create(a), append(succeeded("a", T0)));
+    const spec = { ...a.spec, schedule: "*/10 * * * *", retries: 2 };
+    const state = { ...a.state, version: 2, nextDueAt: T0 + 10 * MIN };
+    await commit(store, { type: "job.define", spec, state });
+    assert.deepEqual(await store.job("a"), { spec, state });
+    assert.equal((await store.history({ job: "a" })).length, 1);
+    await assert.rejects(
+      commit(store, { type: "job.define", spec, state }),
+      /version 2 expected 3/,
+    );
+    await assert.rejects(
+      commit(store, {
+        type: "job.define",
+        spec: { ...spec, id: "zz" },
+        state: { ...state, version: 3 },
+      }),
+      /Cannot update job 'zz': it does not exist/,
+    );
+  });
+
+  test("delete removes the job and its history", async ({ store }) => {
+    await commit(
+      store,
+      create(makeJob("a")),
+      create(makeJob("b")),
+      append(succeeded("a", T0)),
+      append(succeeded("b", T0)),
+    );
+    await commit(store, { type: "job.delete", id: "a" });
+    assert.equal(await store.job("a"), undefined);
+    assert.deepEqual(await store.history({ job: "a" }), []);
+    assert.deepEqual(await store.history(), [succeeded("b", T0)]);
+    // A new job with the same id starts with no history.
+    await commit(store, create(makeJob("a")));
+    assert.deepEqual(await store.history({ job: "a" }), []);
+  });
+
+  test("keeps the ledger in commit order, with limits and open ranges", async (
+    { store },
+    t,
+  ) => {
+    const a = makeJob("a");
+    await commit(store, create(a), create(makeJob("b")));
+    const entries = [
+      succeeded("a", T0),
+      succeeded("b", T0),
+      succeeded("b", T0 + 5 * MIN),
+      succeeded("a", T0 + 5 * MIN),
+    ];
+    await commit(store, append(entries[0]!), append(entries[1]!));
+    await commit(store, append(entries[2]!));
+    await commit(store, append(entries[3]!));
+    await t.step("oldest first", async () => {
+      assert.deepEqual(await store.history(), entries);
+      assert.deepEqual(await store.history({ job: "a" }), [
+        entries[0],
+        entries[3],
+      ]);
+    });
+    await t.step("limit keeps the newest", async () => {
+      assert.deepEqual(await store.history({ limit: 3 }), entries.slice(1));
+      assert.deepEqual(await store.history({ job: "b", limit: 1 }), [
+        entries[2],
+      ]);
+      assert.deepEqual(await store.history({ limit: 0 }), []);
+      assert.deepEqual(await store.history({ limit: 99 }), entries);
+    });
+    await t.step("an open range is the newest entry", async () => {
+      const openRange = {
+        outcome: "skipped" as const,
+        first: T0 + 10 * MIN,
+        last: T0 + 20 * MIN,
+        count: 3,
+        note: "maintenance",
+      };
+      await commit(
+        store,
+        setState("a", { ...a.state, version: 2, paused: true, openRange }),
+      );
+      const range = {
+        job: "a",
+        slot: T0 + 10 * MIN,
+        until: T0 + 20 * MIN,
+        count: 3,
+        outcome: "skipped",
+        note: "maintenance",
+      };
+      assert.deepEqual(await store.history(), [...entries, range]);
+      assert.deepEqual(await store.history({ job: "a", limit: 2 }), [
+        entries[3],
+        range,
+      ]);
+      assert.deepEqual(await store.history({ job: "b" }), [
+        entries[1],
+        entries[2],
+      ]);
+    });
+  });
+
+  test("due() selects due jobs and jobs with runs or a backlog", async ({ store }) => {
+    const early = makeJob("early", { state: { nextDueAt: T0 + MIN } });
+    const late = makeJob("late", { state: { nextDueAt: T0 + 60 * MIN } });
+    const done = makeJob("done", {
+      state: { nextDueAt: undefined, nextSlot: undefined },
+    });
+    const busy = makeJob("busy", { state: { nextDueAt: T0 + 99 * MIN } });
+    const queued = makeJob("queued", {
+      state: {
+        nextDueAt: undefined,
+        backlog: [{ slot: T0, trigger: "manual", runId: "m-1" }],
+      },
+    });
+    await commit(
+      store,
+      ...[early, late, done, busy, queued].map(create),
+      setState("busy", claimed(busy)),
+    );
+    await using lease = await store.lock.acquire();
+    const ids = async (until: number) =>
+      (await store.due(lease, until)).map((j) => j.spec.id).sort();
+    assert.deepEqual(await ids(T0), ["busy", "queued"]);
+    assert.deepEqual(await ids(T0 + MIN), ["busy", "early", "queued"]);
+    assert.deepEqual(await ids(T0 + 60 * MIN), [
+      "busy",
+      "early",
+      "late",
+      "queued",
+    ]);
+    const advanced = { ...early.state, version: 2, nextDueAt: T0 + 61 * MIN };
+    await store.commit(lease, [setState("early", advanced)]);
+    assert.deepEqual(await ids(T0 + 60 * MIN), ["busy", "late", "queued"]);
+    const [record] = await store.due(lease, T0);
+    assert.ok(record?.state.runs.length || record?.state.backlog.length);
+  });
+
+  test("nextDueAt() finds the earliest job the instance can run", async ({ store }) => {
+    assert.equal(await store.nextDueAt(ALL), undefined);
+    const fn = makeJob("fn", {
+      spec: { target: { kind: "function", name: "report" } },
+      state: { nextDueAt: T0 + MIN },
+    });
+    const cmd = makeJob("cmd", { state: { nextDueAt: T0 + 7 * MIN } });
+    const mod = makeJob("mod", {
+      spec: { target: { kind: "module", module: "./job.ts" } },
+      state: { nextDueAt: T0 + 3 * MIN },
+    });
+    await commit(store, create(fn), create(cmd), create(mod));
+    assert.equal(await store.nextDueAt(ALL), T0 + 3 * MIN);
+    assert.equal(
+      await store.nextDueAt({ ...ALL, functions: ["report"] }),
+      T0 + MIN,
+    );
+    assert.equal(
+      await store.nextDueAt({ functions: [], commands: true, modules: false }),
+      T0 + 7 * MIN,
+    );
+    assert.equal(
+      await store.nextDueAt({ functions: [], commands: false, modules: false }),
+      undefined,
+    );
+    const queued = {
+      ...cmd.state,
+      version: 2,
+      backlog: [{ slot: T0 + 9 * MIN, trigger: "manual" as const }],
+    };
+    await commit(store, setState("cmd", queued));
+    const past = await store.nextDueAt(ALL);
+    assert.ok(past !== undefined && past <= T0);
+  });
+
+  test("locked methods check the lease", async ({ store }) => {
+    const lease = await store.lock.acquire();
+    await lease.release();
+    await assert.rejects(
+      store.commit(lease, [create(makeJob("a"))]),
+      StoreError,
+    );
+    await assert.rejects(store.due(lease, T0), StoreError);
+    await assert.rejects(store.read(lease, ["a"]), StoreError);
+    const foreign = await createMemoryLock().acquire();
+    await assert.rejects(
+      store.commit(foreign, [create(makeJob("a"))]),
+      StoreError,
+    );
+    await foreign.release();
+    assert.deepEqual(await store.jobs(), []);
+  });
+
+  test("the lock excludes, waits and honours abort", async ({ store }, t) => {
+    const first = await store.lock.acquire();
+    assert.equal(first.held, true);
+    await t.step("tryAcquire() returns undefined while held", async () => {
+      assert.equal(await store.lock.tryAcquire(), undefined);
+    });
+    await t.step("abort while waiting rejects with the reason", async () => {
+      const controller = new AbortController();
+      const waiting = store.lock.acquire({ signal: controller.signal });
+      await tick();
+      const reason = new Error("stop waiting");
+      controller.abort(reason);
+      await assert.rejects(waiting, (error) => error === reason);
+    });
+    await t.step("a second acquire waits for release", async () => {
+      let got = false;
+      const second = store.lock.acquire().then((lease) => {
+        got = true;
+        return lease;
+      });
+      await tick();
+      assert.equal(got, false);
+      await first.release();
+      await first.release();
+      assert.equal(first.held, false);
+      const lease = await second;
+      assert.equal(lease.held, true);
+      await lease.release();
+    });
+    const again = await store.lock.tryAcquire();
+    assert.ok(again?.held);
+    await again.release();
+  });
+
+  test("records heartbeats of instances", async ({ store }) => {
+    assert.deepEqual(await store.instances(), []);
+    await store.heartbeat(instance("beta"));
+    await store.heartbeat(instance("alpha"));
+    await store.heartbeat(instance("beta", { beat: 2, heartbeatAt: T0 + 2 }));
+    assert.deepEqual(await store.instances(), [
+      instance("alpha"),
+      instance("beta", { beat: 2, heartbeatAt: T0 + 2 }),
+    ]);
+    await store.removeInstance("alpha");
+    await store.removeInstance("never-there");
+    assert.deepEqual((await store.instances()).map((i) => i.id), ["beta"]);
+    await assert.rejects(store.heartbeat(instance("../evil")), TypeError);
+    await assert.rejects(store.removeInstance("a/b"), TypeError);
+  });
+
+  test("records cannot be changed through returned or given objects", async ({ store }) => {
+    const job = makeJob("a");
+    const given = structuredClone(job) as unknown as {
+      spec: { schedule: string };
+      state: { runs: unknown[] };
+    };
+    await commit(store, {
+      type: "job.create",
+      job: given as unknown as JobRecord,
+    });
+    given.spec.schedule = "changed";
+    given.state.runs.push("x");
+    const got = (await store.job("a")) as unknown as typeof given;
+    assert.deepEqual(got, job);
+    try {
+      got.spec.schedule = "hacked";
+      got.state.runs.push("y");
+    } catch {
+      // Frozen records throw; copies may not.
+    }
+    assert.deepEqual(await store.job("a"), job);
+    assert.deepEqual((await store.jobs())[0], job);
+    const entries = await store.history();
+    try {
+      entries.push(succeeded("a", T0));
+    } catch {
+      // ignore
+    }
+    assert.deepEqual(await store.history(), []);
+  });
+
+  test("changed() resolves on a commit and rejects on abort", async ({ store }) => {
+    await commit(store, create(makeJob("a")));
+    await store.jobs();
+    const controller = new AbortController();
+    const waiting = store.changed!(controller.signal);
+    await commit(store, create(makeJob("b")));
+    await waiting;
+    const reason = new Error("enough");
+    const aborted = new AbortController();
+    const pending = store.changed!(aborted.signal);
+    await tick(5);
+    aborted.abort(reason);
+    await assert.rejects(pending, (error) => error === reason);
+    await assert.rejects(store.changed!(aborted.signal), (e) => e === reason);
+  });
+
+  test("close() is idempotent and later calls fail", async ({ store }) => {
+    await store.close();
+    await store.close();
+    await assert.rejects(store.jobs(), StoreError);
+    await assert.rejects(store.history(), StoreError);
+    await assert.rejects(store.heartbeat(instance("a")), StoreError);
+    await assert.rejects(
+      store.changed!(new AbortController().signal),
+      StoreError,
+    );
+    await assert.rejects(store.lock.acquire(), StoreError);
+  });
+
+  test("keeps committed data across reopen", async ({ store, reopen }, t) => {
+    if (!reopen) {
+      await t.step({ name: "not durable", ignore: true, fn() {} });
+      return;
+    }
+    const a = makeJob("a");
+    const openRange = {
+      outcome: "missed" as const,
+      first: T0,
+      last: T0 + 5 * MIN,
+      count: 2,
+    };
+    const state = { ...a.state, version: 2, openRange };
+    await commit(store, create(a), create(makeJob("b")));
+    await commit(
+      store,
+      setState("a", state),
+      append(succeeded("b", T0)),
+      { type: "job.delete", id: "b" },
+      create(makeJob("c")),
+      append(succeeded("c", T0)),
+    );
+    await store.heartbeat(instance("alpha"));
+    const before = {
+      jobs: await store.jobs(),
+      history: await store.history(),
+    };
+    await store.close();
+    await using again = await reopen();
+    assert.deepEqual(await again.jobs(), before.jobs);
+    assert.deepEqual(await again.history(), before.history);
+    assert.deepEqual(await again.job("a"), { spec: a.spec, state });
+    assert.deepEqual(await again.instances(), [instance("alpha")]);
+    await using lease = await again.lock.acquire();
+    assert.deepEqual(
+      (await again.due(lease, T0 + 5 * MIN)).map((j) => j.spec.id),
+      ["a", "c"],
+    );
+  });
+
+  test("two store objects see each other and share the lock", async (
+    { store, reopen },
+    t,
+  ) => {
+    if (!reopen) {
+      await t.step({
+        name: "one object is the backend",
+        ignore: true,
+        fn() {},
+      });
+      return;
+    }
+    await using other = await reopen();
+    await commit(store, create(makeJob("a")));
+    assert.deepEqual((await other.jobs()).map((j) => j.spec.id), ["a"]);
+    await commit(other, create(makeJob("b")), append(succeeded("b", T0)));
+    assert.deepEqual((await store.jobs()).map((j) => j.spec.id), ["a", "b"]);
+    assert.deepEqual(await store.history(), [succeeded("b", T0)]);
+    {
+      await using lease = await store.lock.acquire();
+      assert.equal(await other.lock.tryAcquire(), undefined);
+      assert.equal((await store.read(lease, ["b"])).length, 1);
+    }
+    const a = (await other.job("a"))!;
+    await commit(other, setState("a", claimed(a)));
+    await assert.rejects(commit(store, setState("a", claimed(a))), /version/);
+    const controller = new AbortController();
+    const waiting = other.changed!(controller.signal);
+    await commit(store, append(succeeded("a", T0)));
+    await waiting;
+    controller.abort();
+  });
+}
