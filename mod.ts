@@ -53,17 +53,24 @@ export {
 } from "./src/errors.ts";
 export { parseDuration } from "./src/schedule/parse_duration.ts";
 export {
+  type CronSchedule,
+  type IntervalSchedule,
+  type OnceSchedule,
   parseSchedule,
   type ParseScheduleOptions,
   type Schedule,
 } from "./src/schedule/parse_schedule.ts";
 export { nextSlot } from "./src/schedule/next_slot.ts";
-export { slotsBetween } from "./src/schedule/slots_between.ts";
+export {
+  countSlotsBetween,
+  type SlotsBetween,
+  slotsBetween,
+} from "./src/schedule/slots_between.ts";
 export { type DstNote, dstNote } from "./src/schedule/dst_note.ts";
 export type { Lock, LockAcquireOptions, LockLease } from "./src/lock/lock.ts";
 export {
-  type Capabilities,
   canRun,
+  type Capabilities,
   type HistoryQuery,
   type JobStore,
   type StoreChange,

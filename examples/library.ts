@@ -31,7 +31,9 @@ try {
       const { job, slot, attempt, error } = (event as TockEvent).detail;
       const at = slot?.toISOString().slice(11, 23) ?? "";
       const why = error ? `: ${error.message}` : "";
-      console.log(`${type.padEnd(14)} ${job} ${at} attempt ${attempt ?? "-"}${why}`);
+      console.log(
+        `${type.padEnd(14)} ${job} ${at} attempt ${attempt ?? "-"}${why}`,
+      );
     });
   }
 
@@ -41,15 +43,20 @@ try {
     handler: ({ slot }) => console.log(`  heartbeat for ${slot.toISOString()}`),
   });
 
+  // Fails its first attempt always, and every other slot for good: some
+  // slots succeed on a retry, the others end `failed` after two retries.
   let calls = 0;
   await scheduler.add({
     id: "flaky-upload",
     schedule: "*/2 * * * * *", // every two seconds (6-field cron)
     retries: 2,
     backoff: "200ms",
-    handler: ({ attempt }) => {
+    handler: ({ slot, attempt }) => {
       calls += 1;
-      if (attempt < 3) throw new Error(`upload refused (attempt ${attempt})`);
+      const doomed = slot.getUTCSeconds() % 4 === 0;
+      if (doomed || attempt < 2) {
+        throw new Error(`upload refused (attempt ${attempt})`);
+      }
     },
   });
 

@@ -10,6 +10,8 @@ export class ScheduleSyntaxError extends SyntaxError {
   /** The schedule text that failed. */
   readonly expression: string;
   /**
+   * Creates the error for one schedule string.
+   *
    * @param expression The schedule text.
    * @param message What is wrong with it.
    * @param options `cause`: the underlying parser error.
@@ -24,6 +26,8 @@ export class ScheduleSyntaxError extends SyntaxError {
 /** A store that cannot be read or written safely (corrupt, foreign, newer). */
 export class StoreError extends Error {
   /**
+   * Creates the error for one unreadable or unsafe store.
+   *
    * @param message What is wrong, naming the file or table.
    * @param options `cause`: the underlying error.
    */
@@ -37,7 +41,11 @@ export class StoreError extends Error {
 export class JobNotFoundError extends Error {
   /** The id that was looked up. */
   readonly jobId: string;
-  /** @param jobId The id that was looked up. */
+  /**
+   * Creates the error for one job id; the message names the id.
+   *
+   * @param jobId The id that was looked up.
+   */
   constructor(jobId: string) {
     super(`Cannot find job: '${jobId}' does not exist`);
     this.name = "JobNotFoundError";
@@ -47,7 +55,11 @@ export class JobNotFoundError extends Error {
 
 /** Thrown by operations on a scheduler that has been stopped. */
 export class SchedulerClosedError extends Error {
-  /** @param message What was attempted. */
+  /**
+   * Creates the error for a call made after `stop()`.
+   *
+   * @param message What was attempted.
+   */
   constructor(message = "Cannot use scheduler: it has been stopped") {
     super(message);
     this.name = "SchedulerClosedError";
@@ -59,8 +71,10 @@ export class JobTimeoutError extends Error {
   /** The job that timed out. */
   readonly jobId: string;
   /**
+   * Creates the abort reason for one timed-out run.
+   *
    * @param jobId The job.
-   * @param timeoutMs The timeout that expired.
+   * @param timeoutMs The timeout that expired, in ms.
    */
   constructor(jobId: string, timeoutMs: number) {
     super(`Job '${jobId}' timed out after ${timeoutMs} ms`);
@@ -73,7 +87,14 @@ export class JobTimeoutError extends Error {
  * Turns anything thrown into an `Error` (handlers may throw strings).
  *
  * @param value What was thrown.
- * @returns An `Error` carrying the value's message.
+ * @returns The value itself when it is an `Error`; otherwise a new `Error`
+ * named `NonError` whose message is the string, or describes the value.
+ * @example Normalise a thrown string
+ * ```ts
+ * import { toError } from "./errors.ts";
+ * const error = toError("disk full");
+ * console.log(error.name, error.message); // NonError disk full
+ * ```
  */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;

@@ -55,25 +55,42 @@ export type Target =
 
 /** A validated, normalised job definition (every default filled in). */
 export interface JobSpec {
+  /** Unique id of the job within its store. */
   readonly id: JobId;
   /** The schedule text, as the user wrote it. */
   readonly schedule: string;
   /** IANA time zone the schedule is read in. */
   readonly tz: string;
+  /** What a run executes: a registered function, a command or a module. */
   readonly target: Target;
+  /** What a slot does when it comes due while a run of this job is active. */
   readonly overlap: OverlapPolicy;
+  /** How slots that came due while no instance ran are handled. */
   readonly catchup: CatchupPolicy;
+  /** Missed slots older than this many ms before now are recorded `missed`, never run. */
   readonly catchupWindowMs: number;
+  /** Most missed slots one catch-up runs under `catchup: "all"`. */
   readonly catchupMax: number;
-  /** Abort the run after this long; `undefined` means never. */
+  /** Abort each attempt after this many ms; `undefined` means never. */
   readonly timeoutMs?: number;
+  /** Extra attempts after an attempt fails (throws), within the same slot. */
   readonly retries: number;
+  /** Delay before the first retry, in ms; it doubles for each later retry. */
   readonly backoffMs: number;
+  /** Upper bound of the retry delay, in ms. */
   readonly backoffMaxMs: number;
+  /** What happens to a run whose instance died: recorded `abandoned`, or re-run once. */
   readonly recover: RecoverPolicy;
+  /** Upper bound of the deterministic per-slot delay, in ms (0: none). */
   readonly jitterMs: number;
+  /**
+   * Most scheduled runs the job makes (manual triggers excluded); after that
+   * it has no next slot.
+   */
   readonly maxRuns?: number;
+  /** Earliest slot, epoch ms (also anchors interval schedules). */
   readonly startAt?: number;
+  /** Latest slot, epoch ms; no slot after it is scheduled. */
   readonly endAt?: number;
   /** Where the job came from (`"api"`, or a jobs file path). */
   readonly source?: string;
@@ -81,7 +98,9 @@ export interface JobSpec {
 
 /** A slot waiting to run (queued by overlap, catch-up, a trigger or recovery). */
 export interface PendingSlot {
+  /** The slot's scheduled instant, epoch ms. */
   readonly slot: number;
+  /** Why the slot will run. */
   readonly trigger: Trigger;
   /** Run even if the job is running (a forced trigger). */
   readonly force?: boolean;
@@ -91,10 +110,15 @@ export interface PendingSlot {
 
 /** A slot that has been claimed by an instance and not yet finished. */
 export interface ActiveRun {
+  /** Unique id of this run, also written to its ledger entry. */
   readonly runId: string;
+  /** The slot's scheduled instant, epoch ms. */
   readonly slot: number;
+  /** Why the slot runs. */
   readonly trigger: Trigger;
+  /** Id of the instance that claimed the run and is executing it. */
   readonly instance: string;
+  /** Wall time of the claim on that instance's clock, epoch ms. */
   readonly claimedAt: number;
   /** Set when another slot's `replace` policy, or a user, asks it to stop. */
   readonly cancelRequested?: boolean;
@@ -102,10 +126,15 @@ export interface ActiveRun {
 
 /** Consecutive slots with one outcome, kept as one ledger entry. */
 export interface RangeEntry {
+  /** The outcome shared by every slot in the range. */
   readonly outcome: "skipped" | "missed";
+  /** The earliest slot in the range, epoch ms. */
   readonly first: number;
+  /** The latest slot in the range, epoch ms. */
   readonly last: number;
+  /** How many slots the range holds (at least 1). */
   readonly count: number;
+  /** Why the slots were not run (`paused`, `overlap`, `catchup`, …). */
   readonly note?: string;
 }
 
@@ -113,9 +142,13 @@ export interface RangeEntry {
 export interface JobState {
   /** Bumped at every change; stores use it as a compare-and-set token. */
   readonly version: number;
+  /** When the job was first created, epoch ms; kept across redefinitions. */
   readonly createdAt: number;
+  /** When the state last changed, epoch ms. */
   readonly updatedAt: number;
+  /** True while slots are recorded `skipped` instead of run. */
   readonly paused: boolean;
+  /** The note given when the job was paused. */
   readonly pauseNote?: string;
   /** Every scheduled slot at or before this instant is accounted for. */
   readonly cursor: number;
@@ -123,13 +156,20 @@ export interface JobState {
   readonly nextSlot?: number;
   /** `nextSlot` plus its jitter: when the slot becomes due. */
   readonly nextDueAt?: number;
+  /** Runs claimed and not yet finished, in any instance. */
   readonly runs: readonly ActiveRun[];
+  /** Slots admitted to run but not yet claimed, oldest first. */
   readonly backlog: readonly PendingSlot[];
   /** Scheduled slots that were started (for `maxRuns`). */
   readonly runCount: number;
+  /** Slots recorded per outcome since creation; pruning never lowers them. */
   readonly counters: Readonly<Record<Outcome, number>>;
   /** A skipped/missed range still growing; part of the ledger when read. */
   readonly openRange?: RangeEntry;
+  /**
+   * The most recently recorded slot (epoch ms), its outcome, and when it was
+   * recorded (epoch ms).
+   */
   readonly last?: {
     readonly slot: number;
     readonly outcome: Outcome;
@@ -139,32 +179,47 @@ export interface JobState {
 
 /** A job as stored: its definition and its state. */
 export interface JobRecord {
+  /** The job's definition. */
   readonly spec: JobSpec;
+  /** The job's current state. */
   readonly state: JobState;
 }
 
 /** One ledger entry: the outcome of one slot, or of a range of slots. */
 export interface LedgerEntry {
+  /** The job's id. */
   readonly job: JobId;
+  /** The slot's scheduled instant (a range's first slot), epoch ms. */
   readonly slot: number;
+  /** What became of the slot (or of every slot in the range). */
   readonly outcome: Outcome;
+  /** Why the slot ran or was considered; absent on range entries. */
   readonly trigger?: Trigger;
+  /** Runs: the run's id. */
   readonly runId?: string;
+  /** Runs: id of the instance that executed it. */
   readonly instance?: string;
+  /** Runs: the 1-based number of the last attempt made. */
   readonly attempt?: number;
+  /** Runs: when the first attempt started, epoch ms. */
   readonly startedAt?: number;
+  /** Runs: when the outcome was reached, epoch ms. */
   readonly finishedAt?: number;
+  /** Runs: the error of the last failed attempt, if any. */
   readonly error?: { readonly name: string; readonly message: string };
   /** Range entries: the last slot of the range. */
   readonly until?: number;
   /** Range entries: how many slots the range holds. */
   readonly count?: number;
+  /** Why the slot was skipped or missed (`paused`, `overlap`, …). */
   readonly note?: string;
 }
 
 /** A scheduler instance as other instances see it. */
 export interface InstanceRecord {
+  /** The instance's id (`TOCK_INSTANCE` of its runs). */
   readonly id: string;
+  /** When the instance registered, epoch ms on its own clock. */
   readonly startedAt: number;
   /** Wall time of the last heartbeat (for display only). */
   readonly heartbeatAt: number;
@@ -174,13 +229,19 @@ export interface InstanceRecord {
    * between hosts cannot expire a live instance.
    */
   readonly beat: number;
+  /** Process id of the instance, for `status`. */
   readonly pid?: number;
+  /** Host name of the instance, for `status`. */
   readonly host?: string;
   /** Lock hold statistics of this instance, for `status`. */
   readonly lockHold?: {
+    /** Lock holds since the instance started. */
     readonly count: number;
+    /** Median hold time of recent holds, in ms. */
     readonly p50Ms: number;
+    /** 99th-percentile hold time of recent holds, in ms. */
     readonly p99Ms: number;
+    /** Longest recent hold, in ms. */
     readonly maxMs: number;
   };
 }

@@ -11,9 +11,26 @@ const LAYERS: Record<string, string[]> = {
   lock: ["types.ts", "errors.ts", "lock"],
   store: ["types.ts", "errors.ts", "lock", "store"],
   actors: ["types.ts", "errors.ts", "schedule", "actors"],
-  runtime: ["types.ts", "errors.ts", "schedule", "lock", "store", "actors", "runtime"],
+  runtime: [
+    "types.ts",
+    "errors.ts",
+    "schedule",
+    "lock",
+    "store",
+    "actors",
+    "runtime",
+  ],
   testing: ["types.ts", "errors.ts", "lock", "store", "runtime", "testing"],
-  cli: ["types.ts", "errors.ts", "schedule", "lock", "store", "actors", "runtime", "cli"],
+  cli: [
+    "types.ts",
+    "errors.ts",
+    "schedule",
+    "lock",
+    "store",
+    "actors",
+    "runtime",
+    "cli",
+  ],
 };
 
 async function* sources(dir: string): AsyncGenerator<string> {
@@ -44,13 +61,21 @@ Deno.test("architecture: src/ imports only go down the layers", async () => {
   for await (const path of sources(root)) {
     const text = await Deno.readTextFile(path);
     const layer = layerOf(path);
-    for (const [, spec] of text.matchAll(/^\s*(?:import|export)[^"']*["']([^"']+)["']/gm)) {
+    for (
+      const [, spec] of text.matchAll(
+        /^\s*(?:import|export)[^"']*["']([^"']+)["']/gm,
+      )
+    ) {
       if (!spec!.startsWith(".")) continue;
       const target = layerOf(resolve(path, spec!));
       if (!LAYERS[layer]?.includes(target)) {
-        wrong.push(`${path.slice(root.length + 1)} -> ${spec} (${layer} -> ${target})`);
+        wrong.push(
+          `${path.slice(root.length + 1)} -> ${spec} (${layer} -> ${target})`,
+        );
       }
-      if (target === "store" && layer === "actors" && !/import type/.test(text)) {
+      if (
+        target === "store" && layer === "actors" && !/import type/.test(text)
+      ) {
         wrong.push(`${path} imports a store value`);
       }
     }
@@ -63,7 +88,10 @@ Deno.test("architecture: only the clock module reads the wall clock", async () =
   const root = new URL("../src", import.meta.url).pathname;
   for await (const path of sources(root)) {
     if (path.endsWith("runtime/clock.ts") || path.includes("/cli/")) continue;
-    const text = (await Deno.readTextFile(path)).replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, "");
+    const text = (await Deno.readTextFile(path)).replace(
+      /\/\/.*$|\/\*[\s\S]*?\*\//gm,
+      "",
+    );
     if (/Date\.now\(|new Date\(\)|performance\.now\(/.test(text)) {
       offenders.push(path.slice(root.length + 1));
     }

@@ -53,7 +53,9 @@ export interface JobStepInput {
 export type AbortCause = "timeout" | "cancel";
 
 function errorOf(value: unknown): { name: string; message: string } {
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message };
+  }
   return { name: "Error", message: String(value) };
 }
 
@@ -88,7 +90,8 @@ export const jobMachine = setup({
     hasTimeout: ({ context }) => context.timeoutMs !== undefined,
   },
   delays: {
-    runTimeout: ({ context }) => Math.min(context.timeoutMs ?? MAX_DELAY, MAX_DELAY),
+    runTimeout: ({ context }) =>
+      Math.min(context.timeoutMs ?? MAX_DELAY, MAX_DELAY),
     backoff: ({ context }) =>
       Math.min(
         context.backoffMaxMs,

@@ -110,7 +110,8 @@ export const schedulerMachine = setup({
     idle: ({ context }) => context.running === 0,
   },
   delays: {
-    errorBackoff: ({ context }) => Math.min(30_000, 250 * 2 ** context.failures),
+    errorBackoff: ({ context }) =>
+      Math.min(30_000, 250 * 2 ** context.failures),
     grace: ({ context }) => context.graceMs,
   },
 }).createMachine({
@@ -164,7 +165,9 @@ export const schedulerMachine = setup({
       entry: assign({ dirty: false }),
       invoke: {
         src: "waitForWork",
-        input: ({ context }) => ({ full: context.running >= context.maxParallel }),
+        input: ({ context }) => ({
+          full: context.running >= context.maxParallel,
+        }),
         onDone: "locked",
         onError: "locked",
       },
@@ -216,7 +219,10 @@ export const schedulerMachine = setup({
       },
     },
     backoff: {
-      always: { guard: ({ context }) => context.stopRequested, target: "stopping" },
+      always: {
+        guard: ({ context }) => context.stopRequested,
+        target: "stopping",
+      },
       after: { errorBackoff: "waiting" },
     },
     dispatching: {
@@ -232,7 +238,8 @@ export const schedulerMachine = setup({
           }
         }),
         assign({
-          running: ({ context }) => context.running + context.claimed.started.length,
+          running: ({ context }) =>
+            context.running + context.claimed.started.length,
         }),
       ],
       always: [

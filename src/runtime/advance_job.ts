@@ -63,7 +63,10 @@ export interface AdvanceResult {
  * @param ctx What the claim step knows.
  * @returns The new state, ledger entries and runs to start.
  */
-export function advanceJob(record: JobRecord, ctx: AdvanceContext): AdvanceResult {
+export function advanceJob(
+  record: JobRecord,
+  ctx: AdvanceContext,
+): AdvanceResult {
   const { spec } = record;
   const draft = new StateDraft(spec.id, record.state);
   recoverDeadRuns(spec, draft, ctx);
@@ -71,8 +74,12 @@ export function advanceJob(record: JobRecord, ctx: AdvanceContext): AdvanceResul
   // fall while no capable instance runs are handled as catch-up later.
   let more = false;
   if (ctx.canRun && draft.state.paused) {
-    more = takeDueSlots(spec, draft, ctx, (slot) =>
-      draft.recordRange("skipped", slot, "paused"));
+    more = takeDueSlots(
+      spec,
+      draft,
+      ctx,
+      (slot) => draft.recordRange("skipped", slot, "paused"),
+    );
   } else if (ctx.canRun && ctx.budget.left > 0) {
     more = admitDueSlots(spec, draft, ctx);
   }
@@ -87,7 +94,11 @@ export function advanceJob(record: JobRecord, ctx: AdvanceContext): AdvanceResul
   };
 }
 
-function recoverDeadRuns(spec: JobSpec, draft: StateDraft, ctx: AdvanceContext) {
+function recoverDeadRuns(
+  spec: JobSpec,
+  draft: StateDraft,
+  ctx: AdvanceContext,
+) {
   const alive: ActiveRun[] = [];
   const recovered: { slot: number; trigger: Trigger }[] = [];
   for (const run of draft.state.runs) {
@@ -139,7 +150,9 @@ function takeDueSlots(
   }
   const more = due.length === limit;
   const taken = more ? due.slice(0, CHUNK) : due;
-  taken.forEach((d, i) => take(d.slot, d.dueAt, !more && i === taken.length - 1));
+  taken.forEach((d, i) =>
+    take(d.slot, d.dueAt, !more && i === taken.length - 1)
+  );
   draft.touch();
   draft.state.cursor = taken[taken.length - 1]?.slot ?? state.cursor;
   Object.assign(draft.state, nextOf(spec, draft.state));
@@ -174,7 +187,9 @@ function admitDueSlots(spec: JobSpec, draft: StateDraft, ctx: AdvanceContext) {
     return true;
   }
   let catchup: number[] = [];
-  if (spec.catchup === "latest" && onTime.length === 0) catchup = late.slice(-1);
+  if (spec.catchup === "latest" && onTime.length === 0) {
+    catchup = late.slice(-1);
+  }
   if (spec.catchup === "all") catchup = late.slice(-spec.catchupMax);
   for (const slot of late) {
     if (!catchup.includes(slot)) draft.recordRange("missed", slot, "catchup");
@@ -185,7 +200,12 @@ function admitDueSlots(spec: JobSpec, draft: StateDraft, ctx: AdvanceContext) {
 }
 
 /** Puts a due slot in the backlog, or records it, as the overlap policy says. */
-function admit(spec: JobSpec, draft: StateDraft, slot: number, trigger: Trigger) {
+function admit(
+  spec: JobSpec,
+  draft: StateDraft,
+  slot: number,
+  trigger: Trigger,
+) {
   const state = draft.state;
   if (spec.maxRuns !== undefined && state.runCount >= spec.maxRuns) return;
   const running = state.runs.length > 0;
@@ -199,7 +219,9 @@ function admit(spec: JobSpec, draft: StateDraft, slot: number, trigger: Trigger)
     case "allow":
       return take();
     case "skip":
-      if (running || waiting) return draft.recordRange("skipped", slot, "overlap");
+      if (running || waiting) {
+        return draft.recordRange("skipped", slot, "overlap");
+      }
       return take();
     case "queue":
       if (waiting) return draft.recordRange("skipped", slot, "overlap");
@@ -216,7 +238,11 @@ function admit(spec: JobSpec, draft: StateDraft, slot: number, trigger: Trigger)
   }
 }
 
-function dispatchBacklog(spec: JobSpec, draft: StateDraft, ctx: AdvanceContext) {
+function dispatchBacklog(
+  spec: JobSpec,
+  draft: StateDraft,
+  ctx: AdvanceContext,
+) {
   const state = draft.state;
   const started: ActiveRun[] = [];
   while (state.backlog.length > 0 && ctx.budget.left > 0) {

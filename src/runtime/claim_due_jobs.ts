@@ -88,15 +88,23 @@ export async function claimDueJobs(
         newRunId: options.newRunId,
       });
       more ||= result.more;
-      for (const r of result.recorded) recorded.push({ job: record.spec.id, ...r });
+      for (const r of result.recorded) {
+        recorded.push({ job: record.spec.id, ...r });
+      }
       for (const run of result.state.runs) {
         if (run.instance !== options.instance) continue;
         active.add(run.runId);
         if (run.cancelRequested) cancel.push(run.runId);
       }
-      for (const run of result.started) started.push({ run, spec: record.spec });
+      for (const run of result.started) {
+        started.push({ run, spec: record.spec });
+      }
       if (!result.changed) continue;
-      changes.push({ type: "job.state", id: record.spec.id, state: result.state });
+      changes.push({
+        type: "job.state",
+        id: record.spec.id,
+        state: result.state,
+      });
       for (const entry of result.entries) {
         changes.push({ type: "ledger.append", entry });
       }

@@ -28,9 +28,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Sleeps `ms` milliseconds of real time, abortably; delays longer than the
  * platform's timer limit are split into several timers.
  *
- * @param ms How long to wait.
- * @param signal Rejects with its reason when aborted.
+ * @param ms How long to wait, in ms (negative counts as 0).
+ * @param signal Rejects the promise with its reason when aborted.
  * @returns A promise that resolves after the delay.
+ * @throws {unknown} The promise rejects with the signal's reason on abort.
+ * @example Wait, or give up when aborted
+ * ```ts
+ * import { delay } from "./clock.ts";
+ *
+ * await delay(10);
+ * const controller = new AbortController();
+ * controller.abort(new Error("stop"));
+ * await delay(60_000, controller.signal).catch((e) => console.log(e.message)); // "stop"
+ * ```
  */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -59,6 +69,7 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
   sleep: delay,
-  setTimeout: (fn, ms) => setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS)),
+  setTimeout: (fn, ms) =>
+    setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS)),
   clearTimeout: (id) => clearTimeout(id as number),
 };

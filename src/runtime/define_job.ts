@@ -23,11 +23,15 @@ export type InstantInput = Date | number | string;
 
 /** A job as users write it (the option names of the command line). */
 export interface JobInput {
-  /** `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`. */
+  /** Unique job id: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`. */
   readonly id: string;
   /** Cron, `every DUR`, `in DUR` or an instant (see `parseSchedule`). */
   readonly schedule: string;
-  /** IANA time zone. @default {"UTC"} */
+  /**
+   * IANA time zone the schedule's wall-clock fields are read in.
+   *
+   * @default {"UTC"}
+   */
   readonly tz?: string;
   /** Name of a function handler registered in the scheduler. */
   readonly run?: string;
@@ -39,33 +43,75 @@ export interface JobInput {
   readonly env?: Readonly<Record<string, string>>;
   /** Path or URL of a module whose default export is the handler. */
   readonly module?: string;
-  /** @default {"skip"} */
+  /**
+   * What a slot does when it comes due while the job is still running.
+   *
+   * @default {"skip"}
+   */
   readonly overlap?: OverlapPolicy;
-  /** @default {"latest"} */
+  /**
+   * How slots that came due while no instance ran are handled.
+   *
+   * @default {"latest"}
+   */
   readonly catchup?: CatchupPolicy;
-  /** @default {"24h"} */
+  /**
+   * Missed slots older than this are recorded `missed`, never run.
+   *
+   * @default {"24h"}
+   */
   readonly catchupWindow?: DurationInput;
-  /** @default {100} */
+  /**
+   * Most missed slots one catch-up runs under `catchup: "all"` (1 to 10000).
+   *
+   * @default {100}
+   */
   readonly catchupMax?: number;
-  /** Abort runs after this long. */
+  /** Abort each attempt after this long; unset means no timeout. */
   readonly timeout?: DurationInput;
-  /** @default {0} */
+  /**
+   * Extra attempts after an attempt fails, within the same slot (0 to 100).
+   *
+   * @default {0}
+   */
   readonly retries?: number;
-  /** Base of the exponential retry backoff. @default {"1s"} */
+  /**
+   * Delay before the first retry; it doubles for each later retry.
+   *
+   * @default {"1s"}
+   */
   readonly backoff?: DurationInput;
-  /** Cap of the retry backoff. @default {"5m"} */
+  /**
+   * Upper bound of the retry delay.
+   *
+   * @default {"5m"}
+   */
   readonly backoffMax?: DurationInput;
-  /** @default {"abandon"} */
+  /**
+   * What happens to a run whose instance died: `abandon` records it
+   * `abandoned` (at most once); `rerun` runs it again once (at least once).
+   *
+   * @default {"abandon"}
+   */
   readonly recover?: RecoverPolicy;
-  /** Deterministic per-slot delay of up to this much. @default {0} */
+  /**
+   * Upper bound of a deterministic per-slot delay, derived from (id, slot)
+   * and never past the next slot.
+   *
+   * @default {0}
+   */
   readonly jitter?: DurationInput;
-  /** Stop after this many runs. */
+  /** Most scheduled runs the job makes (manual triggers excluded); unset: no limit. */
   readonly maxRuns?: number;
-  /** No slot before this instant. */
+  /** No slot before this instant; it also anchors interval schedules. */
   readonly startAt?: InstantInput;
   /** No slot after this instant. */
   readonly endAt?: InstantInput;
-  /** Create the job paused. @default {false} */
+  /**
+   * Create the job paused.
+   *
+   * @default {false}
+   */
   readonly paused?: boolean;
 }
 
@@ -119,8 +165,8 @@ export function defineJob(input: JobInput, now: number): JobSpec {
   };
   if (typeof input.schedule !== "string") fail("'schedule' is required");
   const tz = input.tz ?? "UTC";
-  const startAt = instant(input.startAt, "startAt", fail);
-  const endAt = instant(input.endAt, "endAt", fail);
+  const startAt = instant(input.startAt, "startAt", tz, now, fail);
+  const endAt = instant(input.endAt, "endAt", tz, now, fail);
   if (startAt !== undefined && endAt !== undefined && endAt < startAt) {
     fail(`'endAt' must not be before 'startAt'`);
   }
@@ -150,7 +196,13 @@ export function defineJob(input: JobInput, now: number): JobSpec {
     jitterMs: duration(input.jitter, "jitter", fail) ?? 0,
   };
   const timeoutMs = duration(input.timeout, "timeout", fail);
-  const maxRuns = count(input.maxRuns, "maxRuns", 1, Number.MAX_SAFE_INTEGER, fail);
+  const maxRuns = count(
+    input.maxRuns,
+    "maxRuns",
+    1,
+    Number.MAX_SAFE_INTEGER,
+    fail,
+  );
   return {
     ...spec,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -241,7 +293,9 @@ function count(
 ): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    fail(`'${name}' must be an integer from ${min} to ${max}: received ${value}`);
+    fail(
+      `'${name}' must be an integer from ${min} to ${max}: received ${value}`,
+    );
   }
   return value;
 }
@@ -249,14 +303,24 @@ function count(
 function instant(
   value: InstantInput | undefined,
   name: string,
+  tz: string,
+  now: number,
   fail: (m: string) => never,
 ): number | undefined {
   if (value === undefined) return undefined;
-  const ms = value instanceof Date
-    ? value.getTime()
-    : typeof value === "number"
-    ? value
-    : Date.parse(value);
+  if (value instanceof Date) {
+    return instant(value.getTime(), name, tz, now, fail);
+  }
+  let ms = NaN;
+  if (typeof value === "number") ms = value;
+  else {
+    // Read like a one-shot schedule: an instant without offset is in the
+    // job's zone, and "in 10m" is relative to now.
+    try {
+      const parsed = parseSchedule(value, { tz, now });
+      if (parsed.kind === "once") ms = parsed.at;
+    } catch { /* reported below */ }
+  }
   if (!Number.isFinite(ms)) {
     fail(`'${name}' must be an instant: received ${JSON.stringify(value)}`);
   }

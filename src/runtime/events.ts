@@ -32,18 +32,25 @@ export type TockEventType =
 export interface TockEventDetail {
   /** The instance that dispatched the event. */
   readonly instance: string;
+  /** Job, run and slot events: the job's id. */
   readonly job?: string;
+  /** Job, run and slot events: the slot's scheduled instant. */
   readonly slot?: Date;
+  /** `job.claimed` and run events: the run's id. */
   readonly runId?: string;
+  /** Run events: the 1-based attempt number. */
   readonly attempt?: number;
+  /** `job.claimed` and run events: why the slot runs. */
   readonly trigger?: Trigger;
+  /** Run end and slot events: the outcome recorded. */
   readonly outcome?: Outcome;
+  /** `scheduler.error`, `run.retrying` and failed runs: what went wrong. */
   readonly error?: { readonly name: string; readonly message: string };
-  /** `lock.released`: how long the lock was held. */
+  /** `lock.released`: how long the lock was held, in ms. */
   readonly holdMs?: number;
-  /** Run events: how long the attempt or run took. */
+  /** Run end events: ms from the first attempt's start to the end. */
   readonly durationMs?: number;
-  /** `instance.dead`: the dead instance. */
+  /** `instance.dead`: the id of the instance judged dead. */
   readonly other?: string;
   /** A short human note (`paused`, `overlap`, …). */
   readonly note?: string;
@@ -54,6 +61,8 @@ export class TockEvent extends Event {
   /** The event's data. */
   readonly detail: TockEventDetail;
   /**
+   * Creates an event; the scheduler dispatches it, callers only listen.
+   *
    * @param type The event type.
    * @param detail Its data.
    */

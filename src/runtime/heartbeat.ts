@@ -25,7 +25,8 @@ export class HoldStats {
   /** Count, p50, p99 and max of the latest samples. */
   summary(): NonNullable<InstanceRecord["lockHold"]> {
     const sorted = [...this.#samples].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    const at = (q: number) =>
+      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
     return {
       count: this.#count,
       p50Ms: round(at(0.5)),

@@ -57,7 +57,11 @@ export function nextSlotOf(
 }
 
 /** When a slot becomes due: the slot plus its deterministic jitter. */
-export function dueAtOf(spec: JobSpec, createdAt: number, slot: number): number {
+export function dueAtOf(
+  spec: JobSpec,
+  createdAt: number,
+  slot: number,
+): number {
   if (spec.jitterMs <= 0) return slot;
   const following = scheduleNextSlot(scheduleOf(spec, createdAt), slot);
   return slot + jitterFor(spec.id, slot, spec.jitterMs, following);
@@ -111,9 +115,11 @@ export function withNextSlot(spec: JobSpec, state: JobState): JobState {
  * change produces; the pure transitions build one, then `finish()` it.
  */
 export class StateDraft {
-  state: {
-    -readonly [K in keyof JobState]: JobState[K];
-  } & { counters: Record<Outcome, number> };
+  state:
+    & {
+      -readonly [K in keyof JobState]: JobState[K];
+    }
+    & { counters: Record<Outcome, number> };
   readonly entries: LedgerEntry[] = [];
   /** Every slot given an outcome by this change (for events). */
   readonly recorded: { outcome: Outcome; slot: number; note?: string }[] = [];
@@ -149,7 +155,11 @@ export class StateDraft {
     this.touch();
     const open = this.state.openRange;
     this.state.counters[outcome] += 1;
-    this.recorded.push({ outcome, slot, ...(note !== undefined ? { note } : {}) });
+    this.recorded.push({
+      outcome,
+      slot,
+      ...(note !== undefined ? { note } : {}),
+    });
     if (open && open.outcome === outcome && open.note === note) {
       this.state.openRange = { ...open, last: slot, count: open.count + 1 };
       return;

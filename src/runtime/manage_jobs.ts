@@ -15,8 +15,9 @@ import { finishRun, type RunResult } from "./finish_run.ts";
 
 /** Options shared by the job operations. */
 export interface ManageOptions {
-  /** Wall-clock time of the operation. */
+  /** Wall-clock time of the operation, epoch ms. */
   readonly now: number;
+  /** Aborts waiting for the store lock; nothing is changed then. */
   readonly signal?: AbortSignal;
 }
 
@@ -55,6 +56,19 @@ async function existing(
  * @returns The stored record.
  * @throws {TypeError | SyntaxError | RangeError} On bad input (nothing stored).
  * @throws {StoreError} When the id exists.
+ * @example Add a daily command job
+ * ```ts
+ * import { addJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const job = await addJob(
+ *   store,
+ *   { id: "report", schedule: "0 6 * * *", cmd: "./report.sh" },
+ *   { now: Date.now() },
+ * );
+ * console.log(job.spec.overlap); // "skip"
+ * ```
  */
 export function addJob(
   store: JobStore,
@@ -67,14 +81,20 @@ export function addJob(
       spec,
       state: initialState(spec, options.now, input.paused ?? false),
     };
-    return Promise.resolve({ changes: [{ type: "job.create", job }], value: job });
+    return Promise.resolve({
+      changes: [{ type: "job.create", job }],
+      value: job,
+    });
   });
 }
 
 /** What {@linkcode upsertJob} did. */
 export interface UpsertResult {
+  /** The job as stored after the call. */
   readonly record: JobRecord;
+  /** True when the job did not exist and was created. */
   readonly created: boolean;
+  /** True when anything was written (created, or the definition differed). */
   readonly changed: boolean;
 }
 
@@ -85,6 +105,18 @@ export interface UpsertResult {
  * @param input The job.
  * @param options The current time.
  * @returns The stored record and whether it changed.
+ * @throws {TypeError | SyntaxError | RangeError} On bad input (nothing stored).
+ * @example Apply the same definition twice
+ * ```ts
+ * import { upsertJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const input = { id: "sync", schedule: "every 10m", cmd: "./sync.sh" };
+ * await upsertJob(store, input, { now: Date.now() });
+ * const again = await upsertJob(store, input, { now: Date.now() });
+ * console.log(again.created, again.changed); // false false
+ * ```
  */
 export function upsertJob(
   store: JobStore,
@@ -98,14 +130,20 @@ export function upsertJob(
       ? { ...base, source: input.source }
       : base;
     if (!old) {
-      const job = { spec, state: initialState(spec, options.now, input.paused) };
+      const job = {
+        spec,
+        state: initialState(spec, options.now, input.paused),
+      };
       return {
         changes: [{ type: "job.create", job }],
         value: { record: job, created: true, changed: true },
       };
     }
     if (JSON.stringify(old.spec) === JSON.stringify(spec)) {
-      return { changes: [], value: { record: old, created: false, changed: false } };
+      return {
+        changes: [],
+        value: { record: old, created: false, changed: false },
+      };
     }
     const state = redefined(old, spec, options.now);
     return {
@@ -133,6 +171,19 @@ function redefined(old: JobRecord, spec: JobRecord["spec"], now: number) {
  * @param patch The fields to change (as in {@linkcode JobInput}).
  * @param options The current time.
  * @returns The new record.
+ * @throws {JobNotFoundError} When the job does not exist.
+ * @throws {TypeError | SyntaxError | RangeError} On bad input (nothing stored).
+ * @example Change a job's schedule
+ * ```ts
+ * import { addJob, updateJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const now = Date.now();
+ * await addJob(store, { id: "sync", schedule: "every 10m", cmd: "./sync.sh" }, { now });
+ * const job = await updateJob(store, "sync", { schedule: "every 5m" }, { now });
+ * console.log(job.spec.schedule); // "every 5m"
+ * ```
  */
 export function updateJob(
   store: JobStore,
@@ -145,7 +196,10 @@ export function updateJob(
     const input = { ...inputOf(old), ...patch, id: old.spec.id } as JobInput;
     const spec = { ...defineJob(input, old.state.createdAt), ...sourceOf(old) };
     const state = redefined(old, spec, options.now);
-    return { changes: [{ type: "job.define", spec, state }], value: { spec, state } };
+    return {
+      changes: [{ type: "job.define", spec, state }],
+      value: { spec, state },
+    };
   });
 }
 
@@ -157,7 +211,20 @@ function sourceOf(record: JobRecord) {
  * The {@linkcode JobInput} that defines a stored job (for updates).
  *
  * @param record A stored job.
- * @returns Its definition in input form.
+ * @returns Its definition in input form; durations are in milliseconds.
+ * @example Read a stored job back as input
+ * ```ts
+ * import { addJob, inputOf } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const job = await addJob(
+ *   store,
+ *   { id: "sync", schedule: "every 10m", cmd: "./sync.sh", retries: 2 },
+ *   { now: Date.now() },
+ * );
+ * console.log(inputOf(job).retries); // 2
+ * ```
  */
 export function inputOf(record: JobRecord): JobInput {
   const { spec } = record;
@@ -165,7 +232,11 @@ export function inputOf(record: JobRecord): JobInput {
   const target = t.kind === "function"
     ? { run: t.name }
     : t.kind === "command"
-    ? { cmd: t.cmd, ...(t.cwd ? { cwd: t.cwd } : {}), ...(t.env ? { env: t.env } : {}) }
+    ? {
+      cmd: t.cmd,
+      ...(t.cwd ? { cwd: t.cwd } : {}),
+      ...(t.env ? { env: t.env } : {}),
+    }
     : { module: t.module };
   return {
     id: spec.id,
@@ -195,7 +266,19 @@ export function inputOf(record: JobRecord): JobInput {
  * @param store The store.
  * @param id The job.
  * @param options The current time.
+ * @returns Resolves once the deletion is committed.
  * @throws {JobNotFoundError} When it does not exist.
+ * @example Remove a job
+ * ```ts
+ * import { addJob, removeJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const now = Date.now();
+ * await addJob(store, { id: "sync", schedule: "every 10m", cmd: "./sync.sh" }, { now });
+ * await removeJob(store, "sync", { now });
+ * console.log((await store.jobs()).length); // 0
+ * ```
  */
 export function removeJob(
   store: JobStore,
@@ -222,7 +305,10 @@ function setState(
     const changes: StoreChange[] = draft.changed
       ? [
         { type: "job.state", id: record.spec.id, state },
-        ...draft.entries.map((entry) => ({ type: "ledger.append" as const, entry })),
+        ...draft.entries.map((entry) => ({
+          type: "ledger.append" as const,
+          entry,
+        })),
       ]
       : [];
     return { changes, value: { spec: record.spec, state } };
@@ -236,6 +322,18 @@ function setState(
  * @param id The job.
  * @param options The current time, and an optional note.
  * @returns The new record.
+ * @throws {JobNotFoundError} When the job does not exist.
+ * @example Pause a job with a note
+ * ```ts
+ * import { addJob, pauseJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const now = Date.now();
+ * await addJob(store, { id: "sync", schedule: "every 10m", cmd: "./sync.sh" }, { now });
+ * const job = await pauseJob(store, "sync", { now, note: "maintenance" });
+ * console.log(job.state.paused, job.state.pauseNote); // true "maintenance"
+ * ```
  */
 export function pauseJob(
   store: JobStore,
@@ -256,7 +354,20 @@ export function pauseJob(
  * @param store The store.
  * @param id The job.
  * @param options The current time.
- * @returns The new record.
+ * @returns The new record (unchanged when the job was not paused).
+ * @throws {JobNotFoundError} When the job does not exist.
+ * @example Pause and resume a job
+ * ```ts
+ * import { addJob, pauseJob, resumeJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const now = Date.now();
+ * await addJob(store, { id: "sync", schedule: "every 10m", cmd: "./sync.sh" }, { now });
+ * await pauseJob(store, "sync", { now });
+ * const job = await resumeJob(store, "sync", { now });
+ * console.log(job.state.paused); // false
+ * ```
  */
 export function resumeJob(
   store: JobStore,
@@ -299,6 +410,7 @@ export interface TriggerResult {
   readonly runId?: string;
   /** `queued`: it will run; `duplicate`: one was already pending; `skipped`: the overlap policy refused it. */
   readonly status: "queued" | "duplicate" | "skipped";
+  /** The manual slot's instant (at or after the trigger time, unique within the job). */
   readonly slot: Date;
 }
 
@@ -311,6 +423,19 @@ export interface TriggerResult {
  * @param id The job.
  * @param options The current time, `force`, and a fresh run id.
  * @returns What happened.
+ * @throws {JobNotFoundError} When the job does not exist.
+ * @example Trigger a job twice
+ * ```ts
+ * import { addJob, triggerJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const now = Date.now();
+ * await addJob(store, { id: "sync", schedule: "every 10m", cmd: "./sync.sh" }, { now });
+ * const first = await triggerJob(store, "sync", { now, runId: "run-1" });
+ * const second = await triggerJob(store, "sync", { now, runId: "run-2" });
+ * console.log(first.status, second.status, second.runId); // "queued" "duplicate" "run-1"
+ * ```
  */
 export function triggerJob(
   store: JobStore,
@@ -336,18 +461,27 @@ export function triggerJob(
     let slot = Math.max(options.now, last + 1);
     // Keep (job, slot) unique: a manual slot never equals a scheduled one.
     if (slot === record.state.nextSlot) slot += 1;
-    const busy = record.state.runs.length > 0 || record.state.backlog.length > 0;
+    const busy = record.state.runs.length > 0 ||
+      record.state.backlog.length > 0;
     const refuse = !options.force && busy &&
       (record.spec.overlap === "skip" ||
         (record.spec.overlap === "queue" && record.state.backlog.length > 0));
     if (refuse) {
-      draft.record({ slot, outcome: "skipped", trigger: "manual", note: "overlap" }, options.now);
+      draft.record({
+        slot,
+        outcome: "skipped",
+        trigger: "manual",
+        note: "overlap",
+      }, options.now);
       result = { status: "skipped", slot: new Date(slot) };
       return;
     }
     draft.touch();
     if (!options.force && busy && record.spec.overlap === "replace") {
-      draft.state.runs = draft.state.runs.map((r) => ({ ...r, cancelRequested: true }));
+      draft.state.runs = draft.state.runs.map((r) => ({
+        ...r,
+        cancelRequested: true,
+      }));
     }
     draft.state.backlog = [...draft.state.backlog, {
       slot,
@@ -368,6 +502,21 @@ export function triggerJob(
  * @param options The current time.
  * @returns False when the outcome was fenced: the job is gone, or another
  * instance recovered the run after judging this one dead.
+ * @example An outcome for a run that is not active is fenced
+ * ```ts
+ * import { recordOutcome } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const now = Date.now();
+ * const recorded = await recordOutcome(
+ *   store,
+ *   "sync",
+ *   { runId: "run-1", outcome: "succeeded", attempt: 1, finishedAt: now },
+ *   { now },
+ * );
+ * console.log(recorded); // false
+ * ```
  */
 export function recordOutcome(
   store: JobStore,
@@ -382,7 +531,10 @@ export function recordOutcome(
     return {
       changes: [
         { type: "job.state", id: jobId, state: done.state },
-        ...done.entries.map((entry) => ({ type: "ledger.append" as const, entry })),
+        ...done.entries.map((entry) => ({
+          type: "ledger.append" as const,
+          entry,
+        })),
       ],
       value: true,
     };

@@ -11,9 +11,11 @@ import type { JobSpec, Target, Trigger } from "../types.ts";
 
 /** What a handler receives for one attempt of one slot. */
 export interface JobContext {
+  /** The job's id (`TOCK_JOB_ID`). */
   readonly jobId: string;
   /** The scheduled instant this run is for. */
   readonly slot: Date;
+  /** The run's id, the same for every attempt of the slot (`TOCK_RUN_ID`). */
   readonly runId: string;
   /** 1-based; above 1 for retries. */
   readonly attempt: number;
@@ -31,11 +33,16 @@ export interface JobContext {
 export type JobHandler = (context: JobContext) => unknown;
 
 /** Runs command or module targets (supplied by the command line). */
-export type TargetRunner = (target: Target, context: JobContext) => Promise<void>;
+export type TargetRunner = (
+  target: Target,
+  context: JobContext,
+) => Promise<void>;
 
 /** Where handlers and runners come from. */
 export interface HandlerRegistry {
+  /** Function handlers by the name a job's `run` field gives. */
   readonly handlers: ReadonlyMap<string, JobHandler>;
+  /** Runners for command and module targets; a missing one cannot run that kind. */
   readonly runners: {
     readonly command?: TargetRunner;
     readonly module?: TargetRunner;
@@ -43,12 +50,35 @@ export interface HandlerRegistry {
 }
 
 /**
- * Runs one attempt.
+ * Runs one attempt: calls the job's function handler, or hands a command or
+ * module target to its runner.
  *
  * @param spec The job.
  * @param context What the handler receives.
  * @param registry Handlers and runners.
- * @returns Resolves on success; rejects with the handler's error.
+ * @returns Resolves when the handler or runner does.
+ * @throws {Error} When this instance has no handler of that name or no
+ * runner for the target's kind; also whatever the handler or runner throws.
+ * @example Run a function job's handler once
+ * ```ts
+ * import { runHandler } from "./run_handler.ts";
+ * import { defineJob } from "./define_job.ts";
+ *
+ * const spec = defineJob({ id: "hello", schedule: "every 1h", run: "hello" }, 0);
+ * await runHandler(spec, {
+ *   jobId: "hello",
+ *   slot: new Date(0),
+ *   runId: "run-example",
+ *   attempt: 1,
+ *   trigger: "manual",
+ *   catchup: false,
+ *   instance: "example",
+ *   signal: new AbortController().signal,
+ * }, {
+ *   handlers: new Map([["hello", () => console.log("hello")]]),
+ *   runners: {},
+ * }); // logs "hello"
+ * ```
  */
 export async function runHandler(
   spec: JobSpec,

@@ -11,7 +11,7 @@ import type { InstanceRecord, JobRecord, LedgerEntry } from "../types.ts";
 import type { Capabilities, HistoryQuery, JobStore } from "../store/store.ts";
 import { canRun } from "../store/store.ts";
 import { JobTimeoutError, SchedulerClosedError } from "../errors.ts";
-import { type JobMachineContext, jobMachine } from "../actors/job_machine.ts";
+import { jobMachine, type JobMachineContext } from "../actors/job_machine.ts";
 import {
   type ClaimOutput,
   RUN_ID_PREFIX,
@@ -20,33 +20,72 @@ import {
 import { type Clock, systemClock } from "./clock.ts";
 import { claimDueJobs } from "./claim_due_jobs.ts";
 import type { JobInput } from "./define_job.ts";
-import { type TockEventDetail, type TockEventType, TockEvent } from "./events.ts";
+import {
+  TockEvent,
+  type TockEventDetail,
+  type TockEventType,
+} from "./events.ts";
 import { HoldStats, runHeartbeat } from "./heartbeat.ts";
 import { Liveness } from "./liveness.ts";
 import * as manage from "./manage_jobs.ts";
-import { type JobHandler, runHandler, type TargetRunner } from "./run_handler.ts";
+import {
+  type JobHandler,
+  runHandler,
+  type TargetRunner,
+} from "./run_handler.ts";
 
 /** Options for {@linkcode createScheduler}. */
 export interface SchedulerOptions {
   /** Where jobs, their state and the ledger live (shared by instances). */
   readonly store: JobStore;
-  /** Time source. @default {systemClock} */
+  /**
+   * Time source; tests pass a `FakeClock`.
+   *
+   * @default {systemClock}
+   */
   readonly clock?: Clock;
-  /** This instance's id. @default {"<host>-<pid>-<random>"} */
+  /**
+   * This instance's id, unique among the store's instances.
+   *
+   * @default {"<host>-<pid>-<random>"}
+   */
   readonly instance?: string;
-  /** Runs this instance runs at once. @default {8} */
+  /**
+   * Most runs this instance executes at once.
+   *
+   * @default {8}
+   */
   readonly maxParallel?: number;
   /** Function handlers by name (jobs with `run: name`). */
   readonly handlers?: Readonly<Record<string, JobHandler>>;
   /** Runners for command and module jobs (the command line supplies them). */
-  readonly runners?: { readonly command?: TargetRunner; readonly module?: TargetRunner };
-  /** How often the instance heartbeats. @default {1000} */
+  readonly runners?: {
+    readonly command?: TargetRunner;
+    readonly module?: TargetRunner;
+  };
+  /**
+   * Interval between this instance's heartbeats, in ms.
+   *
+   * @default {1000}
+   */
   readonly heartbeatMs?: number;
-  /** An instance whose heartbeat stands still this long is dead. @default {10000} */
+  /**
+   * An instance whose heartbeat stands still this many ms is judged dead.
+   *
+   * @default {10000}
+   */
   readonly leaseMs?: number;
-  /** How long `stop()` lets running jobs finish before cancelling them. @default {10000} */
+  /**
+   * How long, in ms, `stop()` lets running jobs finish before cancelling them.
+   *
+   * @default {10000}
+   */
   readonly gracePeriodMs?: number;
-  /** Longest sleep between claims when nothing is due. @default {30000} */
+  /**
+   * Longest sleep between claims when nothing is due, in ms.
+   *
+   * @default {30000}
+   */
   readonly maxSleepMs?: number;
   /** Stops the scheduler when aborted. */
   readonly signal?: AbortSignal;
@@ -61,31 +100,114 @@ export type SchedulerJobInput =
 export interface Scheduler extends EventTarget, AsyncDisposable {
   /** This instance's id. */
   readonly instance: string;
-  /** Registers a function handler under a name. */
+  /**
+   * Registers a function handler under a name, replacing any earlier one.
+   *
+   * @param name The name jobs give in `run`.
+   * @param handler Called for each attempt of those jobs.
+   * @throws {TypeError} When `handler` is not a function.
+   */
   handle(name: string, handler: JobHandler): void;
-  /** Creates a job (an inline `handler` is registered under the job's id). */
+  /**
+   * Creates a job (an inline `handler` is registered under the job's id).
+   *
+   * @param input The job.
+   * @returns The stored record.
+   * @throws {TypeError | SyntaxError | RangeError} On bad input (nothing stored).
+   * @throws {StoreError} When the id exists.
+   * @throws {SchedulerClosedError} After `stop()`.
+   */
   add(input: SchedulerJobInput): Promise<JobRecord>;
-  /** Changes a job's definition; its state and history stay. */
+  /**
+   * Changes a job's definition; its state and history stay.
+   *
+   * @param id The job.
+   * @param patch The fields to change.
+   * @returns The new record.
+   * @throws {JobNotFoundError} When the job does not exist.
+   * @throws {SchedulerClosedError} After `stop()`.
+   */
   update(id: string, patch: Partial<JobInput>): Promise<JobRecord>;
-  /** Deletes a job and its history. */
+  /**
+   * Deletes a job and its history.
+   *
+   * @param id The job.
+   * @returns Resolves once the deletion is committed.
+   * @throws {JobNotFoundError} When the job does not exist.
+   * @throws {SchedulerClosedError} After `stop()`.
+   */
   remove(id: string): Promise<void>;
-  /** Pauses a job; its slots are recorded `skipped`. */
+  /**
+   * Pauses a job; its slots are recorded `skipped` until it is resumed.
+   *
+   * @param id The job.
+   * @param options `note`: why the job is paused, kept in its state.
+   * @returns The new record.
+   * @throws {JobNotFoundError} When the job does not exist.
+   * @throws {SchedulerClosedError} After `stop()`.
+   */
   pause(id: string, options?: { readonly note?: string }): Promise<JobRecord>;
-  /** Resumes a job. */
+  /**
+   * Resumes a paused job; the slots it skipped are not replayed.
+   *
+   * @param id The job.
+   * @returns The new record.
+   * @throws {JobNotFoundError} When the job does not exist.
+   * @throws {SchedulerClosedError} After `stop()`.
+   */
   resume(id: string): Promise<JobRecord>;
-  /** Runs a job now (a manual slot), subject to its overlap policy unless forced. */
-  trigger(id: string, options?: { readonly force?: boolean }): Promise<manage.TriggerResult>;
-  /** One job, or `undefined`. */
+  /**
+   * Runs a job now (a manual slot), subject to its overlap policy unless
+   * forced; a trigger while one is still pending returns that one.
+   *
+   * @param id The job.
+   * @param options `force`: run even if the job is running.
+   * @returns Whether the run was queued, a duplicate, or skipped.
+   * @throws {JobNotFoundError} When the job does not exist.
+   * @throws {SchedulerClosedError} After `stop()`.
+   */
+  trigger(
+    id: string,
+    options?: { readonly force?: boolean },
+  ): Promise<manage.TriggerResult>;
+  /**
+   * Reads one job.
+   *
+   * @param id The job.
+   * @returns Its record, or `undefined` when it does not exist.
+   */
   job(id: string): Promise<JobRecord | undefined>;
-  /** Every job. */
+  /**
+   * Reads every job.
+   *
+   * @returns Every job record in the store.
+   */
   jobs(): Promise<JobRecord[]>;
-  /** The ledger, oldest first. */
+  /**
+   * Reads the ledger.
+   *
+   * @param query Optionally one job's entries, and at most the newest `limit`.
+   * @returns The entries, oldest first.
+   */
   history(query?: HistoryQuery): Promise<LedgerEntry[]>;
-  /** Resolves when the scheduler waits with no run in progress here. */
+  /**
+   * Waits until this instance is waiting with no run in progress here.
+   *
+   * @returns Resolves then, or at once when the scheduler has stopped.
+   */
   idle(): Promise<void>;
-  /** Stops claiming, lets runs finish within the grace, cancels the rest. */
+  /**
+   * Stops claiming, lets runs finish within the grace, cancels the rest.
+   *
+   * @param options `graceMs`: overrides {@linkcode SchedulerOptions.gracePeriodMs}.
+   * @returns Resolves when every run has ended and the heartbeat has stopped.
+   */
   stop(options?: { readonly graceMs?: number }): Promise<void>;
-  /** Same as `stop()`. */
+  /**
+   * Same as `stop()` with the default grace.
+   *
+   * @returns Resolves when the scheduler has stopped.
+   */
   close(): Promise<void>;
 }
 
@@ -104,7 +226,9 @@ export interface Scheduler extends EventTarget, AsyncDisposable {
  * await scheduler.add({ id: "hello", schedule: "every 1h", handler: () => {} });
  * ```
  */
-export async function createScheduler(options: SchedulerOptions): Promise<Scheduler> {
+export async function createScheduler(
+  options: SchedulerOptions,
+): Promise<Scheduler> {
   const scheduler = new TockScheduler(options);
   await scheduler.start();
   return scheduler;
@@ -166,7 +290,11 @@ class TockScheduler extends EventTarget implements Scheduler {
     this.#runners = options.runners ?? {};
     this.#maxParallel = positive("maxParallel", options.maxParallel, 8);
     this.#heartbeatMs = positive("heartbeatMs", options.heartbeatMs, 1000);
-    this.#graceMs = positive("gracePeriodMs", options.gracePeriodMs ?? 10_000, 1);
+    this.#graceMs = positive(
+      "gracePeriodMs",
+      options.gracePeriodMs ?? 10_000,
+      1,
+    );
     this.#maxSleepMs = positive("maxSleepMs", options.maxSleepMs, 30_000);
     this.#liveness = new Liveness(
       this.instance,
@@ -185,12 +313,15 @@ class TockScheduler extends EventTarget implements Scheduler {
         waitForWork: fromPromise(({ input, signal }) =>
           this.#waitForWork(input.full, signal)
         ),
-        claim: fromPromise(({ input, signal }) => this.#claim(input.capacity, signal)),
+        claim: fromPromise(({ input, signal }) =>
+          this.#claim(input.capacity, signal)
+        ),
         unregister: fromPromise(() => this.#unregister()),
         job: this.#jobLogic(),
       },
       actions: {
-        claimFailed: (_, { error }) => this.#emit("scheduler.error", { error: errorOf(error) }),
+        claimFailed: (_, { error }) =>
+          this.#emit("scheduler.error", { error: errorDetail(error) }),
         notify: (_, { phase }) => this.#emit(`scheduler.${phase}`, {}),
       },
     });
@@ -202,19 +333,23 @@ class TockScheduler extends EventTarget implements Scheduler {
       actor.subscribe({
         complete: () => resolve(),
         error: (error) => {
-          this.#emit("scheduler.error", { error: errorOf(error) });
+          this.#emit("scheduler.error", { error: errorDetail(error) });
           resolve();
         },
       });
     });
     this.#actor = actor;
-    this.#signal?.addEventListener("abort", () => void this.stop(), { once: true });
+    this.#signal?.addEventListener("abort", () => void this.stop(), {
+      once: true,
+    });
     actor.start();
     return Promise.resolve();
   }
 
   #emit(type: TockEventType, detail: Omit<TockEventDetail, "instance">) {
-    this.dispatchEvent(new TockEvent(type, { instance: this.instance, ...detail }));
+    this.dispatchEvent(
+      new TockEvent(type, { instance: this.instance, ...detail }),
+    );
   }
 
   #capabilities(): Capabilities {
@@ -247,7 +382,8 @@ class TockScheduler extends EventTarget implements Scheduler {
       intervalMs: this.#heartbeatMs,
       liveness: this.#liveness,
       onDead: () => this.#actor?.send({ type: "scheduler.wake" }),
-      onError: (error) => this.#emit("scheduler.error", { error: errorOf(error) }),
+      onError: (error) =>
+        this.#emit("scheduler.error", { error: errorDetail(error) }),
       signal: this.#heartbeat.signal,
     });
   }
@@ -259,7 +395,9 @@ class TockScheduler extends EventTarget implements Scheduler {
   }
 
   async #waitForWork(full: boolean, signal: AbortSignal) {
-    const wakeAt = full ? undefined : await this.#store.nextDueAt(this.#capabilities());
+    const wakeAt = full
+      ? undefined
+      : await this.#store.nextDueAt(this.#capabilities());
     const wait = Math.min(
       this.#maxSleepMs,
       wakeAt === undefined ? Infinity : wakeAt - this.#clock.now(),
@@ -300,11 +438,21 @@ class TockScheduler extends EventTarget implements Scheduler {
       },
     });
     for (const r of result.recorded) {
-      const type = r.outcome === "abandoned" ? "slot.abandoned" : r.outcome === "missed" ? "slot.missed" : "slot.skipped";
-      this.#emit(type, { job: r.job, slot: new Date(r.slot), outcome: r.outcome });
+      const type = r.outcome === "abandoned"
+        ? "slot.abandoned"
+        : r.outcome === "missed"
+        ? "slot.missed"
+        : "slot.skipped";
+      this.#emit(type, {
+        job: r.job,
+        slot: new Date(r.slot),
+        outcome: r.outcome,
+      });
     }
     await this.#forgetDead();
-    const fenced = [...this.#runs.keys()].filter((id) => !result.active.has(id));
+    const fenced = [...this.#runs.keys()].filter((id) =>
+      !result.active.has(id)
+    );
     const started = result.started.map(({ run, spec }) => {
       this.#runs.set(run.runId, { jobId: spec.id, spec });
       this.#emit("job.claimed", {
@@ -323,11 +471,17 @@ class TockScheduler extends EventTarget implements Scheduler {
           retries: spec.retries,
           backoffMs: spec.backoffMs,
           backoffMaxMs: spec.backoffMaxMs,
-          ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
+          ...(spec.timeoutMs !== undefined
+            ? { timeoutMs: spec.timeoutMs }
+            : {}),
         },
       };
     });
-    return { started, cancel: [...result.cancel, ...fenced], more: result.more };
+    return {
+      started,
+      cancel: [...result.cancel, ...fenced],
+      more: result.more,
+    };
   }
 
   async #forgetDead() {
@@ -342,14 +496,21 @@ class TockScheduler extends EventTarget implements Scheduler {
   #jobLogic() {
     return jobMachine.provide({
       actors: {
-        runAttempt: fromPromise(({ input, signal }) => this.#runAttempt(input.context, signal)),
-        recordOutcome: fromPromise(({ input }) => this.#recordOutcome(input.context)),
+        runAttempt: fromPromise(({ input, signal }) =>
+          this.#runAttempt(input.context, signal)
+        ),
+        recordOutcome: fromPromise(({ input }) =>
+          this.#recordOutcome(input.context)
+        ),
       },
       actions: {
         abortAttempt: ({ context }, { cause }) => {
           const reason = cause === "timeout"
             ? new JobTimeoutError(context.jobId, context.timeoutMs ?? 0)
-            : new DOMException(`Run ${context.runId} was cancelled`, "AbortError");
+            : new DOMException(
+              `Run ${context.runId} was cancelled`,
+              "AbortError",
+            );
           this.#runs.get(context.runId)?.controller?.abort(reason);
         },
         notify: ({ context }, { phase }) => this.#notifyRun(context, phase),
@@ -357,7 +518,10 @@ class TockScheduler extends EventTarget implements Scheduler {
     });
   }
 
-  #notifyRun(context: JobMachineContext, phase: "started" | "retrying" | "done") {
+  #notifyRun(
+    context: JobMachineContext,
+    phase: "started" | "retrying" | "done",
+  ) {
     const base = {
       job: context.jobId,
       slot: new Date(context.slot),
@@ -366,16 +530,21 @@ class TockScheduler extends EventTarget implements Scheduler {
       trigger: context.trigger,
     };
     const startedAt = this.#runs.get(context.runId)?.startedAt;
-    const durationMs = startedAt === undefined ? undefined : this.#clock.now() - startedAt;
+    const durationMs = startedAt === undefined
+      ? undefined
+      : this.#clock.now() - startedAt;
     if (phase === "started") this.#emit("run.started", base);
     else if (phase === "retrying") {
-      this.#emit("run.retrying", { ...base, ...(context.error ? { error: context.error } : {}) });
+      this.#emit("run.retrying", {
+        ...base,
+        ...errorOf(context),
+      });
     } else {
       const outcome = context.outcome ?? "cancelled";
       this.#emit(`run.${outcome}`, {
         ...base,
         outcome,
-        ...(context.error ? { error: context.error } : {}),
+        ...errorOf(context),
         ...(durationMs !== undefined ? { durationMs } : {}),
       });
       this.#runs.delete(context.runId);
@@ -391,7 +560,9 @@ class TockScheduler extends EventTarget implements Scheduler {
     // The invoke's own signal aborts when the state is left; abortAttempt
     // gives the precise reason first, so defer the generic one.
     const onStop = () =>
-      queueMicrotask(() => controller.abort(new DOMException("Run stopped", "AbortError")));
+      queueMicrotask(() =>
+        controller.abort(new DOMException("Run stopped", "AbortError"))
+      );
     signal.addEventListener("abort", onStop, { once: true });
     try {
       await runHandler(local.spec, {
@@ -417,10 +588,14 @@ class TockScheduler extends EventTarget implements Scheduler {
       attempt: context.attempt,
       ...(startedAt !== undefined ? { startedAt } : {}),
       finishedAt: this.#clock.now(),
-      ...(context.error ? { error: context.error } : {}),
+      ...errorOf(context),
     }, { now: this.#clock.now() });
     if (!recorded) {
-      this.#emit("run.fenced", { job: context.jobId, runId: context.runId, slot: new Date(context.slot) });
+      this.#emit("run.fenced", {
+        job: context.jobId,
+        runId: context.runId,
+        slot: new Date(context.slot),
+      });
     }
   }
 
@@ -436,7 +611,9 @@ class TockScheduler extends EventTarget implements Scheduler {
 
   handle(name: string, handler: JobHandler): void {
     if (typeof handler !== "function") {
-      throw new TypeError(`Cannot register handler '${name}': it is not a function`);
+      throw new TypeError(
+        `Cannot register handler '${name}': it is not a function`,
+      );
     }
     this.#handlers.set(name, handler);
     this.#actor?.send({ type: "scheduler.wake" });
@@ -444,29 +621,42 @@ class TockScheduler extends EventTarget implements Scheduler {
 
   async add(input: SchedulerJobInput): Promise<JobRecord> {
     const { handler, ...rest } = input;
-    const job = { ...rest, ...(handler ? { run: rest.run ?? input.id } : {}) } as JobInput;
+    const job = {
+      ...rest,
+      ...(handler ? { run: rest.run ?? input.id } : {}),
+    } as JobInput;
     const record = await manage.addJob(this.#store, job, this.#open());
     if (handler) this.handle(job.run!, handler);
     return this.#wake(record);
   }
 
   async update(id: string, patch: Partial<JobInput>): Promise<JobRecord> {
-    return this.#wake(await manage.updateJob(this.#store, id, patch, this.#open()));
+    return this.#wake(
+      await manage.updateJob(this.#store, id, patch, this.#open()),
+    );
   }
 
   async remove(id: string): Promise<void> {
     return this.#wake(await manage.removeJob(this.#store, id, this.#open()));
   }
 
-  async pause(id: string, options: { readonly note?: string } = {}): Promise<JobRecord> {
-    return this.#wake(await manage.pauseJob(this.#store, id, { ...this.#open(), ...options }));
+  async pause(
+    id: string,
+    options: { readonly note?: string } = {},
+  ): Promise<JobRecord> {
+    return this.#wake(
+      await manage.pauseJob(this.#store, id, { ...this.#open(), ...options }),
+    );
   }
 
   async resume(id: string): Promise<JobRecord> {
     return this.#wake(await manage.resumeJob(this.#store, id, this.#open()));
   }
 
-  async trigger(id: string, options: { readonly force?: boolean } = {}): Promise<manage.TriggerResult> {
+  async trigger(
+    id: string,
+    options: { readonly force?: boolean } = {},
+  ): Promise<manage.TriggerResult> {
     return this.#wake(
       await manage.triggerJob(this.#store, id, {
         ...this.#open(),
@@ -503,7 +693,13 @@ class TockScheduler extends EventTarget implements Scheduler {
         return done;
       };
       let subscription: { unsubscribe(): void } | undefined;
-      if (!check()) subscription = actor.subscribe({ next: check, complete: check, error: check });
+      if (!check()) {
+        subscription = actor.subscribe({
+          next: check,
+          complete: check,
+          error: check,
+        });
+      }
     });
   }
 
@@ -527,7 +723,16 @@ class TockScheduler extends EventTarget implements Scheduler {
   }
 }
 
-function errorOf(value: unknown): { name: string; message: string } {
-  if (value instanceof Error) return { name: value.name, message: value.message };
+/** A failed run's error; none once a retry has succeeded. */
+function errorOf(context: JobMachineContext) {
+  return context.error && context.outcome !== "succeeded"
+    ? { error: context.error }
+    : {};
+}
+
+function errorDetail(value: unknown): { name: string; message: string } {
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message };
+  }
   return { name: "Error", message: String(value) };
 }

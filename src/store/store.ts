@@ -12,12 +12,12 @@
 
 import type {
   InstanceRecord,
-  Target,
   JobId,
   JobRecord,
   JobSpec,
   JobState,
   LedgerEntry,
+  Target,
 } from "../types.ts";
 import type { Lock, LockLease } from "../lock/lock.ts";
 
@@ -26,7 +26,11 @@ export type StoreChange =
   /** Create a job; the commit fails if the id exists. */
   | { readonly type: "job.create"; readonly job: JobRecord }
   /** Replace a job's definition (its state stays as given in `state`). */
-  | { readonly type: "job.define"; readonly spec: JobSpec; readonly state: JobState }
+  | {
+    readonly type: "job.define";
+    readonly spec: JobSpec;
+    readonly state: JobState;
+  }
   /** Replace a job's state; `state.version` must be the stored version + 1. */
   | { readonly type: "job.state"; readonly id: JobId; readonly state: JobState }
   /** Delete a job and its history. */

@@ -20,6 +20,8 @@ export interface FakeClockOptions {
    * I/O) settles before time moves on. The default drains the microtask
    * queue and takes one macrotask turn: enough for in-memory stores; pass
    * something that waits for real I/O when a file store is involved.
+   *
+   * @default {microtask drain + one macrotask turn}
    */
   readonly settle?: () => Promise<void>;
 }
@@ -51,6 +53,8 @@ export class FakeClock implements Clock {
   readonly #settle: () => Promise<void>;
 
   /**
+   * Creates a clock stopped at `start`; monotonic time starts at 0.
+   *
    * @param start The initial wall time (epoch ms or Date).
    * @param options How to let work settle between timers.
    */
@@ -59,12 +63,20 @@ export class FakeClock implements Clock {
     this.#settle = options.settle ?? drain;
   }
 
-  /** Wall-clock time in epoch ms. */
+  /**
+   * Wall-clock time in epoch ms.
+   *
+   * @returns The current fake wall time.
+   */
   now(): number {
     return this.#wall;
   }
 
-  /** Monotonic time in ms. */
+  /**
+   * Monotonic time in ms since the clock was created.
+   *
+   * @returns The current fake monotonic time.
+   */
   monotonic(): number {
     return this.#mono;
   }
@@ -74,7 +86,14 @@ export class FakeClock implements Clock {
     return this.#timers.length;
   }
 
-  /** Schedules `fn` after `ms` of monotonic time. */
+  /**
+   * Schedules `fn` after `ms` of monotonic time; it fires during a later
+   * {@linkcode FakeClock.tick}.
+   *
+   * @param fn What to call.
+   * @param ms Delay in ms (negative counts as 0).
+   * @returns The timer id, for {@linkcode FakeClock.clearTimeout}.
+   */
   setTimeout(fn: () => void, ms: number): unknown {
     const id = this.#nextId++;
     this.#timers.push({ id, at: this.#mono + Math.max(0, ms), fn });
@@ -82,12 +101,22 @@ export class FakeClock implements Clock {
     return id;
   }
 
-  /** Cancels a timer. */
+  /**
+   * Cancels a timer; unknown ids are ignored.
+   *
+   * @param id A timer id from {@linkcode FakeClock.setTimeout}.
+   */
   clearTimeout(id: unknown): void {
     this.#timers = this.#timers.filter((t) => t.id !== id);
   }
 
-  /** Resolves after `ms` of fake time; rejects when the signal aborts. */
+  /**
+   * Waits `ms` of fake time.
+   *
+   * @param ms Delay in ms.
+   * @param signal Rejects the promise with its reason when aborted.
+   * @returns A promise that resolves when a tick passes the delay.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
@@ -106,6 +135,9 @@ export class FakeClock implements Clock {
   /**
    * Moves both clocks forward by `ms`, firing due timers in order and
    * letting their work settle after each.
+   *
+   * @param ms How far to move, in ms.
+   * @returns Resolves once the due timers have fired and their work settled.
    */
   async tick(ms: number): Promise<void> {
     const end = this.#mono + ms;
@@ -126,7 +158,9 @@ export class FakeClock implements Clock {
 
   /**
    * Moves only the wall clock (a clock jump or an NTP step); monotonic time
-   * and timers are unaffected. Negative values jump backwards.
+   * and timers are unaffected.
+   *
+   * @param ms How far to move the wall clock, in ms; negative jumps back.
    */
   jump(ms: number): void {
     this.#wall += ms;

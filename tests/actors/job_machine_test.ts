@@ -1,7 +1,10 @@
 import { deepEqual, equal } from "node:assert/strict";
 import fc from "fast-check";
 import { createActor, fromPromise } from "xstate";
-import { jobMachine, type JobMachineInput } from "../../src/actors/job_machine.ts";
+import {
+  jobMachine,
+  type JobMachineInput,
+} from "../../src/actors/job_machine.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
 import { disposable } from "../_helpers.ts";
 import { propertyRuns } from "../properties/_runs.ts";
@@ -37,7 +40,10 @@ Deno.test("jobMachine goes idle → claimed → running → done and outputs the
   const recorded: string[] = [];
   const clock = new FakeClock();
   using actor = disposable(
-    createActor(machine(() => Promise.resolve(), recorded), { input: INPUT, clock }),
+    createActor(machine(() => Promise.resolve(), recorded), {
+      input: INPUT,
+      clock,
+    }),
   );
   const states: string[] = [];
   actor.subscribe((s) => states.push(String(s.value)));
@@ -45,7 +51,12 @@ Deno.test("jobMachine goes idle → claimed → running → done and outputs the
   equal(actor.getSnapshot().value, "idle");
   actor.send({ type: "job.claim" });
   await clock.tick(0);
-  deepEqual(states.filter((s, i) => s !== states[i - 1]), ["idle", "running", "recording", "done"]);
+  deepEqual(states.filter((s, i) => s !== states[i - 1]), [
+    "idle",
+    "running",
+    "recording",
+    "done",
+  ]);
   equal(actor.getSnapshot().output, "succeeded");
   deepEqual(recorded, ["succeeded"]);
 });
@@ -85,15 +96,25 @@ Deno.test("jobMachine retries once, then fails; a timeout gives timed_out", asyn
 Deno.test("jobMachine property: done absorbs every event sequence, with one recorded outcome", async () => {
   await fc.assert(
     fc.asyncProperty(
-      fc.array(fc.constantFrom("job.claim", "job.cancel", "tick", "fail", "ok"), {
-        maxLength: 20,
-      }),
+      fc.array(
+        fc.constantFrom("job.claim", "job.cancel", "tick", "fail", "ok"),
+        {
+          maxLength: 20,
+        },
+      ),
       async (steps) => {
         const recorded: string[] = [];
         const clock = new FakeClock(0, { settle: microtasks });
-        const pending: { resolve: () => void; reject: (e: Error) => void }[] = [];
+        const pending: { resolve: () => void; reject: (e: Error) => void }[] =
+          [];
         using actor = disposable(createActor(
-          machine(() => new Promise((resolve, reject) => pending.push({ resolve, reject })), recorded),
+          machine(
+            () =>
+              new Promise((resolve, reject) =>
+                pending.push({ resolve, reject })
+              ),
+            recorded,
+          ),
           { input: INPUT, clock },
         ));
         actor.start();

@@ -58,7 +58,10 @@ function measured(store: JobStore, clock: FakeClock, trace: Trace): JobStore {
 const scenarioArb = fc.record({
   instances: fc.integer({ min: 1, max: 3 }),
   // Run durations of the slow jobs in fake seconds; 0 means it never ends.
-  slow: fc.array(fc.constantFrom(0, 0, 1, 3, 10, 60, 600), { minLength: 1, maxLength: 3 }),
+  slow: fc.array(fc.constantFrom(0, 0, 1, 3, 10, 60, 600), {
+    minLength: 1,
+    maxLength: 3,
+  }),
   seconds: fc.integer({ min: 5, max: 40 }),
 });
 
@@ -74,17 +77,27 @@ Deno.test("G2 the lock never spans execution: runs start after their claim relea
       const handler = async ({ jobId, slot, instance, signal }: JobContext) => {
         trace.events.push(`start ${jobId} ${instance}`);
         if (inClaim.get(instance)) {
-          violations.push(`G2: ${jobId} started while ${instance} held its claim lock`);
+          violations.push(
+            `G2: ${jobId} started while ${instance} held its claim lock`,
+          );
         }
         if (jobId === "fast") return void fast.push(slot.getTime());
         const seconds = Number(jobId.split("-")[2]);
         if (seconds === 0) {
-          await new Promise((resolve) => signal.addEventListener("abort", resolve));
+          await new Promise((resolve) =>
+            signal.addEventListener("abort", resolve)
+          );
         } else await clock.sleep(seconds * 1000, signal).catch(() => {});
       };
-      await addJob(shared, { id: "fast", schedule: "every 1s", run: "h" }, { now: T0 });
+      await addJob(shared, { id: "fast", schedule: "every 1s", run: "h" }, {
+        now: T0,
+      });
       for (const [k, d] of slow.entries()) {
-        await addJob(shared, { id: `slow-${k}-${d}`, schedule: "every 1s", run: "h" }, { now: T0 });
+        await addJob(shared, {
+          id: `slow-${k}-${d}`,
+          schedule: "every 1s",
+          run: "h",
+        }, { now: T0 });
       }
       const schedulers = [];
       for (let i = 0; i < instances; i++) {
@@ -104,7 +117,10 @@ Deno.test("G2 the lock never spans execution: runs start after their claim relea
         await clock.tick(0); // endless runs never let idle() resolve
         deepEqual(violations, []);
         // Every per-second slot of the fast job ran, each once, on time.
-        const expected = Array.from({ length: seconds }, (_, k) => T0 + (k + 1) * 1000);
+        const expected = Array.from(
+          { length: seconds },
+          (_, k) => T0 + (k + 1) * 1000,
+        );
         deepEqual([...fast].sort((a, b) => a - b), expected);
         // No lease was held while any fake time passed.
         ok(trace.holds.length > 0);
@@ -114,7 +130,9 @@ Deno.test("G2 the lock never spans execution: runs start after their claim relea
         ok(lease, "G2: the lock is held while runs execute");
         await lease.release();
       } finally {
-        const stopping = Promise.all(schedulers.map((s) => s.stop({ graceMs: 1000 })));
+        const stopping = Promise.all(
+          schedulers.map((s) => s.stop({ graceMs: 1000 })),
+        );
         await clock.tick(1000);
         await stopping;
       }

@@ -22,7 +22,10 @@ export function record(
 }
 
 let counter = 0;
-export function context(now: number, over: Partial<AdvanceContext> = {}): AdvanceContext {
+export function context(
+  now: number,
+  over: Partial<AdvanceContext> = {},
+): AdvanceContext {
   return {
     now,
     instance: "me",
@@ -34,7 +37,10 @@ export function context(now: number, over: Partial<AdvanceContext> = {}): Advanc
   };
 }
 
-export function running(slot: number, over: Partial<ActiveRun> = {}): ActiveRun {
+export function running(
+  slot: number,
+  over: Partial<ActiveRun> = {},
+): ActiveRun {
   return {
     runId: `run-old-${slot}`,
     slot,

@@ -2,7 +2,6 @@ import { deepEqual as assertEq, ok as assert } from "node:assert/strict";
 import { advanceJob } from "../../src/runtime/advance_job.ts";
 import { context, MIN, record, running, T0 } from "./_records.ts";
 
-
 Deno.test("advanceJob() claims an on-time slot and advances to the next", () => {
   const job = record({});
   const r = advanceJob(job, context(T0 + 5 * MIN + 10));
@@ -23,45 +22,69 @@ Deno.test("advanceJob() does nothing before the slot is due", () => {
 
 Deno.test("advanceJob() catch-up policies", async (t) => {
   const now = T0 + 60 * MIN + 30_000; // 12 slots due, the newest 30 s late
-  await t.step("latest runs the newest missed slot, records the rest missed", () => {
-    const r = advanceJob(record({}), context(now));
-    assertEq(r.started.map((s) => [s.slot, s.trigger]), [[T0 + 60 * MIN, "catchup"]]);
-    assertEq(r.state.counters.missed, 11);
-    assertEq(r.state.openRange, {
-      outcome: "missed",
-      first: T0 + 5 * MIN,
-      last: T0 + 55 * MIN,
-      count: 11,
-      note: "catchup",
-    });
-  });
-  await t.step("all runs the newest catchupMax, oldest first, one at a time", () => {
-    const r = advanceJob(record({ catchup: "all", catchupMax: 3 }), context(now));
-    assertEq(r.started.map((s) => s.slot), [T0 + 50 * MIN]);
-    assertEq(r.state.backlog.map((b) => b.slot), [T0 + 55 * MIN, T0 + 60 * MIN]);
-    assertEq(r.state.counters.missed, 9);
-  });
+  await t.step(
+    "latest runs the newest missed slot, records the rest missed",
+    () => {
+      const r = advanceJob(record({}), context(now));
+      assertEq(r.started.map((s) => [s.slot, s.trigger]), [[
+        T0 + 60 * MIN,
+        "catchup",
+      ]]);
+      assertEq(r.state.counters.missed, 11);
+      assertEq(r.state.openRange, {
+        outcome: "missed",
+        first: T0 + 5 * MIN,
+        last: T0 + 55 * MIN,
+        count: 11,
+        note: "catchup",
+      });
+    },
+  );
+  await t.step(
+    "all runs the newest catchupMax, oldest first, one at a time",
+    () => {
+      const r = advanceJob(
+        record({ catchup: "all", catchupMax: 3 }),
+        context(now),
+      );
+      assertEq(r.started.map((s) => s.slot), [T0 + 50 * MIN]);
+      assertEq(r.state.backlog.map((b) => b.slot), [
+        T0 + 55 * MIN,
+        T0 + 60 * MIN,
+      ]);
+      assertEq(r.state.counters.missed, 9);
+    },
+  );
   await t.step("none records every slot missed", () => {
     const r = advanceJob(record({ catchup: "none" }), context(now));
     assertEq(r.started.length, 0);
     assertEq(r.state.counters.missed, 12);
     assertEq(r.state.nextSlot, T0 + 65 * MIN);
   });
-  await t.step("slots older than the window are missed whatever the policy", () => {
-    const r = advanceJob(
-      record({ catchup: "all", catchupWindow: "20m" }),
-      context(now),
-    );
-    // 45..60 are inside the 20 minute window (now - 20m = T0 + 40m30s).
-    assertEq(r.started.map((s) => s.slot), [T0 + 45 * MIN]);
-    assertEq(r.state.backlog.length, 3);
-    assertEq(r.state.counters.missed, 8);
-  });
-  await t.step("an on-time slot wins over older missed ones under latest", () => {
-    const r = advanceJob(record({}), context(T0 + 60 * MIN + 100));
-    assertEq(r.started.map((s) => [s.slot, s.trigger]), [[T0 + 60 * MIN, "schedule"]]);
-    assertEq(r.state.counters.missed, 11);
-  });
+  await t.step(
+    "slots older than the window are missed whatever the policy",
+    () => {
+      const r = advanceJob(
+        record({ catchup: "all", catchupWindow: "20m" }),
+        context(now),
+      );
+      // 45..60 are inside the 20 minute window (now - 20m = T0 + 40m30s).
+      assertEq(r.started.map((s) => s.slot), [T0 + 45 * MIN]);
+      assertEq(r.state.backlog.length, 3);
+      assertEq(r.state.counters.missed, 8);
+    },
+  );
+  await t.step(
+    "an on-time slot wins over older missed ones under latest",
+    () => {
+      const r = advanceJob(record({}), context(T0 + 60 * MIN + 100));
+      assertEq(r.started.map((s) => [s.slot, s.trigger]), [[
+        T0 + 60 * MIN,
+        "schedule",
+      ]]);
+      assertEq(r.state.counters.missed, 11);
+    },
+  );
 });
 
 Deno.test("advanceJob() overlap policies while a run is active elsewhere", async (t) => {
@@ -76,7 +99,10 @@ Deno.test("advanceJob() overlap policies while a run is active elsewhere", async
   await t.step("queue buffers one slot and skips the next", () => {
     const r1 = advanceJob(record({ overlap: "queue" }, T0, busy), context(now));
     assertEq(r1.state.backlog.map((b) => b.slot), [now]);
-    const r2 = advanceJob({ ...record({ overlap: "queue" }), state: r1.state }, context(now + 5 * MIN));
+    const r2 = advanceJob(
+      { ...record({ overlap: "queue" }), state: r1.state },
+      context(now + 5 * MIN),
+    );
     assertEq(r2.state.backlog.map((b) => b.slot), [now]);
     assertEq(r2.state.counters.skipped, 1);
   });
@@ -86,7 +112,10 @@ Deno.test("advanceJob() overlap policies while a run is active elsewhere", async
     assertEq(r.state.runs.length, 2);
   });
   await t.step("replace asks the running one to stop and waits for it", () => {
-    const r = advanceJob(record({ overlap: "replace" }, T0, busy), context(now));
+    const r = advanceJob(
+      record({ overlap: "replace" }, T0, busy),
+      context(now),
+    );
     assertEq(r.started.length, 0);
     assert(r.state.runs.every((run) => run.cancelRequested));
     assertEq(r.state.backlog.map((b) => b.slot), [now]);
@@ -105,12 +134,18 @@ Deno.test("advanceJob() records slots of a paused job skipped, in one range", ()
 Deno.test("advanceJob() recovers runs of dead instances", async (t) => {
   const now = T0 + MIN;
   const dead = { isDead: (id: string) => id === "other" };
-  await t.step("abandon records the slot abandoned and never re-runs it", () => {
-    const r = advanceJob(record({}, T0, { runs: [running(T0)] }), context(now, dead));
-    assertEq(r.entries.map((e) => [e.slot, e.outcome]), [[T0, "abandoned"]]);
-    assertEq(r.started.length, 0);
-    assertEq(r.state.runs.length, 0);
-  });
+  await t.step(
+    "abandon records the slot abandoned and never re-runs it",
+    () => {
+      const r = advanceJob(
+        record({}, T0, { runs: [running(T0)] }),
+        context(now, dead),
+      );
+      assertEq(r.entries.map((e) => [e.slot, e.outcome]), [[T0, "abandoned"]]);
+      assertEq(r.started.length, 0);
+      assertEq(r.state.runs.length, 0);
+    },
+  );
   await t.step("rerun runs the slot again once, marked as a recovery", () => {
     const r = advanceJob(
       record({ recover: "rerun" }, T0, { runs: [running(T0)] }),
@@ -118,7 +153,9 @@ Deno.test("advanceJob() recovers runs of dead instances", async (t) => {
     );
     assertEq(r.started.map((s) => [s.slot, s.trigger]), [[T0, "recovery"]]);
     const again = advanceJob(
-      record({ recover: "rerun" }, T0, { runs: [running(T0, { trigger: "recovery" })] }),
+      record({ recover: "rerun" }, T0, {
+        runs: [running(T0, { trigger: "recovery" })],
+      }),
       context(now, dead),
     );
     assertEq(again.entries.map((e) => e.outcome), ["abandoned"]);
@@ -127,7 +164,10 @@ Deno.test("advanceJob() recovers runs of dead instances", async (t) => {
 
 Deno.test("advanceJob() leaves jobs it cannot run, or has no room for, untouched", () => {
   const job = record({});
-  assertEq(advanceJob(job, context(T0 + 5 * MIN, { canRun: false })).changed, false);
+  assertEq(
+    advanceJob(job, context(T0 + 5 * MIN, { canRun: false })).changed,
+    false,
+  );
   assertEq(
     advanceJob(job, context(T0 + 5 * MIN, { budget: { left: 0 } })).changed,
     false,

@@ -9,10 +9,18 @@ const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
 const SEC = 1000;
 const MIN = 60 * SEC;
 
-async function setup(options: { maxParallel?: number; instance?: string } = {}) {
+async function setup(
+  options: { maxParallel?: number; instance?: string } = {},
+) {
   const store = createMemoryStore();
   const clock = new FakeClock(T0);
-  const scheduler = await createScheduler({ store, clock, ...options });
+  // A slow heartbeat keeps fake hours cheap to simulate.
+  const scheduler = await createScheduler({
+    store,
+    clock,
+    heartbeatMs: 60_000,
+    ...options,
+  });
   return { store, clock, scheduler };
 }
 
@@ -33,8 +41,14 @@ Deno.test("createScheduler() runs a job at each slot and records it", async () =
     "2026-11-29T10:03:00.000Z",
   ]);
   const history = await scheduler.history({ job: "every-minute" });
-  assertEquals(history.map((e) => e.outcome), ["succeeded", "succeeded", "succeeded"]);
-  assert(history.every((e) => e.instance === scheduler.instance && e.attempt === 1));
+  assertEquals(history.map((e) => e.outcome), [
+    "succeeded",
+    "succeeded",
+    "succeeded",
+  ]);
+  assert(
+    history.every((e) => e.instance === scheduler.instance && e.attempt === 1),
+  );
 });
 
 Deno.test("createScheduler() retries a failing job with backoff, then records failed", async () => {
@@ -57,7 +71,11 @@ Deno.test("createScheduler() retries a failing job with backoff, then records fa
   await clock.tick(20 * SEC); // second backoff, doubled
   await scheduler.idle();
   assertEquals(attempts, [[1, "schedule"], [2, "retry"], [3, "retry"]]);
-  assertEquals(events.map((e) => e.type), ["run.retrying", "run.retrying", "run.failed"]);
+  assertEquals(events.map((e) => e.type), [
+    "run.retrying",
+    "run.retrying",
+    "run.failed",
+  ]);
   const [entry] = await scheduler.history({ job: "flaky" });
   assertEquals(entry?.outcome, "failed");
   assertEquals(entry?.attempt, 3);
@@ -130,7 +148,11 @@ Deno.test("Scheduler.pause() records slots skipped; resume() does not replay the
   const { clock, scheduler } = await setup();
   await using _ = scheduler;
   let runs = 0;
-  await scheduler.add({ id: "p", schedule: "every 1m", handler: () => void runs++ });
+  await scheduler.add({
+    id: "p",
+    schedule: "every 1m",
+    handler: () => void runs++,
+  });
   await scheduler.pause("p", { note: "maintenance" });
   assertEquals((await scheduler.job("p"))?.state.pauseNote, "maintenance");
   await clock.tick(5 * MIN);
@@ -175,8 +197,18 @@ Deno.test("createScheduler() instances sharing a store run each slot once", asyn
     runs.push(`${jobId} ${slot.toISOString()}`);
     by.add(instance);
   };
-  await using a = await createScheduler({ store, clock, instance: "a", handlers: { h: handler } });
-  await using b = await createScheduler({ store, clock, instance: "b", handlers: { h: handler } });
+  await using a = await createScheduler({
+    store,
+    clock,
+    instance: "a",
+    handlers: { h: handler },
+  });
+  await using b = await createScheduler({
+    store,
+    clock,
+    instance: "b",
+    handlers: { h: handler },
+  });
   for (let i = 0; i < 5; i++) {
     await a.add({ id: `job-${i}`, schedule: "every 10s", run: "h" });
   }
@@ -203,7 +235,10 @@ Deno.test("createScheduler() bounds overlapping runs by maxParallel; a waiting s
     },
   });
   await clock.tick(10 * SEC);
-  assertEquals(starts.slice(0, 8), [1, 2, 3, 4, 5, 6, 7, 8].map((s) => [s * SEC, s * SEC]));
+  assertEquals(
+    starts.slice(0, 8),
+    [1, 2, 3, 4, 5, 6, 7, 8].map((s) => [s * SEC, s * SEC]),
+  );
   assertEquals(starts[8], [9 * SEC, 9 * SEC + 1]);
   const stopped = scheduler.stop({ graceMs: 1 });
   await clock.tick(1);
