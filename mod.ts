@@ -73,6 +73,8 @@ export {
   type Capabilities,
   type HistoryQuery,
   type JobStore,
+  type LogQuery,
+  type RunLog,
   type StoreChange,
 } from "./src/store/store.ts";
 export {
@@ -109,6 +111,14 @@ export type {
   JobHandler,
   TargetRunner,
 } from "./src/runtime/run_handler.ts";
+export {
+  type CommandRunnerOptions,
+  createCommandRunner,
+} from "./src/runtime/run_command.ts";
+export {
+  createModuleRunner,
+  type ModuleRunnerOptions,
+} from "./src/runtime/run_module.ts";
 export {
   TockEvent,
   type TockEventDetail,

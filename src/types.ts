@@ -106,6 +106,8 @@ export interface PendingSlot {
   readonly force?: boolean;
   /** A run id reserved for this slot (manual triggers return it at once). */
   readonly runId?: string;
+  /** Why it was asked for (`backfill`), carried to the ledger entry. */
+  readonly note?: string;
 }
 
 /** A slot that has been claimed by an instance and not yet finished. */
@@ -122,6 +124,8 @@ export interface ActiveRun {
   readonly claimedAt: number;
   /** Set when another slot's `replace` policy, or a user, asks it to stop. */
   readonly cancelRequested?: boolean;
+  /** Carried from the pending slot (`backfill`) to the ledger entry. */
+  readonly note?: string;
 }
 
 /** Consecutive slots with one outcome, kept as one ledger entry. */

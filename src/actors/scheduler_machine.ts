@@ -148,10 +148,17 @@ export const schedulerMachine = setup({
     starting: {
       invoke: {
         src: "register",
-        onDone: {
-          target: "locked",
-          actions: { type: "notify", params: { phase: "started" } },
-        },
+        onDone: [
+          {
+            guard: ({ context }) => context.stopRequested,
+            target: "stopping",
+            actions: { type: "notify", params: { phase: "started" } },
+          },
+          {
+            target: "locked",
+            actions: { type: "notify", params: { phase: "started" } },
+          },
+        ],
         onError: {
           target: "stopped",
           actions: {
@@ -159,6 +166,11 @@ export const schedulerMachine = setup({
             params: ({ event }) => ({ error: event.error }),
           },
         },
+      },
+      on: {
+        // Registering writes the instance record; stopping before it lands
+        // would leave the record behind. Finish registering, then stop.
+        "scheduler.stop": { actions: assign({ stopRequested: true }) },
       },
     },
     waiting: {

@@ -255,6 +255,7 @@ function dispatchBacklog(
       trigger: next.trigger,
       instance: ctx.instance,
       claimedAt: ctx.now,
+      ...(next.note !== undefined ? { note: next.note } : {}),
     };
     state.backlog = state.backlog.slice(1);
     state.runs = [...state.runs, run];

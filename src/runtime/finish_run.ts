@@ -46,6 +46,7 @@ export function finishRun(
     ...(result.startedAt !== undefined ? { startedAt: result.startedAt } : {}),
     finishedAt: result.finishedAt,
     ...(result.error ? { error: result.error } : {}),
+    ...(run.note !== undefined ? { note: run.note } : {}),
   }, result.finishedAt);
   return { state: draft.finish(result.finishedAt), entries: draft.entries };
 }

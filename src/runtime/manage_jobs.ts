@@ -10,7 +10,13 @@ import type { JobRecord, JobState } from "../types.ts";
 import type { JobStore, StoreChange } from "../store/store.ts";
 import { JobNotFoundError } from "../errors.ts";
 import { defineJob, type JobInput, validateJobId } from "./define_job.ts";
-import { initialState, StateDraft, withNextSlot } from "./job_state.ts";
+import {
+  initialState,
+  scheduleOf,
+  StateDraft,
+  withNextSlot,
+} from "./job_state.ts";
+import { slotsBetween } from "../schedule/slots_between.ts";
 import { finishRun, type RunResult } from "./finish_run.ts";
 
 /** Options shared by the job operations. */
@@ -70,13 +76,13 @@ async function existing(
  * console.log(job.spec.overlap); // "skip"
  * ```
  */
-export function addJob(
+export async function addJob(
   store: JobStore,
   input: JobInput,
   options: ManageOptions,
 ): Promise<JobRecord> {
   const spec = defineJob(input, options.now);
-  return locked(store, options, () => {
+  return await locked(store, options, () => {
     const job: JobRecord = {
       spec,
       state: initialState(spec, options.now, input.paused ?? false),
@@ -118,12 +124,12 @@ export interface UpsertResult {
  * console.log(again.created, again.changed); // false false
  * ```
  */
-export function upsertJob(
+export async function upsertJob(
   store: JobStore,
   input: JobInput & { readonly source?: string },
   options: ManageOptions,
 ): Promise<UpsertResult> {
-  return locked<UpsertResult>(store, options, async (read) => {
+  return await locked<UpsertResult>(store, options, async (read) => {
     const old = await read(validateJobId(input.id));
     const base = defineJob(input, old?.state.createdAt ?? options.now);
     const spec = input.source !== undefined
@@ -154,9 +160,13 @@ export function upsertJob(
 }
 
 function redefined(old: JobRecord, spec: JobRecord["spec"], now: number) {
-  // The cursor stays: slots of the new schedule after it are still owed.
+  // The cursor stays: slots of the new schedule after it are still owed,
+  // except those before a (new) startAt, which are not slots at all.
+  const cursor = spec.startAt !== undefined
+    ? Math.max(old.state.cursor, spec.startAt - 1)
+    : old.state.cursor;
   const state: JobState = {
-    ...withNextSlot(spec, old.state),
+    ...withNextSlot(spec, { ...old.state, cursor }),
     version: old.state.version + 1,
     updatedAt: now,
   };
@@ -185,13 +195,13 @@ function redefined(old: JobRecord, spec: JobRecord["spec"], now: number) {
  * console.log(job.spec.schedule); // "every 5m"
  * ```
  */
-export function updateJob(
+export async function updateJob(
   store: JobStore,
   id: string,
   patch: Partial<JobInput>,
   options: ManageOptions,
 ): Promise<JobRecord> {
-  return locked(store, options, async (read) => {
+  return await locked(store, options, async (read) => {
     const old = await existing(read, id);
     const input = { ...inputOf(old), ...patch, id: old.spec.id } as JobInput;
     const spec = { ...defineJob(input, old.state.createdAt), ...sourceOf(old) };
@@ -280,24 +290,24 @@ export function inputOf(record: JobRecord): JobInput {
  * console.log((await store.jobs()).length); // 0
  * ```
  */
-export function removeJob(
+export async function removeJob(
   store: JobStore,
   id: string,
   options: ManageOptions,
 ): Promise<void> {
-  return locked(store, options, async (read) => {
+  return await locked(store, options, async (read) => {
     await existing(read, id);
     return { changes: [{ type: "job.delete", id }], value: undefined };
   });
 }
 
-function setState(
+async function setState(
   store: JobStore,
   id: string,
   options: ManageOptions,
   change: (draft: StateDraft, record: JobRecord) => void,
 ): Promise<JobRecord> {
-  return locked(store, options, async (read) => {
+  return await locked(store, options, async (read) => {
     const record = await existing(read, id);
     const draft = new StateDraft(record.spec.id, record.state);
     change(draft, record);
@@ -335,12 +345,12 @@ function setState(
  * console.log(job.state.paused, job.state.pauseNote); // true "maintenance"
  * ```
  */
-export function pauseJob(
+export async function pauseJob(
   store: JobStore,
   id: string,
   options: ManageOptions & { readonly note?: string },
 ): Promise<JobRecord> {
-  return setState(store, id, options, (draft) => {
+  return await setState(store, id, options, (draft) => {
     draft.touch();
     draft.state.paused = true;
     if (options.note !== undefined) draft.state.pauseNote = options.note;
@@ -369,12 +379,12 @@ export function pauseJob(
  * console.log(job.state.paused); // false
  * ```
  */
-export function resumeJob(
+export async function resumeJob(
   store: JobStore,
   id: string,
   options: ManageOptions,
 ): Promise<JobRecord> {
-  return setState(store, id, options, (draft, record) => {
+  return await setState(store, id, options, (draft, record) => {
     if (!record.state.paused) return;
     draft.touch();
     draft.state.paused = false;
@@ -437,13 +447,13 @@ export interface TriggerResult {
  * console.log(first.status, second.status, second.runId); // "queued" "duplicate" "run-1"
  * ```
  */
-export function triggerJob(
+export async function triggerJob(
   store: JobStore,
   id: string,
   options: ManageOptions & { readonly force?: boolean; readonly runId: string },
 ): Promise<TriggerResult> {
   let result: TriggerResult | undefined;
-  return setState(store, id, options, (draft, record) => {
+  return await setState(store, id, options, (draft, record) => {
     const pending = record.state.backlog.find((b) => b.trigger === "manual");
     if (pending) {
       result = {
@@ -518,13 +528,13 @@ export function triggerJob(
  * console.log(recorded); // false
  * ```
  */
-export function recordOutcome(
+export async function recordOutcome(
   store: JobStore,
   jobId: string,
   result: RunResult,
   options: ManageOptions,
 ): Promise<boolean> {
-  return locked(store, options, async (read) => {
+  return await locked(store, options, async (read) => {
     const record = await read(jobId);
     const done = record && finishRun(record, result);
     if (!done) return { changes: [], value: false };
@@ -539,4 +549,70 @@ export function recordOutcome(
       value: true,
     };
   });
+}
+
+/** What {@linkcode backfillJob} queued. */
+export interface BackfillResult {
+  /** The slots queued, oldest first. */
+  readonly slots: readonly Date[];
+  /** More slots lie in the range than one backfill queues (1000). */
+  readonly more: boolean;
+}
+
+/** The most slots one backfill queues. */
+export const BACKFILL_LIMIT = 1000;
+
+/**
+ * Queues the job's slots in a past range to run again, oldest first, one
+ * at a time (trigger `manual`, ledger note `backfill`). This deliberately
+ * runs slots that may have run before: it is an explicit re-run.
+ *
+ * @param store The store.
+ * @param id The job.
+ * @param options The current time and the range `[from, to]` (epoch ms).
+ * @returns The slots queued.
+ * @throws {RangeError} When the range is empty, reversed or in the future.
+ * @throws {JobNotFoundError} When the job does not exist.
+ */
+export async function backfillJob(
+  store: JobStore,
+  id: string,
+  options: ManageOptions & { readonly from: number; readonly to: number },
+): Promise<BackfillResult> {
+  const { from, to, now } = options;
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) {
+    throw new RangeError(
+      `Cannot backfill '${id}': '--to' must not be before '--from'`,
+    );
+  }
+  if (to > now) {
+    throw new RangeError(
+      `Cannot backfill '${id}': the range must be in the past: '--to' is ${
+        new Date(to).toISOString()
+      }`,
+    );
+  }
+  let result: BackfillResult = { slots: [], more: false };
+  await setState(store, id, options, (draft, record) => {
+    const schedule = scheduleOf(record.spec, record.state.createdAt);
+    const { slots, more } = slotsBetween(
+      schedule,
+      from - 1,
+      to,
+      BACKFILL_LIMIT,
+    );
+    if (slots.length === 0) return;
+    draft.touch();
+    draft.state.backlog = [
+      ...draft.state.backlog,
+      ...slots.map((slot) => ({
+        slot,
+        trigger: "manual" as const,
+        force: false,
+        note: "backfill",
+      })),
+    ];
+    result = { slots: slots.map((s) => new Date(s)), more };
+  });
+  return result;
 }

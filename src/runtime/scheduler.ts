@@ -252,6 +252,9 @@ function defaultInstance(): string {
   return `${host}-${Deno.pid}-${crypto.randomUUID().slice(0, 6)}`;
 }
 
+/** How long `stop()` waits, beyond the grace, for aborted attempts to end. */
+const ATTEMPT_SETTLE_MS = 10_000;
+
 interface LocalRun {
   readonly jobId: string;
   readonly spec: JobRecord["spec"];
@@ -272,6 +275,7 @@ class TockScheduler extends EventTarget implements Scheduler {
   readonly #liveness: Liveness;
   readonly #holds = new HoldStats();
   readonly #runs = new Map<string, LocalRun>();
+  readonly #attempts = new Set<Promise<void>>();
   readonly #reportedDead = new Set<string>();
   readonly #heartbeat = new AbortController();
   readonly #signal: AbortSignal | undefined;
@@ -565,7 +569,7 @@ class TockScheduler extends EventTarget implements Scheduler {
       );
     signal.addEventListener("abort", onStop, { once: true });
     try {
-      await runHandler(local.spec, {
+      await this.#track(runHandler(local.spec, {
         jobId: context.jobId,
         slot: new Date(context.slot),
         runId: context.runId,
@@ -574,10 +578,22 @@ class TockScheduler extends EventTarget implements Scheduler {
         catchup: context.trigger === "catchup",
         instance: this.instance,
         signal: controller.signal,
-      }, { handlers: this.#handlers, runners: this.#runners });
+      }, { handlers: this.#handlers, runners: this.#runners }));
     } finally {
       signal.removeEventListener("abort", onStop);
     }
+  }
+
+  /**
+   * Remembers an attempt until it settles. A timed-out or cancelled attempt
+   * is recorded at once, but its runner may still be killing a process;
+   * `stop()` waits for that so no child outlives the scheduler.
+   */
+  #track<T>(attempt: Promise<T>): Promise<T> {
+    const settled = attempt.then(() => {}, () => {});
+    this.#attempts.add(settled);
+    void settled.finally(() => this.#attempts.delete(settled));
+    return attempt;
   }
 
   async #recordOutcome(context: JobMachineContext) {
@@ -712,6 +728,17 @@ class TockScheduler extends EventTarget implements Scheduler {
     await this.#done;
     this.#heartbeat.abort();
     await this.#heartbeatDone;
+    if (this.#attempts.size > 0) {
+      // Bounded: a function handler that ignores its signal cannot be
+      // stopped, and must not keep stop() waiting forever.
+      const limit = new AbortController();
+      await Promise.race([
+        Promise.all(this.#attempts),
+        this.#clock.sleep(this.#graceMs + ATTEMPT_SETTLE_MS, limit.signal)
+          .catch(() => {}),
+      ]);
+      limit.abort();
+    }
   }
 
   close(): Promise<void> {

@@ -9,7 +9,10 @@
  *   journal that continues it and the sequence numbers;
  * - `journal-<hex>.jsonl`: one line per commit, appended and `fdatasync`ed;
  * - `ledger/<job>.jsonl`: archived ledger entries, filled by compaction;
- * - `instances/<id>.json`: one heartbeat file per instance.
+ * - `instances/<id>.json`: one heartbeat file per instance;
+ * - `logs/<job>/<runId>-<attempt>.json`: run logs, the newest 100 per job
+ *   (a few more on disk between trims); deleted with their job, and a log
+ *   saved when its job no longer exists is dropped.
  *
  * Every store object keeps the model in memory and catches up by reading
  * only the journal bytes it has not seen (and reloads when the snapshot was
@@ -32,6 +35,8 @@ import type {
   Capabilities,
   HistoryQuery,
   JobStore,
+  LogQuery,
+  RunLog,
   StoreChange,
 } from "./store.ts";
 import { type TrackedLock, trackLeases } from "./_leases.ts";
@@ -46,11 +51,12 @@ import {
 import { LOCK_FILE, prepareDir } from "./_file_open.ts";
 import {
   deleteInstance,
-  INSTANCES_DIR,
   readInstances,
   writeInstance,
 } from "./_file_instances.ts";
 import { FileState } from "./_file_state.ts";
+import { deleteLogs, readLogs, writeLog } from "./_file_logs.ts";
+import { checkLog, checkLogJob, selectLogs } from "./_logs.ts";
 import { join } from "./_fs.ts";
 
 /** Options for {@linkcode createFileStore}. */
@@ -157,6 +163,17 @@ class FileStore implements JobStore {
   commit(lease: LockLease, changes: readonly StoreChange[]): Promise<void> {
     return this.#locked(lease, "commit", async (state) => {
       await state.commit(changes, this.#context("write"));
+      // Committed: the logs of deleted jobs go (a created id's leftover
+      // logs, saved by a run that raced the delete, too). A failure here
+      // leaves files behind but does not undo the commit.
+      for (const change of changes) {
+        const id = change.type === "job.delete"
+          ? change.id
+          : change.type === "job.create"
+          ? change.job.spec.id
+          : undefined;
+        if (id !== undefined) await deleteLogs(this.#dir, id).catch(() => {});
+      }
     });
   }
 
@@ -195,6 +212,32 @@ class FileStore implements JobStore {
     });
   }
 
+  saveLog(log: RunLog): Promise<void> {
+    return this.#serial("save run log", async () => {
+      checkLog(log);
+      await this.#state.sync(this.#context("read"));
+      // A run may end right after its job was removed: drop its log.
+      if (!this.#state.model.jobs.has(log.job)) return;
+      try {
+        await writeLog(this.#dir, log);
+      } catch (error) {
+        throw new StoreError(
+          `${this.#context("write")}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    });
+  }
+
+  logs(job: JobId, query: LogQuery = {}): Promise<RunLog[]> {
+    return this.#serial("read run logs", async () => {
+      checkLogJob(job);
+      await this.#state.sync(this.#context("read"));
+      if (!this.#state.model.jobs.has(job)) return [];
+      return selectLogs(await readLogs(this.#dir, job), query);
+    });
+  }
+
   async heartbeat(instance: InstanceRecord): Promise<void> {
     this.#open("write heartbeat");
     await writeInstance(this.#dir, instance);
@@ -217,16 +260,11 @@ class FileStore implements JobStore {
       return Promise.reject(error);
     }
     if (signal.aborted) return Promise.reject(signal.reason);
-    // Commits this object has not read yet count as changes; heartbeats
-    // count from now on.
+    // Commits this object has not read yet count as changes. Heartbeats do
+    // not: waking every instance at every heartbeat of every other would be
+    // polling by another name (the runtime watches heartbeats itself).
     const seen = this.#state.watermark();
-    let instances: number | undefined;
-    const moved = async () => {
-      if ((await this.#state.current()) !== seen) return true;
-      const stamp = await this.#instancesStamp();
-      instances ??= stamp;
-      return stamp !== instances;
-    };
+    const moved = async () => (await this.#state.current()) !== seen;
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       let polling = false;
@@ -322,10 +360,5 @@ class FileStore implements JobStore {
       await this.#state.sync(this.#context("read"), lease);
       return await fn(this.#state);
     });
-  }
-
-  async #instancesStamp(): Promise<number> {
-    const info = await Deno.stat(join(this.#dir, INSTANCES_DIR));
-    return info.mtime?.getTime() ?? 0;
   }
 }

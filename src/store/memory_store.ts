@@ -18,9 +18,18 @@ import type {
   Capabilities,
   HistoryQuery,
   JobStore,
+  LogQuery,
+  RunLog,
   StoreChange,
 } from "./store.ts";
 import { assertInstanceId } from "./_ids.ts";
+import {
+  checkLog,
+  checkLogJob,
+  compareLogs,
+  LOG_LIMIT,
+  selectLogs,
+} from "./_logs.ts";
 import { type TrackedLock, trackLeases } from "./_leases.ts";
 import {
   allRecords,
@@ -68,6 +77,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
 class MemoryStore implements JobStore {
   #model: StoreModel = createModel();
   #instances = new Map<string, InstanceRecord>();
+  #logs = new Map<JobId, RunLog[]>();
   #events = new EventTarget();
   #leases: TrackedLock = trackLeases(createMemoryLock());
   #historyLimit: number;
@@ -98,7 +108,8 @@ class MemoryStore implements JobStore {
   commit(lease: LockLease, changes: readonly StoreChange[]): Promise<void> {
     return attempt(() => {
       this.#locked(lease, "commit");
-      applyChanges(this.#model, structuredClone(changes));
+      const { deleted } = applyChanges(this.#model, structuredClone(changes));
+      for (const id of deleted) this.#logs.delete(id);
       this.#trim(changes);
       this.#events.dispatchEvent(new Event("change"));
     });
@@ -133,12 +144,36 @@ class MemoryStore implements JobStore {
     });
   }
 
+  saveLog(log: RunLog): Promise<void> {
+    return attempt(() => {
+      this.#open("save run log");
+      checkLog(log);
+      // A run may end right after its job was removed: drop its log.
+      if (!this.#model.jobs.has(log.job)) return;
+      const copy = deepFreeze(structuredClone(log));
+      const list = (this.#logs.get(log.job) ?? []).filter((old) =>
+        old.runId !== log.runId || old.attempt !== log.attempt
+      );
+      list.push(copy);
+      list.sort(compareLogs);
+      if (list.length > LOG_LIMIT) list.splice(0, list.length - LOG_LIMIT);
+      this.#logs.set(log.job, list);
+    });
+  }
+
+  logs(job: JobId, query: LogQuery = {}): Promise<RunLog[]> {
+    return attempt(() => {
+      this.#open("read run logs");
+      checkLogJob(job);
+      return selectLogs(this.#logs.get(job) ?? [], query);
+    });
+  }
+
   heartbeat(instance: InstanceRecord): Promise<void> {
     return attempt(() => {
       this.#open("write heartbeat");
       assertInstanceId(instance?.id, "write heartbeat");
       this.#instances.set(instance.id, deepFreeze(structuredClone(instance)));
-      this.#events.dispatchEvent(new Event("change"));
     });
   }
 
@@ -146,9 +181,7 @@ class MemoryStore implements JobStore {
     return attempt(() => {
       this.#open("remove instance");
       assertInstanceId(id, "remove instance");
-      if (this.#instances.delete(id)) {
-        this.#events.dispatchEvent(new Event("change"));
-      }
+      this.#instances.delete(id);
     });
   }
 

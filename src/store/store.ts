@@ -66,6 +66,42 @@ export function canRun(capabilities: Capabilities, target: Target): boolean {
   }
 }
 
+/** The output of one attempt of a command or module run (size-capped). */
+export interface RunLog {
+  /** The job. */
+  readonly job: JobId;
+  /** The run the attempt belongs to. */
+  readonly runId: string;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  /** The slot the run is for, epoch ms. */
+  readonly slot: number;
+  /** The instance that ran it. */
+  readonly instance: string;
+  /** When the attempt started, epoch ms. */
+  readonly startedAt: number;
+  /** When it ended, epoch ms. */
+  readonly finishedAt: number;
+  /** The exit code, or `null` when a signal ended the process. */
+  readonly exitCode: number | null;
+  /** The signal that ended the process, if one did. */
+  readonly signal?: string;
+  /** Standard output (the last bytes, if it was cut). */
+  readonly stdout: string;
+  /** Standard error (the last bytes, if it was cut). */
+  readonly stderr: string;
+  /** Whether stdout or stderr was cut to the size cap. */
+  readonly truncated: boolean;
+}
+
+/** A query for {@linkcode JobStore.logs}. */
+export interface LogQuery {
+  /** Only this run's attempts. */
+  readonly runId?: string;
+  /** At most this many logs, the newest. */
+  readonly limit?: number;
+}
+
 /** A query for {@linkcode JobStore.history}. */
 export interface HistoryQuery {
   /** Only this job's entries. */
@@ -119,6 +155,22 @@ export interface JobStore extends AsyncDisposable {
    */
   history(query?: HistoryQuery): Promise<LedgerEntry[]>;
 
+  /**
+   * Keeps the output of one attempt; needs no lock. A store keeps at least
+   * the newest 100 logs per job and deletes a job's logs with the job. A
+   * log whose job does not exist (a run that ended just after its job was
+   * removed) is dropped; saving the same run and attempt again replaces it.
+   * Rejects with a `TypeError` when the job id, run id or attempt is
+   * invalid.
+   */
+  saveLog(log: RunLog): Promise<void>;
+
+  /**
+   * A job's run logs, oldest first (by start time); at most the newest 100,
+   * and none for a job that does not exist.
+   */
+  logs(job: JobId, query?: LogQuery): Promise<RunLog[]>;
+
   /** Writes an instance's heartbeat; needs no lock (each writes its own). */
   heartbeat(instance: InstanceRecord): Promise<void>;
 
@@ -128,7 +180,11 @@ export interface JobStore extends AsyncDisposable {
   /** Every registered instance. */
   instances(): Promise<InstanceRecord[]>;
 
-  /** Resolves when another process may have changed the store (best effort). */
+  /**
+   * Resolves when jobs may have changed: a commit this store object has not
+   * read yet (by any process). Heartbeats do not count. Rejects with the
+   * signal's reason when aborted.
+   */
   changed?(signal: AbortSignal): Promise<void>;
 
   /** Releases resources. Idempotent. */

@@ -409,6 +409,8 @@ export function interleaved(store: JobStore, s: fc.Scheduler): JobStore {
     jobs: store.jobs.bind(store),
     job: store.job.bind(store),
     history: store.history.bind(store),
+    saveLog: store.saveLog.bind(store),
+    logs: store.logs.bind(store),
     heartbeat: store.heartbeat.bind(store),
     removeInstance: store.removeInstance.bind(store),
     close: store.close.bind(store),

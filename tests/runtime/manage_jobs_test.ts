@@ -2,6 +2,7 @@ import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { createMemoryStore } from "../../src/testing/mod.ts";
 import {
   addJob,
+  backfillJob,
   pauseJob,
   recordOutcome,
   removeJob,
@@ -137,4 +138,50 @@ Deno.test("recordOutcome() fences a run that is no longer active, and removeJob(
   await removeJob(store, "a", { now: T0 });
   equal(await store.job("a"), undefined);
   await rejects(removeJob(store, "a", { now: T0 }), JobNotFoundError);
+});
+
+Deno.test("backfillJob() queues a past range oldest first, run one at a time", async () => {
+  await using store = createMemoryStore();
+  await addJob(store, { id: "a", schedule: "*/5 * * * *", run: "a" }, {
+    now: T0,
+  });
+  const { slots, more } = await backfillJob(store, "a", {
+    now: T0,
+    from: T0 - 20 * MIN,
+    to: T0 - 5 * MIN,
+  });
+  deepEqual(
+    slots.map((s) => s.getTime()),
+    [20, 15, 10, 5].map((m) => T0 - m * MIN),
+  );
+  equal(more, false);
+  const first = await claim(store, T0 + 1);
+  deepEqual(first.started.map((s) => [s.run.slot, s.run.trigger]), [[
+    T0 - 20 * MIN,
+    "manual",
+  ]]);
+  await recordOutcome(store, "a", {
+    runId: first.started[0]!.run.runId,
+    outcome: "succeeded",
+    attempt: 1,
+    finishedAt: T0 + 2,
+  }, { now: T0 + 2 });
+  const [entry] = await store.history({ job: "a" });
+  equal(entry?.note, "backfill");
+  const second = await claim(store, T0 + 3);
+  deepEqual(second.started.map((s) => s.run.slot), [T0 - 15 * MIN]);
+  await rejects(
+    backfillJob(store, "a", { now: T0, from: T0, to: T0 + MIN }),
+    /must be in the past/,
+  );
+});
+
+Deno.test("updateJob() with a later startAt moves the next slot past it", async () => {
+  await using store = createMemoryStore();
+  await addJob(store, { id: "a", schedule: "*/5 * * * *", run: "a" }, {
+    now: T0,
+  });
+  const later = T0 + 86_400_000;
+  const updated = await updateJob(store, "a", { startAt: later }, { now: T0 });
+  equal(updated.state.nextSlot, later);
 });

@@ -244,3 +244,30 @@ Deno.test("createScheduler() bounds overlapping runs by maxParallel; a waiting s
   await clock.tick(1);
   await stopped;
 });
+
+Deno.test("Scheduler.stop() right after creation leaves no instance record behind", async () => {
+  const store = createMemoryStore();
+  const scheduler = await createScheduler({ store, clock: new FakeClock(T0) });
+  await scheduler.stop();
+  assertEquals(await store.instances(), []);
+});
+
+Deno.test("Scheduler.stop() waits for an aborted attempt to settle", async () => {
+  const { clock, scheduler } = await setup();
+  let settled = false;
+  await scheduler.add({
+    id: "slow-to-die",
+    schedule: "every 1m",
+    timeout: "1s",
+    handler: async ({ signal }) => {
+      await new Promise((resolve) => signal.addEventListener("abort", resolve));
+      await clock.sleep(3 * SEC); // a runner killing its process
+      settled = true;
+    },
+  });
+  await clock.tick(MIN + SEC);
+  const stopped = scheduler.stop({ graceMs: 1 });
+  await clock.tick(3 * SEC);
+  await stopped;
+  assert(settled);
+});

@@ -8,7 +8,7 @@ import type {
   Outcome,
 } from "../../src/types.ts";
 import { OUTCOMES } from "../../src/types.ts";
-import type { StoreChange } from "../../src/store/store.ts";
+import type { RunLog, StoreChange } from "../../src/store/store.ts";
 
 export const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
 export const MIN = 60_000;
@@ -136,6 +136,28 @@ export function instance(
     pid: 4242,
     host: "box",
     lockHold: { count: 3, p50Ms: 0.5, p99Ms: 2, maxMs: 3 },
+    ...over,
+  };
+}
+
+/** A run log of one attempt, started `n` seconds after T0. */
+export function runLog(
+  job: string,
+  n: number,
+  over: Partial<RunLog> = {},
+): RunLog {
+  return {
+    job,
+    runId: `run-${n}`,
+    attempt: 1,
+    slot: T0 + n * 1000,
+    instance: "alpha",
+    startedAt: T0 + n * 1000 + 5,
+    finishedAt: T0 + n * 1000 + 905,
+    exitCode: 0,
+    stdout: `out ${n}\n`,
+    stderr: "",
+    truncated: false,
     ...over,
   };
 }

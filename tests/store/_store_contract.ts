@@ -15,6 +15,7 @@ import {
   instance,
   makeJob,
   MIN,
+  runLog,
   setState,
   succeeded,
   T0,
@@ -437,11 +438,113 @@ export function testStoreContract(
     await assert.rejects(store.jobs(), StoreError);
     await assert.rejects(store.history(), StoreError);
     await assert.rejects(store.heartbeat(instance("a")), StoreError);
+    await assert.rejects(store.saveLog(runLog("a", 1)), StoreError);
+    await assert.rejects(store.logs("a"), StoreError);
     await assert.rejects(
       store.changed!(new AbortController().signal),
       StoreError,
     );
     await assert.rejects(store.lock.acquire(), StoreError);
+  });
+
+  test("saves and reads run logs", async ({ store }, t) => {
+    await commit(store, create(makeJob("a")), create(makeJob("b")));
+    const first = runLog("a", 1);
+    const retry = runLog("a", 1, {
+      attempt: 2,
+      startedAt: T0 + 2000,
+      finishedAt: T0 + 2500,
+      exitCode: null,
+      signal: "SIGKILL",
+      stderr: "killed\n",
+      truncated: true,
+    });
+    const later = runLog("a", 3);
+    await t.step("oldest first, whatever the save order", async () => {
+      await store.saveLog(later);
+      await store.saveLog(first);
+      await store.saveLog(retry);
+      await store.saveLog(runLog("b", 1));
+      assert.deepEqual(await store.logs("a"), [first, retry, later]);
+      assert.deepEqual(await store.logs("b"), [runLog("b", 1)]);
+      assert.deepEqual(await store.logs("missing"), []);
+    });
+    await t.step("runId filters, limit keeps the newest", async () => {
+      assert.deepEqual(await store.logs("a", { runId: "run-1" }), [
+        first,
+        retry,
+      ]);
+      assert.deepEqual(await store.logs("a", { runId: "run-9" }), []);
+      assert.deepEqual(await store.logs("a", { limit: 2 }), [retry, later]);
+      assert.deepEqual(
+        await store.logs("a", { runId: "run-1", limit: 1 }),
+        [retry],
+      );
+      assert.deepEqual(await store.logs("a", { limit: 0 }), []);
+    });
+    await t.step("saving the same attempt again replaces it", async () => {
+      const again = { ...later, stdout: "again\n" };
+      await store.saveLog(again);
+      assert.deepEqual(await store.logs("a", { limit: 1 }), [again]);
+    });
+    await t.step("a log of a missing job is dropped", async () => {
+      await store.saveLog(runLog("gone", 1));
+      assert.deepEqual(await store.logs("gone"), []);
+    });
+    await t.step("bad ids are refused before they touch a path", async () => {
+      for (
+        const bad of [
+          runLog("../a", 5),
+          runLog("a", 5, { runId: "../../x" }),
+          runLog("a", 5, { runId: "" }),
+          runLog("a", 5, { attempt: 0 }),
+          runLog("a", 5, { attempt: 1.5 }),
+        ]
+      ) {
+        await assert.rejects(store.saveLog(bad), TypeError);
+      }
+      await assert.rejects(store.logs("a/../b"), TypeError);
+      assert.equal((await store.logs("a")).length, 3);
+    });
+  });
+
+  test("keeps the newest 100 run logs per job", async ({ store }) => {
+    await commit(store, create(makeJob("a")), create(makeJob("b")));
+    await store.saveLog(runLog("b", 0));
+    for (let n = 0; n < 130; n++) await store.saveLog(runLog("a", n));
+    const logs = await store.logs("a");
+    assert.equal(logs.length, 100);
+    assert.deepEqual(logs[0], runLog("a", 30));
+    assert.deepEqual(logs.at(-1), runLog("a", 129));
+    assert.deepEqual(await store.logs("a", { runId: "run-5" }), []);
+    assert.deepEqual(await store.logs("b"), [runLog("b", 0)]);
+  });
+
+  test("deletes run logs with their job", async ({ store }) => {
+    await commit(store, create(makeJob("a")), create(makeJob("b")));
+    await store.saveLog(runLog("a", 1));
+    await store.saveLog(runLog("b", 1));
+    await commit(store, { type: "job.delete", id: "a" });
+    assert.deepEqual(await store.logs("a"), []);
+    // A new job with the same id starts with no logs.
+    await commit(store, create(makeJob("a")));
+    assert.deepEqual(await store.logs("a"), []);
+    assert.deepEqual(await store.logs("b"), [runLog("b", 1)]);
+  });
+
+  test("keeps run logs across reopen", async ({ store, reopen }, t) => {
+    if (!reopen) {
+      await t.step({ name: "not durable", ignore: true, fn() {} });
+      return;
+    }
+    await commit(store, create(makeJob("a")));
+    const logs = [runLog("a", 1), runLog("a", 2, { stderr: "é ✓\n" })];
+    for (const log of logs) await store.saveLog(log);
+    await store.close();
+    await using again = await reopen();
+    assert.deepEqual(await again.logs("a"), logs);
+    await again.saveLog(runLog("a", 3));
+    assert.equal((await again.logs("a")).length, 3);
   });
 
   test("keeps committed data across reopen", async ({ store, reopen }, t) => {

@@ -3,9 +3,9 @@ import { createMemoryStore } from "../../src/store/memory_store.ts";
 import { testStoreContract } from "./_store_contract.ts";
 import { append, create, makeJob, succeeded, T0 } from "./_records.ts";
 
-// Skipped contract cases: "keeps committed data across reopen" and "two
-// store objects see each other" (a memory store is one object; in-process
-// schedulers share that object).
+// Skipped contract cases: "keeps committed data across reopen", "keeps run
+// logs across reopen" and "two store objects see each other" (a memory
+// store is one object; in-process schedulers share that object).
 testStoreContract("MemoryStore", () =>
   Promise.resolve({
     store: createMemoryStore(),

@@ -1,0 +1,93 @@
+/**
+ * Opens the store named by `--store DIR|URL`, `$TOCK_STORE`, or `./.tock`.
+ *
+ * @module
+ */
+
+import type { JobStore } from "../store/store.ts";
+import { createFileStore } from "../store/file_store.ts";
+import { createMemoryStore } from "../store/memory_store.ts";
+import { stringFlag } from "./_args.ts";
+import { CliFailure, UsageError } from "./_errors.ts";
+import type { ParsedArgs } from "./_args.ts";
+import type { CliContext } from "./_command.ts";
+
+/** The default store directory. */
+export const DEFAULT_STORE = "./.tock";
+
+/** Which store the command names: the flag, then `$TOCK_STORE`, then `./.tock`. */
+export function storeRef(parsed: ParsedArgs, ctx: CliContext): string {
+  const ref = stringFlag(parsed, "store") ?? ctx.env("TOCK_STORE");
+  if (ref === undefined || ref.trim() === "") return DEFAULT_STORE;
+  return ref;
+}
+
+/** Hides a password in a URL before it is printed. */
+export function redact(ref: string): string {
+  return ref.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, "$1:***@");
+}
+
+/** Options for {@linkcode openStore}. */
+export interface OpenStoreOptions {
+  /**
+   * Create the store directory when it does not exist. Read-only commands
+   * pass `false`: a missing store then reads as an empty one and nothing is
+   * created.
+   */
+  readonly create: boolean;
+}
+
+/**
+ * Opens a store.
+ *
+ * @throws {CliFailure} For a PostgreSQL URL (not available yet), and when
+ * the store cannot be opened (corrupt, foreign, unsafe permissions).
+ * @throws {UsageError} For a URL of any other scheme.
+ */
+export async function openStore(
+  ref: string,
+  options: OpenStoreOptions,
+): Promise<JobStore> {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref)?.[1]?.toLowerCase();
+  let dir = ref;
+  if (scheme === "postgres" || scheme === "postgresql") {
+    throw new CliFailure(
+      `Cannot open store "${
+        redact(ref)
+      }": the PostgreSQL store is not available yet`,
+    );
+  } else if (scheme === "file") {
+    dir = decodeURIComponent(new URL(ref).pathname);
+  } else if (scheme !== undefined) {
+    throw new UsageError(
+      `Cannot open store "${
+        redact(ref)
+      }": unknown store URL scheme "${scheme}:" (use a directory or postgres://)`,
+    );
+  }
+  if (!options.create && !(await exists(dir))) return createMemoryStore();
+  try {
+    return await createFileStore({ dir });
+  } catch (error) {
+    const message = (error as Error)?.message ?? String(error);
+    throw new CliFailure(
+      message.startsWith("Cannot")
+        ? message
+        : `Cannot open store "${dir}": ${message}`,
+      { cause: error },
+    );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw new CliFailure(
+      `Cannot open store "${path}": ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}

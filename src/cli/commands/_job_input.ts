@@ -1,0 +1,123 @@
+/**
+ * Turns the job flags of `add` and `update` into a `JobInput` patch: only
+ * the flags given appear, every value checked (usage errors name the flag).
+ *
+ * @module
+ */
+
+import type { JobInput } from "../../runtime/define_job.ts";
+import {
+  booleanFlag,
+  durationValue,
+  envPairs,
+  instantValue,
+  integerValue,
+  listFlag,
+  type ParsedArgs,
+  stringFlag,
+  zoneValue,
+} from "../_args.ts";
+import { UsageError } from "../_errors.ts";
+import { flagName, JOB_FIELDS } from "../_job_fields.ts";
+import { isUrl, resolvePath } from "../_paths.ts";
+
+/** What the flag values are read against. */
+export interface FlagContext {
+  /** Wall-clock time, epoch ms (for `--start-at "in 10m"`). */
+  readonly now: number;
+  /** Relative `--cwd` and `--module` paths are resolved against it. */
+  readonly cwd: string;
+  /** The zone instants without offset are read in, unless `--tz` is given. */
+  readonly tz: string;
+}
+
+/** A job patch built from flags (mutable while it is built). */
+export type JobPatch = { -readonly [K in keyof JobInput]?: JobInput[K] };
+
+/**
+ * Reads the job flags that were given.
+ *
+ * @throws {UsageError} Naming the flag and the bad value.
+ */
+export function jobPatch(parsed: ParsedArgs, context: FlagContext): JobPatch {
+  const patch: Record<string, unknown> = {};
+  const tzText = stringFlag(parsed, "tz");
+  const tz = tzText === undefined ? context.tz : zoneValue("--tz", tzText);
+  if (tzText !== undefined) patch.tz = tz;
+  for (const [field, spec] of Object.entries(JOB_FIELDS)) {
+    const flag = `--${flagName(field)}`;
+    if (field === "tz") continue;
+    if (spec.kind === "boolean") {
+      if (booleanFlag(parsed, flagName(field))) patch[field] = true;
+      continue;
+    }
+    if (spec.kind === "env") {
+      const pairs = listFlag(parsed, flagName(field));
+      if (pairs.length > 0) patch[field] = envPairs(pairs);
+      continue;
+    }
+    const text = stringFlag(parsed, flagName(field));
+    if (text === undefined) continue;
+    switch (spec.kind) {
+      case "string":
+        if (text.trim() === "") {
+          throw new UsageError(`Cannot use ${flag}: it is empty`);
+        }
+        patch[field] = text;
+        break;
+      case "choice":
+        if (!spec.values!.includes(text)) {
+          throw new UsageError(
+            `Cannot use ${flag} "${text}": expected one of ${
+              spec.values!.join(", ")
+            }`,
+          );
+        }
+        patch[field] = text;
+        break;
+      case "duration":
+        patch[field] = durationValue(text);
+        break;
+      case "integer":
+        patch[field] = integerValue(flag, text, spec.min!, spec.max!);
+        break;
+      case "instant":
+        patch[field] = instantValue(flag, text, tz, context.now);
+        break;
+    }
+  }
+  if (patch.cmd !== undefined && patch.module !== undefined) {
+    throw new UsageError("Give --cmd or --module, not both");
+  }
+  if (typeof patch.module === "string" && !isUrl(patch.module)) {
+    patch.module = resolvePath(context.cwd, patch.module);
+  }
+  if (typeof patch.cwd === "string") {
+    patch.cwd = resolvePath(context.cwd, patch.cwd);
+  }
+  return patch as JobPatch;
+}
+
+/** The help lines of the job flags, shared by `add` and `update`. */
+export const JOB_FLAGS_HELP = `Job flags:
+  --schedule SPEC          cron (5 or 6 fields, @daily…), "every 30s", "in 10m"
+                           or an instant ("2026-12-01T09:00:00Z")
+  --cmd CMD                shell command, run with sh -c
+  --module PATH            module whose default export is the handler
+  --tz TZ                  IANA time zone of the schedule (default UTC)
+  --cwd DIR                working directory of the command
+  --env K=V                environment of the command (repeatable)
+  --overlap P              skip (default), queue, allow or replace
+  --catchup M              latest (default), all or none
+  --catchup-window DUR     missed slots older than this are not run (default 24h)
+  --catchup-max N          most missed slots one catch-up runs (default 100)
+  --timeout DUR            abort each attempt after this long
+  --retries N              extra attempts after a failure (default 0)
+  --backoff DUR            delay before the first retry, doubling (default 1s)
+  --backoff-max DUR        longest retry delay (default 5m)
+  --jitter DUR             deterministic per-slot delay, at most this
+  --max-runs N             stop after this many scheduled runs
+  --start-at T             no slot before this instant
+  --end-at T               no slot after this instant
+  --recover abandon|rerun  runs whose instance died: record or run again once
+  --paused                 pause the job`;

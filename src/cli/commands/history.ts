@@ -1,0 +1,194 @@
+/**
+ * `tock history [ID]` (the ledger) and `tock logs ID` (run output).
+ *
+ * @module
+ */
+
+import type { LedgerEntry } from "../../types.ts";
+import type { RunLog } from "../../store/store.ts";
+import { validateJobId } from "../../runtime/define_job.ts";
+import {
+  booleanFlag,
+  integerValue,
+  positionals,
+  stringFlag,
+} from "../_args.ts";
+import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
+import { CliFailure, validating } from "../_errors.ts";
+import {
+  clip,
+  duration,
+  json,
+  ledgerJson,
+  logJson,
+  table,
+  time,
+} from "../_output.ts";
+import { openStore, storeRef } from "../_store.ts";
+
+const MAX_LIMIT = 1_000_000;
+
+/** `tock history [ID] [--limit N] [--json]`. */
+export const historyCommand: Command = {
+  name: "history",
+  summary: "the ledger: every slot's outcome",
+  usage: `Usage: tock history [ID] [--limit N] [--json]
+
+Prints the ledger, oldest first: one line per slot (run, skipped, missed,
+abandoned…), or per range of consecutive skipped/missed slots.
+
+  --limit N  only the newest N entries
+  --json     print an array of entries: job, slot, outcome, trigger; runs add
+             runId, instance, attempt, startedAt, finishedAt; ranges add
+             until and count
+${GLOBAL_HELP}
+
+Example:
+  tock history backup --limit 20`,
+  flags: { limit: { type: "string" }, ...JSON_FLAG },
+  async run(parsed, ctx) {
+    const [rawId] = positionals("history", parsed, ["ID?"]);
+    const id = rawId === undefined
+      ? undefined
+      : validating(() => validateJobId(rawId));
+    const limitText = stringFlag(parsed, "limit");
+    const limit = limitText === undefined
+      ? undefined
+      : integerValue("--limit", limitText, 1, MAX_LIMIT);
+    await using store = await openStore(storeRef(parsed, ctx), {
+      create: false,
+    });
+    if (id !== undefined && !(await store.job(id))) {
+      throw new CliFailure(`Cannot find job: '${id}' does not exist`);
+    }
+    const entries = await store.history({
+      ...(id !== undefined ? { job: id } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    });
+    if (booleanFlag(parsed, "json")) {
+      ctx.out(json(entries.map(ledgerJson)));
+      return;
+    }
+    if (entries.length === 0) {
+      ctx.out("No history yet");
+      return;
+    }
+    ctx.out(table(
+      ["SLOT", "JOB", "OUTCOME", "TRIGGER", "ATTEMPT", "DURATION", "DETAIL"],
+      entries.map(historyRow),
+    ));
+  },
+};
+
+function historyRow(entry: LedgerEntry): string[] {
+  const detail = entry.count !== undefined && entry.until !== undefined
+    ? `${entry.count} slots until ${time(entry.until)}`
+    : entry.runId ?? "";
+  const why = [
+    detail,
+    entry.note ? `(${entry.note})` : "",
+    entry.error ? clip(`${entry.error.name}: ${entry.error.message}`, 60) : "",
+  ].filter(Boolean).join(" ");
+  return [
+    time(entry.slot),
+    entry.job,
+    entry.outcome,
+    entry.trigger ?? "schedule",
+    entry.attempt === undefined ? "-" : String(entry.attempt),
+    entry.startedAt !== undefined && entry.finishedAt !== undefined
+      ? duration(entry.finishedAt - entry.startedAt)
+      : "-",
+    why,
+  ];
+}
+
+/** `tock logs ID [--run RUN] [--limit N] [--json]`. */
+export const logsCommand: Command = {
+  name: "logs",
+  summary: "stdout/stderr of a job's command or module runs",
+  usage: `Usage: tock logs ID [--run RUN] [--limit N] [--json]
+
+Prints the kept output (stdout and stderr, size-capped) of a job's runs,
+oldest first, one block per attempt.
+
+  --run RUN  only this run (a unique prefix of its id is enough)
+  --limit N  only the newest N attempts
+  --json     print an array of run logs (job, runId, attempt, slot,
+             instance, startedAt, finishedAt, exitCode, signal, stdout,
+             stderr, truncated)
+${GLOBAL_HELP}
+
+Example:
+  tock logs backup --run run-3f2a`,
+  flags: { run: { type: "string" }, limit: { type: "string" }, ...JSON_FLAG },
+  async run(parsed, ctx) {
+    const [rawId] = positionals("logs", parsed, ["ID"]);
+    const id = validating(() => validateJobId(rawId));
+    const run = stringFlag(parsed, "run");
+    const limitText = stringFlag(parsed, "limit");
+    const limit = limitText === undefined
+      ? undefined
+      : integerValue("--limit", limitText, 1, MAX_LIMIT);
+    await using store = await openStore(storeRef(parsed, ctx), {
+      create: false,
+    });
+    if (!(await store.job(id))) {
+      throw new CliFailure(`Cannot find job: '${id}' does not exist`);
+    }
+    let logs = await store.logs(id, run !== undefined ? { runId: run } : {});
+    if (run !== undefined && logs.length === 0) {
+      logs = byPrefix(await store.logs(id), run, id);
+    }
+    if (limit !== undefined) logs = logs.slice(-limit);
+    if (booleanFlag(parsed, "json")) {
+      ctx.out(json(logs.map(logJson)));
+      return;
+    }
+    if (logs.length === 0) {
+      ctx.out(
+        run === undefined
+          ? `No logs for job '${id}' yet`
+          : `No logs for run ${run} of job '${id}'`,
+      );
+      return;
+    }
+    ctx.out(logs.map(logText).join("\n\n"));
+  },
+};
+
+function byPrefix(logs: RunLog[], prefix: string, job: string): RunLog[] {
+  const matches = logs.filter((log) =>
+    log.runId.startsWith(prefix) || log.runId.startsWith(`run-${prefix}`)
+  );
+  const runs = new Set(matches.map((log) => log.runId));
+  if (runs.size > 1) {
+    throw new CliFailure(
+      `Cannot choose a run of job '${job}': "${prefix}" matches ${runs.size} runs (give more of the id)`,
+    );
+  }
+  return matches;
+}
+
+/** One attempt's output for people. */
+export function logText(log: RunLog): string {
+  const end = log.exitCode !== null
+    ? `exit ${log.exitCode}`
+    : `killed by ${log.signal ?? "a signal"}`;
+  const lines = [
+    `== ${log.runId} attempt ${log.attempt} · slot ${
+      time(log.slot)
+    } · ${end} · ${time(log.startedAt)} (${
+      duration(log.finishedAt - log.startedAt)
+    }) on ${log.instance}${
+      log.truncated ? " · output cut to its last bytes" : ""
+    }`,
+  ];
+  const section = (name: string, text: string) => {
+    if (text === "") return;
+    lines.push(`-- ${name}`, text.replace(/\n$/, ""));
+  };
+  section("stdout", log.stdout);
+  section("stderr", log.stderr);
+  if (log.stdout === "" && log.stderr === "") lines.push("(no output)");
+  return lines.join("\n");
+}

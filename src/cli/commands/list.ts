@@ -1,0 +1,211 @@
+/**
+ * `tock list` and `tock show ID`: the jobs, and one job in full.
+ *
+ * @module
+ */
+
+import type { JobRecord } from "../../types.ts";
+import { OUTCOMES } from "../../types.ts";
+import { validateJobId } from "../../runtime/define_job.ts";
+import { booleanFlag, positionals } from "../_args.ts";
+import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
+import { CliFailure, validating } from "../_errors.ts";
+import {
+  clip,
+  duration,
+  jobJson,
+  json,
+  lastJson,
+  relative,
+  table,
+  targetText,
+  time,
+  when,
+} from "../_output.ts";
+import { openStore, storeRef } from "../_store.ts";
+
+/** `tock list [--json]`. */
+export const listCommand: Command = {
+  name: "list",
+  summary: "list the jobs",
+  usage: `Usage: tock list [--json]
+
+Lists every job: schedule, zone, next slot, last outcome, state and target.
+
+  --json  print an array of jobs (id, schedule, enabled, nextSlot, tz,
+          target, pauseNote, last, counters, …)
+${GLOBAL_HELP}
+
+Example:
+  tock list --json`,
+  flags: { ...JSON_FLAG },
+  async run(parsed, ctx) {
+    positionals("list", parsed, []);
+    await using store = await openStore(storeRef(parsed, ctx), {
+      create: false,
+    });
+    const jobs = (await store.jobs()).sort((a, b) =>
+      a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0
+    );
+    if (booleanFlag(parsed, "json")) {
+      ctx.out(json(jobs.map(jobJson)));
+      return;
+    }
+    if (jobs.length === 0) {
+      ctx.out("No jobs (add one with 'tock add' or 'tock start --jobs FILE')");
+      return;
+    }
+    const now = ctx.now();
+    ctx.out(table(
+      ["ID", "SCHEDULE", "TZ", "NEXT", "LAST", "STATE", "TARGET"],
+      jobs.map((job) => [
+        job.spec.id,
+        job.spec.schedule,
+        job.spec.tz,
+        job.state.nextSlot === undefined
+          ? "-"
+          : `${time(job.state.nextSlot)} (${
+            relative(job.state.nextSlot, now)
+          })`,
+        lastText(job, now),
+        stateText(job),
+        clip(targetText(job.spec.target), 40),
+      ]),
+    ));
+  },
+};
+
+/** The last outcome and when: `succeeded 3m ago` (with the slot if `full`). */
+function lastText(job: JobRecord, now: number, full = false): string {
+  const last = lastJson(job);
+  if (!last) return "-";
+  const at = last.at === null ? undefined : Date.parse(last.at);
+  if (!full) return `${last.outcome} ${relative(at, now)}`;
+  const slot = last.slot === null ? undefined : Date.parse(last.slot);
+  return `${last.outcome}, slot ${time(slot)} (${relative(at, now)})`;
+}
+
+/** `paused`, `running`, `done`, or `enabled`. */
+function stateText(job: JobRecord): string {
+  if (job.state.paused) return "paused";
+  if (job.state.runs.length > 0) return "running";
+  if (job.state.nextSlot === undefined && job.state.backlog.length === 0) {
+    return "done";
+  }
+  return "enabled";
+}
+
+/** `tock show ID [--json]`. */
+export const showCommand: Command = {
+  name: "show",
+  summary: "show one job: definition and state",
+  usage: `Usage: tock show ID [--json]
+
+Shows a job's definition, state, counters and active runs. Environment
+values are not printed (only their names), except with --json.
+
+  --json  print the job as one JSON object
+${GLOBAL_HELP}
+
+Example:
+  tock show backup`,
+  flags: { ...JSON_FLAG },
+  async run(parsed, ctx) {
+    const [rawId] = positionals("show", parsed, ["ID"]);
+    const id = validating(() => validateJobId(rawId));
+    await using store = await openStore(storeRef(parsed, ctx), {
+      create: false,
+    });
+    const job = await store.job(id);
+    if (!job) throw new CliFailure(`Cannot find job: '${id}' does not exist`);
+    if (booleanFlag(parsed, "json")) {
+      ctx.out(json(jobJson(job)));
+      return;
+    }
+    ctx.out(showText(job, ctx.now()));
+  },
+};
+
+/** A job for people, one `name: value` per line. */
+export function showText(job: JobRecord, now: number): string {
+  const { spec, state } = job;
+  const t = spec.target;
+  const rows: [string, string][] = [
+    ["id", spec.id],
+    ["schedule", `${spec.schedule} (${spec.tz})`],
+    ["target", targetText(t)],
+  ];
+  if (t.kind === "command" && t.cwd) rows.push(["cwd", t.cwd]);
+  if (t.kind === "command" && t.env) {
+    rows.push(["env", Object.keys(t.env).join(", ") + " (values hidden)"]);
+  }
+  rows.push(
+    [
+      "state",
+      state.paused
+        ? `paused${state.pauseNote ? ` (${state.pauseNote})` : ""}`
+        : "enabled",
+    ],
+    ["next slot", when(state.nextSlot, now)],
+    [
+      "last",
+      lastText(job, now, true),
+    ],
+  );
+  for (const run of state.runs) {
+    rows.push([
+      "running",
+      `${run.runId} slot ${
+        time(run.slot)
+      } (${run.trigger}) on ${run.instance} since ${
+        relative(run.claimedAt, now)
+      }${run.cancelRequested ? ", cancelling" : ""}`,
+    ]);
+  }
+  if (state.backlog.length > 0) {
+    const first = state.backlog[0]!;
+    rows.push([
+      "queued",
+      `${state.backlog.length} slot(s), first ${time(first.slot)} (${
+        first.note ?? first.trigger
+      })`,
+    ]);
+  }
+  rows.push(
+    ["overlap", spec.overlap],
+    [
+      "catchup",
+      `${spec.catchup} (window ${
+        duration(spec.catchupWindowMs)
+      }, max ${spec.catchupMax})`,
+    ],
+    [
+      "timeout",
+      spec.timeoutMs === undefined ? "none" : duration(spec.timeoutMs),
+    ],
+    [
+      "retries",
+      `${spec.retries} (backoff ${duration(spec.backoffMs)}, max ${
+        duration(spec.backoffMaxMs)
+      })`,
+    ],
+    ["recover", spec.recover],
+    ["jitter", spec.jitterMs > 0 ? duration(spec.jitterMs) : "none"],
+  );
+  if (spec.startAt !== undefined) rows.push(["start at", time(spec.startAt)]);
+  if (spec.endAt !== undefined) rows.push(["end at", time(spec.endAt)]);
+  if (spec.maxRuns !== undefined) {
+    rows.push(["max runs", `${state.runCount} of ${spec.maxRuns} made`]);
+  }
+  rows.push(
+    [
+      "counters",
+      OUTCOMES.map((o) => `${o} ${state.counters[o]}`).join(", "),
+    ],
+    ["created", time(state.createdAt)],
+    ["updated", time(state.updatedAt)],
+    ["source", spec.source ?? "api (tock add or the library)"],
+  );
+  const width = Math.max(...rows.map(([k]) => k.length)) + 1;
+  return rows.map(([k, v]) => `${(k + ":").padEnd(width)}  ${v}`).join("\n");
+}

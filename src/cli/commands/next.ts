@@ -1,0 +1,183 @@
+/**
+ * `tock next SPEC|ID`: the next slots of a schedule or a job, with the
+ * slots a DST change moved or doubled marked.
+ *
+ * @module
+ */
+
+import type { JobRecord } from "../../types.ts";
+import { validateJobId } from "../../runtime/define_job.ts";
+import { nextSlotOf, scheduleOf } from "../../runtime/job_state.ts";
+import { dstNote } from "../../schedule/dst_note.ts";
+import { nextSlot } from "../../schedule/next_slot.ts";
+import { parseSchedule, type Schedule } from "../../schedule/parse_schedule.ts";
+import {
+  booleanFlag,
+  integerValue,
+  positionals,
+  stringFlag,
+  zoneValue,
+} from "../_args.ts";
+import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
+import { UsageError } from "../_errors.ts";
+import { iso, json, localTime, table, time } from "../_output.ts";
+import { openStore, storeRef } from "../_store.ts";
+
+/** One upcoming slot, as `next --json` prints it. */
+export interface NextSlotJson {
+  /** The slot, ISO 8601 UTC. */
+  readonly slot: string;
+  /** Its wall time in the display zone, with the offset. */
+  readonly local: string;
+  /** Present when a DST change moved or doubled the slot. */
+  readonly dst?: {
+    readonly kind: "gap" | "repeat";
+    readonly wall: string;
+    readonly date: string;
+    readonly message: string;
+  };
+}
+
+/** `tock next SPEC|ID [--count N] [--tz TZ] [--json]`. */
+export const nextCommand: Command = {
+  name: "next",
+  summary: "the next slots of a schedule or job, with DST notes",
+  usage: `Usage: tock next SPEC|ID [--count N] [--tz TZ] [--json]
+
+Prints the next slots of a job (its schedule, zone and bounds) or of a
+schedule, and marks the slots a DST change moved (a wall time in a gap) or
+doubled (a wall time that occurs twice).
+
+  --count N  how many slots (default 5, at most 1000)
+  --tz TZ    the zone a SPEC is read in (default UTC); for a job, only the
+             zone wall times are shown in
+  --json     print an array of { slot, local, dst? }
+${GLOBAL_HELP}
+
+Examples:
+  tock next "30 2 * * *" --tz America/New_York --count 3
+  tock next backup`,
+  flags: {
+    count: { type: "string" },
+    tz: { type: "string" },
+    ...JSON_FLAG,
+  },
+  async run(parsed, ctx) {
+    const [arg] = positionals("next", parsed, ["SPEC|ID"]) as [string];
+    const countText = stringFlag(parsed, "count");
+    const count = countText === undefined
+      ? 5
+      : integerValue("--count", countText, 1, 1000);
+    const tzText = stringFlag(parsed, "tz");
+    const tz = tzText === undefined ? undefined : zoneValue("--tz", tzText);
+    const now = ctx.now();
+    const job = await findJob(arg, parsed, ctx);
+    let schedule: Schedule;
+    let slots: number[];
+    let title: string;
+    if (job) {
+      schedule = scheduleOf(job.spec, job.state.createdAt);
+      slots = jobSlots(job, count);
+      title = `job '${job.spec.id}' (${job.spec.schedule}, ${job.spec.tz})`;
+    } else {
+      schedule = parseSpec(arg, tz ?? "UTC", now);
+      slots = [];
+      let after = now;
+      while (slots.length < count) {
+        const slot = nextSlot(schedule, after);
+        if (slot === undefined) break;
+        slots.push(slot);
+        after = slot;
+      }
+      title = `"${schedule.text}" (${schedule.tz})`;
+    }
+    const zone = tz ?? schedule.tz;
+    const out: NextSlotJson[] = slots.map((slot) => {
+      const note = dstNote(schedule, slot);
+      return {
+        slot: iso(slot)!,
+        local: localTime(slot, zone),
+        ...(note
+          ? {
+            dst: {
+              kind: note.kind,
+              wall: note.wall,
+              date: note.date,
+              message: note.message,
+            },
+          }
+          : {}),
+      };
+    });
+    if (booleanFlag(parsed, "json")) {
+      ctx.out(json(out));
+      return;
+    }
+    if (out.length === 0) {
+      ctx.out(`No upcoming slots of ${title}`);
+      return;
+    }
+    ctx.out(
+      `Next ${out.length} slot${out.length === 1 ? "" : "s"} of ${title}:`,
+    );
+    ctx.out(table(
+      ["SLOT (UTC)", `LOCAL (${zone})`, "DST"],
+      out.map((s) => [
+        time(Date.parse(s.slot)),
+        s.local,
+        s.dst?.message ?? "",
+      ]),
+    ));
+  },
+};
+
+/** The job the argument names, if it is an id and the job exists. */
+async function findJob(
+  arg: string,
+  parsed: Parameters<Command["run"]>[0],
+  ctx: Parameters<Command["run"]>[1],
+): Promise<JobRecord | undefined> {
+  try {
+    validateJobId(arg);
+  } catch {
+    return undefined;
+  }
+  await using store = await openStore(storeRef(parsed, ctx), {
+    create: false,
+  });
+  return await store.job(arg);
+}
+
+function parseSpec(arg: string, tz: string, now: number): Schedule {
+  try {
+    return parseSchedule(arg, { tz, now });
+  } catch (error) {
+    const message = (error as Error).message;
+    let isId = true;
+    try {
+      validateJobId(arg);
+    } catch {
+      isId = false;
+    }
+    throw new UsageError(
+      isId
+        ? `Cannot find job '${arg}', and it is not a schedule: ${message}`
+        : message,
+      { cause: error },
+    );
+  }
+}
+
+/** A job's next slots: from its next slot on, within its bounds. */
+function jobSlots(job: JobRecord, count: number): number[] {
+  const slots: number[] = [];
+  let slot = job.state.nextSlot;
+  while (slot !== undefined && slots.length < count) {
+    slots.push(slot);
+    slot = nextSlotOf(job.spec, {
+      createdAt: job.state.createdAt,
+      runCount: job.state.runCount + slots.length,
+    }, slot);
+  }
+  return slots;
+}

@@ -1,0 +1,199 @@
+/**
+ * `tock status`: instances and their heartbeats, running runs, every job's
+ * next slot, and lock hold-time statistics.
+ *
+ * @module
+ */
+
+import type { InstanceRecord, JobRecord } from "../../types.ts";
+import { booleanFlag, positionals } from "../_args.ts";
+import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
+import { iso, json, lastJson, relative, table, time } from "../_output.ts";
+import { openStore, redact, storeRef } from "../_store.ts";
+
+/**
+ * An instance whose heartbeat (wall time, for display) is older than this
+ * looks dead. Schedulers judge liveness on their own monotonic clocks; this
+ * is only what `status` shows.
+ */
+export const LOOKS_DEAD_MS = 10_000;
+
+type LockHold = NonNullable<InstanceRecord["lockHold"]>;
+
+/** The `status --json` object. */
+export interface StatusJson {
+  readonly store: string;
+  readonly instances: readonly Record<string, unknown>[];
+  readonly running: readonly Record<string, unknown>[];
+  readonly jobs: readonly Record<string, unknown>[];
+  readonly lockHold: LockHold;
+}
+
+/** Builds the status of a store at `now`. */
+export function statusJson(
+  store: string,
+  instances: readonly InstanceRecord[],
+  jobs: readonly JobRecord[],
+  now: number,
+): StatusJson {
+  const sorted = [...jobs].sort((a, b) => a.spec.id.localeCompare(b.spec.id));
+  return {
+    store,
+    instances: [...instances].sort((a, b) => a.startedAt - b.startedAt).map((
+      i,
+    ) => {
+      const looksDead = now - i.heartbeatAt > LOOKS_DEAD_MS;
+      return {
+        id: i.id,
+        pid: i.pid ?? null,
+        host: i.host ?? null,
+        startedAt: iso(i.startedAt),
+        heartbeatAt: iso(i.heartbeatAt),
+        heartbeatAgeMs: Math.max(0, now - i.heartbeatAt),
+        alive: !looksDead,
+        looksDead,
+        lockHold: i.lockHold ?? null,
+      };
+    }),
+    running: sorted.flatMap((job) =>
+      job.state.runs.map((run) => ({
+        job: job.spec.id,
+        runId: run.runId,
+        slot: iso(run.slot),
+        trigger: run.trigger,
+        instance: run.instance,
+        claimedAt: iso(run.claimedAt),
+        ...(run.cancelRequested ? { cancelRequested: true } : {}),
+      }))
+    ),
+    jobs: sorted.map((job) => ({
+      id: job.spec.id,
+      enabled: !job.state.paused,
+      nextSlot: iso(job.state.nextSlot),
+      running: job.state.runs.length,
+      queued: job.state.backlog.length,
+      last: lastJson(job),
+    })),
+    lockHold: combine(instances.flatMap((i) => i.lockHold ? [i.lockHold] : [])),
+  };
+}
+
+/**
+ * Lock hold statistics over every instance: the total count, and for the
+ * percentiles and the maximum the worst instance's value (percentiles of
+ * different instances cannot be merged exactly).
+ */
+function combine(holds: readonly LockHold[]): LockHold {
+  const max = (pick: (h: LockHold) => number) =>
+    holds.reduce((m, h) => Math.max(m, pick(h)), 0);
+  return {
+    count: holds.reduce((n, h) => n + h.count, 0),
+    p50Ms: max((h) => h.p50Ms),
+    p99Ms: max((h) => h.p99Ms),
+    maxMs: max((h) => h.maxMs),
+  };
+}
+
+/** `tock status [--json]`. */
+export const statusCommand: Command = {
+  name: "status",
+  summary: "instances, running runs, next slots, lock hold times",
+  usage: `Usage: tock status [--json]
+
+Shows the instances sharing the store (an instance whose heartbeat is older
+than 10 s looks dead), the runs in progress, each job's next slot and last
+outcome, and lock hold-time statistics.
+
+  --json  print { store, instances: [{ id, pid, startedAt, heartbeatAt,
+          alive, looksDead, lockHold }], running: [...], jobs: [{ id,
+          nextSlot, last }], lockHold: { count, p50Ms, p99Ms, maxMs } }
+${GLOBAL_HELP}
+
+Example:
+  tock status`,
+  flags: { ...JSON_FLAG },
+  async run(parsed, ctx) {
+    positionals("status", parsed, []);
+    const ref = storeRef(parsed, ctx);
+    await using store = await openStore(ref, { create: false });
+    const now = ctx.now();
+    const status = statusJson(
+      redact(ref),
+      await store.instances(),
+      await store.jobs(),
+      now,
+    );
+    if (booleanFlag(parsed, "json")) {
+      ctx.out(json(status));
+      return;
+    }
+    ctx.out(statusText(status, now));
+  },
+};
+
+function statusText(status: StatusJson, now: number): string {
+  const at = (v: unknown) => v === null ? undefined : Date.parse(String(v));
+  const out: string[] = [`Store: ${status.store}`, ""];
+  out.push(`Instances: ${status.instances.length}`);
+  if (status.instances.length > 0) {
+    out.push(indent(table(
+      ["ID", "PID", "STARTED", "HEARTBEAT", "LOCK HOLD p50/p99/max", "STATE"],
+      status.instances.map((i) => {
+        const hold = i.lockHold as LockHold | null;
+        return [
+          String(i.id),
+          String(i.pid ?? "-"),
+          time(at(i.startedAt)),
+          relative(at(i.heartbeatAt), now),
+          hold ? holdText(hold) : "-",
+          i.looksDead ? "looks dead" : "alive",
+        ];
+      }),
+    )));
+  }
+  out.push("", `Running: ${status.running.length}`);
+  if (status.running.length > 0) {
+    out.push(indent(table(
+      ["JOB", "RUN", "SLOT", "TRIGGER", "INSTANCE", "SINCE"],
+      status.running.map((r) => [
+        String(r.job),
+        String(r.runId),
+        time(at(r.slot)),
+        String(r.trigger),
+        String(r.instance),
+        relative(at(r.claimedAt), now),
+      ]),
+    )));
+  }
+  out.push("", `Jobs: ${status.jobs.length}`);
+  if (status.jobs.length > 0) {
+    out.push(indent(table(
+      ["ID", "NEXT", "LAST"],
+      status.jobs.map((j) => {
+        const last = j.last as ReturnType<typeof lastJson>;
+        return [
+          String(j.id) + (j.enabled ? "" : " (paused)"),
+          j.nextSlot === null
+            ? "-"
+            : `${time(at(j.nextSlot))} (${relative(at(j.nextSlot), now)})`,
+          last ? `${last.outcome} ${relative(at(last.at), now)}` : "-",
+        ];
+      }),
+    )));
+  }
+  out.push(
+    "",
+    `Lock hold (all instances): ${status.lockHold.count} holds, ${
+      holdText(status.lockHold)
+    }`,
+  );
+  return out.join("\n");
+}
+
+function holdText(hold: LockHold): string {
+  return `${hold.p50Ms}/${hold.p99Ms}/${hold.maxMs} ms`;
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((line) => `  ${line}`).join("\n");
+}

@@ -1,0 +1,410 @@
+// The job commands and the read commands' output, run in process on a
+// temporary file store with a fixed clock.
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { cli, cliJson, NOW, snapshot, tempDir } from "./_run.ts";
+
+type Json = Record<string, unknown>;
+
+function succeeded(result: { code: number; stdout: string; stderr: string }) {
+  equal(result.code, 0, result.stderr);
+  equal(result.stderr, "");
+  return result.stdout;
+}
+
+Deno.test("tock add, update, pause, resume, remove change one job", async () => {
+  await using dir = await tempDir();
+  const s = ["--store", `${dir.path}/store`];
+  const added = succeeded(
+    await cli([
+      "add",
+      "report",
+      "--schedule",
+      "0 6 * * *",
+      "--tz",
+      "Europe/Berlin",
+      "--cmd",
+      "./report.sh",
+      "--cwd",
+      "work",
+      "--env",
+      "LEVEL=2",
+      "--env",
+      "TOKEN=secret",
+      "--retries",
+      "2",
+      "--timeout",
+      "10m",
+      ...s,
+    ], { cwd: () => "/srv/app" }),
+  );
+  match(added, /^Added job 'report': 0 6 \* \* \* \(Europe\/Berlin\)/);
+  match(added, /next slot 2026-01-16 05:00:00Z \(in 17h\)/);
+
+  let job = await cliJson<Json>(["show", "report", ...s]);
+  equal(job.id, "report");
+  equal(job.enabled, true);
+  equal(job.nextSlot, "2026-01-16T05:00:00.000Z");
+  deepEqual(job.target, {
+    kind: "command",
+    cmd: "./report.sh",
+    cwd: "/srv/app/work",
+    env: { LEVEL: "2", TOKEN: "secret" },
+  });
+  equal(job.retries, 2);
+  equal(job.timeoutMs, 600_000);
+
+  const shown = succeeded(await cli(["show", "report", ...s]));
+  match(shown, /^env: +LEVEL, TOKEN \(values hidden\)$/m);
+  ok(!shown.includes("secret"), "show hides env values");
+
+  succeeded(await cli(["update", "report", "--schedule", "0 7 * * *", ...s]));
+  job = await cliJson<Json>(["show", "report", ...s]);
+  equal(job.schedule, "0 7 * * *");
+  equal(job.tz, "Europe/Berlin", "update keeps what was not given");
+  equal(job.retries, 2);
+  equal(job.nextSlot, "2026-01-16T06:00:00.000Z");
+
+  // A new target kind replaces the old target's fields.
+  succeeded(
+    await cli(["update", "report", "--module", "/srv/job.ts", ...s]),
+  );
+  job = await cliJson<Json>(["show", "report", ...s]);
+  deepEqual(job.target, { kind: "module", module: "/srv/job.ts" });
+
+  const paused = succeeded(
+    await cli(["pause", "report", "--note", "disk full", ...s]),
+  );
+  equal(paused, "Paused job 'report' (disk full)");
+  job = await cliJson<Json>(["show", "report", ...s]);
+  equal(job.enabled, false);
+  equal(job.pauseNote, "disk full");
+  match(
+    succeeded(await cli(["list", ...s])),
+    /report .*paused/,
+  );
+
+  match(succeeded(await cli(["resume", "report", ...s])), /^Resumed job/);
+  equal((await cliJson<Json>(["show", "report", ...s])).enabled, true);
+
+  equal(
+    succeeded(await cli(["remove", "report", ...s])),
+    "Removed job 'report'",
+  );
+  deepEqual(await cliJson(["list", ...s]), []);
+});
+
+Deno.test("tock list --json and show --json print the job contract", async () => {
+  await using dir = await tempDir();
+  const s = ["--store", `${dir.path}/store`];
+  succeeded(
+    await cli(["add", "b", "--schedule", "every 10m", "--cmd", "true", ...s]),
+  );
+  succeeded(
+    await cli([
+      "add",
+      "a",
+      "--schedule",
+      "*/5 * * * *",
+      "--cmd",
+      "true",
+      "--paused",
+      ...s,
+    ]),
+  );
+  const jobs = await cliJson<Json[]>(["list", ...s]);
+  deepEqual(jobs.map((j) => j.id), ["a", "b"], "sorted by id");
+  for (const job of jobs) {
+    for (
+      const key of [
+        "id",
+        "schedule",
+        "enabled",
+        "nextSlot",
+        "tz",
+        "target",
+        "pauseNote",
+        "last",
+        "counters",
+      ]
+    ) {
+      ok(key in job, `list --json has ${key}`);
+    }
+  }
+  equal(jobs[0]!.enabled, false);
+  equal(jobs[1]!.nextSlot, "2026-01-15T12:10:00.000Z");
+  deepEqual(await cliJson(["show", "b", ...s]), jobs[1]);
+});
+
+Deno.test("tock list, history, status and logs on a missing store print empty results and create nothing", async () => {
+  await using dir = await tempDir();
+  const store = `${dir.path}/none`;
+  const s = ["--store", store];
+  deepEqual(await cliJson(["list", ...s]), []);
+  deepEqual(await cliJson(["history", ...s]), []);
+  const status = await cliJson<Json>(["status", ...s]);
+  deepEqual(status.instances, []);
+  deepEqual(status.lockHold, { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 });
+  match(succeeded(await cli(["list", ...s])), /^No jobs/);
+  deepEqual(await snapshot(store), {});
+});
+
+Deno.test("tock exits 1 with one line for failures that are not usage errors, changing nothing", async (t) => {
+  await using dir = await tempDir();
+  const store = `${dir.path}/store`;
+  const s = ["--store", store];
+  succeeded(
+    await cli(["add", "keep", "--schedule", "@daily", "--cmd", "true", ...s]),
+  );
+  const before = await snapshot(store);
+  const cases: [string, string[], RegExp][] = [
+    [
+      "show unknown",
+      ["show", "nope"],
+      /^tock: Cannot find job: 'nope' does not exist$/,
+    ],
+    [
+      "update unknown",
+      ["update", "nope", "--retries", "1"],
+      /'nope' does not exist/,
+    ],
+    ["remove unknown", ["remove", "nope"], /'nope' does not exist/],
+    ["pause unknown", ["pause", "nope"], /'nope' does not exist/],
+    ["resume unknown", ["resume", "nope"], /'nope' does not exist/],
+    ["trigger unknown", ["trigger", "nope"], /'nope' does not exist/],
+    ["history unknown", ["history", "nope"], /'nope' does not exist/],
+    ["logs unknown", ["logs", "nope"], /'nope' does not exist/],
+    [
+      "backfill unknown",
+      [
+        "backfill",
+        "nope",
+        "--from",
+        "2026-01-01T00:00Z",
+        "--to",
+        "2026-01-02T00:00Z",
+      ],
+      /'nope' does not exist/,
+    ],
+    [
+      "add existing",
+      ["add", "keep", "--schedule", "@hourly", "--cmd", "true"],
+      /Cannot add job 'keep': it already exists/,
+    ],
+  ];
+  for (const [name, args, pattern] of cases) {
+    await t.step(name, async () => {
+      const result = await cli([...args, ...s]);
+      equal(result.code, 1, result.stderr);
+      equal(result.stdout, "");
+      equal(result.stderr.split("\n").length, 1);
+      match(result.stderr, pattern);
+    });
+  }
+  await t.step("postgres URL", async () => {
+    const result = await cli([
+      "list",
+      "--store",
+      "postgres://tock:hunter2@db.example/tock",
+    ]);
+    equal(result.code, 1);
+    equal(
+      result.stderr,
+      'tock: Cannot open store "postgres://tock:***@db.example/tock": the PostgreSQL store is not available yet',
+    );
+  });
+  deepEqual(await snapshot(store), before);
+
+  await t.step("corrupt store", async () => {
+    await Deno.writeTextFile(`${store}/state.json`, "{not json");
+    const corrupt = await snapshot(store);
+    for (
+      const args of [
+        ["list"],
+        ["add", "x", "--schedule", "@daily", "--cmd", "true"],
+        ["tick"],
+      ]
+    ) {
+      const result = await cli([...args, ...s]);
+      equal(result.code, 1, args.join(" "));
+      match(result.stderr, /^tock: Cannot open store ".*store": state.json/);
+      equal(result.stderr.split("\n").length, 1);
+    }
+    deepEqual(
+      await snapshot(store),
+      corrupt,
+      "a corrupt store is never overwritten",
+    );
+  });
+});
+
+Deno.test("tock trigger queues one manual run and a second returns the same run", async () => {
+  await using dir = await tempDir();
+  const s = ["--store", `${dir.path}/store`];
+  succeeded(
+    await cli(["add", "sync", "--schedule", "@daily", "--cmd", "true", ...s]),
+  );
+  const first = await cliJson<Json>(["trigger", "sync", ...s]);
+  equal(first.status, "queued");
+  match(String(first.runId), /^run-/);
+  const slot = Date.parse(String(first.slot));
+  ok(slot >= NOW && slot < NOW + 1000, String(first.slot));
+  const second = await cliJson<Json>(["trigger", "sync", ...s]);
+  equal(second.status, "duplicate");
+  equal(second.runId, first.runId);
+  const job = await cliJson<{ queued: Json[] }>(["show", "sync", ...s]);
+  equal(job.queued.length, 1);
+});
+
+Deno.test("tock backfill queues a past range's slots, oldest first", async () => {
+  await using dir = await tempDir();
+  const s = ["--store", `${dir.path}/store`];
+  succeeded(
+    await cli([
+      "add",
+      "daily",
+      "--schedule",
+      "0 6 * * *",
+      "--cmd",
+      "true",
+      ...s,
+    ], { now: () => Date.UTC(2026, 0, 1) }),
+  );
+  const result = await cliJson<{ slots: string[]; more: boolean }>([
+    "backfill",
+    "daily",
+    "--from",
+    "2026-01-10",
+    "--to",
+    "2026-01-12T23:00Z",
+    ...s,
+  ]);
+  deepEqual(result.slots, [
+    "2026-01-10T06:00:00.000Z",
+    "2026-01-11T06:00:00.000Z",
+    "2026-01-12T06:00:00.000Z",
+  ]);
+  equal(result.more, false);
+  const future = await cli([
+    "backfill",
+    "daily",
+    "--from",
+    "2026-01-10",
+    "--to",
+    "2026-02-01",
+    ...s,
+  ]);
+  equal(future.code, 2);
+  match(future.stderr, /is in the future/);
+  const reversed = await cli([
+    "backfill",
+    "daily",
+    "--from",
+    "2026-01-10",
+    "--to",
+    "2026-01-09",
+    ...s,
+  ]);
+  equal(reversed.code, 2);
+  match(reversed.stderr, /--to .* is before --from/);
+});
+
+Deno.test("tock next marks slots a DST change moved", async () => {
+  const now = () => Date.UTC(2026, 2, 6);
+  const slots = await cliJson<Json[]>(
+    ["next", "30 2 * * *", "--tz", "America/New_York", "--count", "3"],
+    { now },
+  );
+  deepEqual(slots.map((s) => s.slot), [
+    "2026-03-06T07:30:00.000Z",
+    "2026-03-07T07:30:00.000Z",
+    "2026-03-08T07:00:00.000Z",
+  ]);
+  equal(slots[0]!.dst, undefined);
+  equal((slots[2]!.dst as Json).kind, "gap");
+  equal(slots[2]!.local, "2026-03-08 03:00:00 -04:00");
+  const text = succeeded(
+    await cli([
+      "next",
+      "30 2 * * *",
+      "--tz",
+      "America/New_York",
+      "--count",
+      "3",
+    ], {
+      now,
+    }),
+  );
+  match(text, /02:30 does not exist on 2026-03-08 in America\/New_York/);
+
+  // The repeated hour of a fall-back: fixed hours run once, at the first.
+  const fall = await cliJson<Json[]>(
+    ["next", "30 1 * * *", "--tz", "America/New_York", "--count", "1"],
+    { now: () => Date.UTC(2026, 10, 1, 4) },
+  );
+  equal((fall[0]!.dst as Json).kind, "repeat");
+});
+
+Deno.test("tock next ID uses the job's schedule, zone and bounds", async () => {
+  await using dir = await tempDir();
+  const s = ["--store", `${dir.path}/store`];
+  succeeded(
+    await cli([
+      "add",
+      "twice",
+      "--schedule",
+      "0 9 * * *",
+      "--tz",
+      "Europe/Berlin",
+      "--cmd",
+      "true",
+      "--max-runs",
+      "2",
+      ...s,
+    ]),
+  );
+  const slots = await cliJson<Json[]>(["next", "twice", "--count", "5", ...s]);
+  deepEqual(slots.map((x) => x.slot), [
+    "2026-01-16T08:00:00.000Z",
+    "2026-01-17T08:00:00.000Z",
+  ]);
+  equal(slots[0]!.local, "2026-01-16 09:00:00 +01:00");
+  const unknown = await cli(["next", "nosuchjob", ...s]);
+  equal(unknown.code, 2);
+  match(
+    unknown.stderr,
+    /Cannot find job 'nosuchjob', and it is not a schedule/,
+  );
+});
+
+Deno.test("tock history prints a range of skipped slots as one entry", async () => {
+  await using dir = await tempDir();
+  const s = ["--store", `${dir.path}/store`];
+  const at = (minutes: number) => () => NOW + minutes * 60_000;
+  succeeded(
+    await cli(["add", "m", "--schedule", "every 1m", "--cmd", "true", ...s]),
+  );
+  succeeded(await cli(["pause", "m", ...s], { now: at(0) }));
+  succeeded(await cli(["resume", "m", ...s], { now: at(10.5) }));
+  const entries = await cliJson<Json[]>(["history", "m", ...s]);
+  deepEqual(entries, [{
+    job: "m",
+    slot: "2026-01-15T12:01:00.000Z",
+    outcome: "skipped",
+    trigger: "schedule",
+    until: "2026-01-15T12:10:00.000Z",
+    count: 10,
+    note: "paused",
+  }]);
+  const text = succeeded(await cli(["history", ...s]));
+  match(
+    text,
+    /^SLOT +JOB +OUTCOME +TRIGGER +ATTEMPT +DURATION +DETAIL\n2026-01-15 12:01:00Z +m +skipped +schedule +- +- +10 slots until 2026-01-15 12:10:00Z \(paused\)$/,
+  );
+  const limited = await cliJson<Json[]>(["history", "--limit", "1", ...s]);
+  equal(limited.length, 1);
+  const status = succeeded(await cli(["status", ...s], { now: at(11) }));
+  match(
+    status,
+    /^Jobs: 1\n +ID +NEXT +LAST\n +m +2026-01-15 12:11:00Z \(now\) +skipped /m,
+  );
+});
