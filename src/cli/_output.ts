@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { JobRecord, LedgerEntry, Target } from "../types.ts";
+import type { ActiveRun, JobRecord, LedgerEntry, Target } from "../types.ts";
 import type { RunLog } from "../store/store.ts";
 
 /** An ISO 8601 instant, or `null`. */
@@ -135,6 +135,18 @@ export function localTime(ms: number, tz: string): string {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}${fraction} ${offset}`;
 }
 
+/** A claimed or running run as JSON (times ISO). */
+export function runJson(run: ActiveRun): Record<string, unknown> {
+  return {
+    runId: run.runId,
+    slot: iso(run.slot),
+    trigger: run.trigger,
+    instance: run.instance,
+    claimedAt: iso(run.claimedAt),
+    ...(run.cancelRequested ? { cancelRequested: true } : {}),
+  };
+}
+
 /** A job as `list --json` and `show --json` print it. */
 export function jobJson(record: JobRecord): Record<string, unknown> {
   const { spec, state } = record;
@@ -166,14 +178,7 @@ export function jobJson(record: JobRecord): Record<string, unknown> {
     updatedAt: iso(state.updatedAt),
     cursor: iso(state.cursor),
     runCount: state.runCount,
-    running: state.runs.map((run) => ({
-      runId: run.runId,
-      slot: iso(run.slot),
-      trigger: run.trigger,
-      instance: run.instance,
-      claimedAt: iso(run.claimedAt),
-      ...(run.cancelRequested ? { cancelRequested: true } : {}),
-    })),
+    running: state.runs.map(runJson),
     queued: state.backlog.map((pending) => ({
       slot: iso(pending.slot),
       trigger: pending.trigger,

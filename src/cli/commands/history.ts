@@ -28,6 +28,14 @@ import { openStore, storeRef } from "../_store.ts";
 
 const MAX_LIMIT = 1_000_000;
 
+/** `--limit N`, if given. */
+function limitFlag(parsed: Parameters<Command["run"]>[0]): number | undefined {
+  const text = stringFlag(parsed, "limit");
+  return text === undefined
+    ? undefined
+    : integerValue("--limit", text, 1, MAX_LIMIT);
+}
+
 /** `tock history [ID] [--limit N] [--json]`. */
 export const historyCommand: Command = {
   name: "history",
@@ -51,10 +59,7 @@ Example:
     const id = rawId === undefined
       ? undefined
       : validating(() => validateJobId(rawId));
-    const limitText = stringFlag(parsed, "limit");
-    const limit = limitText === undefined
-      ? undefined
-      : integerValue("--limit", limitText, 1, MAX_LIMIT);
+    const limit = limitFlag(parsed);
     await using store = await openStore(storeRef(parsed, ctx), {
       create: false,
     });
@@ -125,10 +130,7 @@ Example:
     const [rawId] = positionals("logs", parsed, ["ID"]);
     const id = validating(() => validateJobId(rawId));
     const run = stringFlag(parsed, "run");
-    const limitText = stringFlag(parsed, "limit");
-    const limit = limitText === undefined
-      ? undefined
-      : integerValue("--limit", limitText, 1, MAX_LIMIT);
+    const limit = limitFlag(parsed);
     await using store = await openStore(storeRef(parsed, ctx), {
       create: false,
     });

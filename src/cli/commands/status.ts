@@ -8,7 +8,15 @@
 import type { InstanceRecord, JobRecord } from "../../types.ts";
 import { booleanFlag, positionals } from "../_args.ts";
 import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
-import { iso, json, lastJson, relative, table, time } from "../_output.ts";
+import {
+  iso,
+  json,
+  lastJson,
+  relative,
+  runJson,
+  table,
+  time,
+} from "../_output.ts";
 import { openStore, redact, storeRef } from "../_store.ts";
 
 /**
@@ -56,15 +64,7 @@ export function statusJson(
       };
     }),
     running: sorted.flatMap((job) =>
-      job.state.runs.map((run) => ({
-        job: job.spec.id,
-        runId: run.runId,
-        slot: iso(run.slot),
-        trigger: run.trigger,
-        instance: run.instance,
-        claimedAt: iso(run.claimedAt),
-        ...(run.cancelRequested ? { cancelRequested: true } : {}),
-      }))
+      job.state.runs.map((run) => ({ job: job.spec.id, ...runJson(run) }))
     ),
     jobs: sorted.map((job) => ({
       id: job.spec.id,
