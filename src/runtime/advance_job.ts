@@ -17,7 +17,13 @@ import type {
   Trigger,
 } from "../types.ts";
 import { nextSlot } from "../schedule/next_slot.ts";
-import { dueAtOf, scheduleOf, StateDraft, withNextSlot } from "./job_state.ts";
+import {
+  draftOf,
+  dueAtOf,
+  scheduleOf,
+  type StateDraft,
+  withNextSlot,
+} from "./job_state.ts";
 
 /** A slot up to this late (after its due time) is on time, not a catch-up. */
 export const ON_TIME_MS = 2000;
@@ -37,6 +43,14 @@ export interface AdvanceContext {
   readonly budget: { left: number };
   /** Whether an instance is dead (judged on this instance's monotonic clock). */
   readonly isDead: (instance: string) => boolean;
+  /**
+   * The runs this instance is executing, when it knows them. A run the
+   * store gives this instance's id but that is not among them is lost (an
+   * earlier process with the same id died, or a claim whose commit failed
+   * after its line reached the journal) and is recovered as a dead
+   * instance's run would be.
+   */
+  readonly ownRuns?: ReadonlySet<string>;
   /** A fresh run id. */
   readonly newRunId: () => string;
 }
@@ -68,7 +82,7 @@ export function advanceJob(
   ctx: AdvanceContext,
 ): AdvanceResult {
   const { spec } = record;
-  const draft = new StateDraft(spec.id, record.state);
+  const draft = draftOf(record);
   recoverDeadRuns(spec, draft, ctx);
   // Only an instance that can run a job advances its schedule, so slots that
   // fall while no capable instance runs are handled as catch-up later.
@@ -80,7 +94,10 @@ export function advanceJob(
       ctx,
       (slot) => draft.recordRange("skipped", slot, "paused"),
     );
-  } else if (ctx.canRun && ctx.budget.left > 0) {
+  } else if (ctx.canRun) {
+    // Capacity gates only starting runs: due slots are admitted (or
+    // recorded skipped/missed) at their time even when this instance is
+    // full, and a backlog entry starts when any capable instance has room.
     more = admitDueSlots(spec, draft, ctx);
   }
   const started = ctx.canRun ? dispatchBacklog(spec, draft, ctx) : [];
@@ -101,8 +118,12 @@ function recoverDeadRuns(
 ) {
   const alive: ActiveRun[] = [];
   const recovered: { slot: number; trigger: Trigger }[] = [];
+  const lost = (run: ActiveRun) =>
+    run.instance === ctx.instance
+      ? ctx.ownRuns !== undefined && !ctx.ownRuns.has(run.runId)
+      : ctx.isDead(run.instance);
   for (const run of draft.state.runs) {
-    if (!ctx.isDead(run.instance)) {
+    if (!lost(run)) {
       alive.push(run);
     } else if (spec.recover === "rerun" && run.trigger !== "recovery") {
       recovered.push({ slot: run.slot, trigger: "recovery" });

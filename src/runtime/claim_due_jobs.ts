@@ -24,6 +24,8 @@ export interface ClaimDueJobsOptions {
   readonly canRun: (spec: JobSpec) => boolean;
   /** Whether an instance is dead; called with the wall time of the claim. */
   readonly isDead: (instance: string) => boolean;
+  /** The runs this instance is executing (see `AdvanceContext.ownRuns`). */
+  readonly ownRuns?: ReadonlySet<string>;
   readonly newRunId: () => string;
   /** Aborts waiting for the lock. */
   readonly signal?: AbortSignal;
@@ -85,6 +87,7 @@ export async function claimDueJobs(
         canRun: options.canRun(record.spec),
         budget,
         isDead: options.isDead,
+        ...(options.ownRuns ? { ownRuns: options.ownRuns } : {}),
         newRunId: options.newRunId,
       });
       more ||= result.more;

@@ -7,6 +7,7 @@
  */
 
 import type {
+  JobRecord,
   JobSpec,
   JobState,
   LedgerEntry,
@@ -98,6 +99,21 @@ export function initialState(
   return withNextSlot(spec, base);
 }
 
+/**
+ * A draft for a job whose ranges keep to consecutive slots of its schedule.
+ *
+ * @param record The job.
+ * @returns A draft of its state.
+ */
+export function draftOf(record: JobRecord): StateDraft {
+  const schedule = scheduleOf(record.spec, record.state.createdAt);
+  return new StateDraft(
+    record.spec.id,
+    record.state,
+    (slot) => scheduleNextSlot(schedule, slot),
+  );
+}
+
 /** Recomputes `nextSlot`/`nextDueAt` from the cursor. */
 export function withNextSlot(spec: JobSpec, state: JobState): JobState {
   const { nextSlot: _s, nextDueAt: _d, ...rest } = state;
@@ -124,14 +140,23 @@ export class StateDraft {
   /** Every slot given an outcome by this change (for events). */
   readonly recorded: { outcome: Outcome; slot: number; note?: string }[] = [];
   readonly #jobId: string;
+  readonly #successor: ((slot: number) => number | undefined) | undefined;
   #changed = false;
 
   /**
    * @param jobId The job.
    * @param state Its current state.
+   * @param successor The schedule's slot after a slot; given, a range only
+   * grows by the slot that directly follows it, so that a range always
+   * holds consecutive slots.
    */
-  constructor(jobId: string, state: JobState) {
+  constructor(
+    jobId: string,
+    state: JobState,
+    successor?: (slot: number) => number | undefined,
+  ) {
     this.#jobId = jobId;
+    this.#successor = successor;
     this.state = {
       ...state,
       runs: [...state.runs],
@@ -150,7 +175,10 @@ export class StateDraft {
     return this.#changed;
   }
 
-  /** Records a skipped or missed slot, growing the open range if it can. */
+  /**
+   * Records a skipped or missed slot, growing the open range when the slot
+   * has the same outcome and note and directly follows it.
+   */
   recordRange(outcome: RangeEntry["outcome"], slot: number, note?: string) {
     this.touch();
     const open = this.state.openRange;
@@ -160,8 +188,11 @@ export class StateDraft {
       slot,
       ...(note !== undefined ? { note } : {}),
     });
-    if (open && open.outcome === outcome && open.note === note) {
-      this.state.openRange = { ...open, last: slot, count: open.count + 1 };
+    const extends_ = open !== undefined && open.outcome === outcome &&
+      open.note === note &&
+      (!this.#successor || this.#successor(open.last) === slot);
+    if (extends_) {
+      this.state.openRange = { ...open!, last: slot, count: open!.count + 1 };
       return;
     }
     this.flushRange();

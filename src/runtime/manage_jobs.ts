@@ -11,9 +11,10 @@ import type { JobStore, StoreChange } from "../store/store.ts";
 import { JobNotFoundError } from "../errors.ts";
 import { defineJob, type JobInput, validateJobId } from "./define_job.ts";
 import {
+  draftOf,
   initialState,
   scheduleOf,
-  StateDraft,
+  type StateDraft,
   withNextSlot,
 } from "./job_state.ts";
 import { slotsBetween } from "../schedule/slots_between.ts";
@@ -309,7 +310,7 @@ async function setState(
 ): Promise<JobRecord> {
   return await locked(store, options, async (read) => {
     const record = await existing(read, id);
-    const draft = new StateDraft(record.spec.id, record.state);
+    const draft = draftOf(record);
     change(draft, record);
     const state = draft.finish(options.now);
     const changes: StoreChange[] = draft.changed

@@ -399,9 +399,11 @@ class TockScheduler extends EventTarget implements Scheduler {
   }
 
   async #waitForWork(full: boolean, signal: AbortSignal) {
-    const wakeAt = full
-      ? undefined
-      : await this.#store.nextDueAt(this.#capabilities());
+    // When full, a backlog cannot start here; wake for schedules only (a run
+    // ending wakes us for the backlog).
+    const wakeAt = await this.#store.nextDueAt(this.#capabilities(), {
+      backlog: !full,
+    });
     const wait = Math.min(
       this.#maxSleepMs,
       wakeAt === undefined ? Infinity : wakeAt - this.#clock.now(),
@@ -434,6 +436,7 @@ class TockScheduler extends EventTarget implements Scheduler {
       capacity,
       canRun: (spec) => canRun(capabilities, spec.target),
       isDead,
+      ownRuns: new Set(this.#runs.keys()),
       newRunId: () => `${RUN_ID_PREFIX}${crypto.randomUUID()}`,
       signal,
       onLock: (event, holdMs) => {

@@ -18,7 +18,17 @@ import type { JobId, LedgerEntry } from "../types.ts";
 import type { LedgerItem } from "./_state.ts";
 import { isValidId } from "./_ids.ts";
 import { NEWLINE, parseLines } from "./_jsonl.ts";
-import { atomicWrite, FILE_MODE, join, readFrom, writeAll } from "./_fs.ts";
+import { crashPoint } from "./_crash_points.ts";
+import {
+  atomicWrite,
+  FILE_MODE,
+  join,
+  openFile,
+  readFrom,
+  syncFile,
+  truncateFile,
+  writeAll,
+} from "./_fs.ts";
 
 /** The archive directory's name, inside the store directory. */
 export const LEDGER_DIR = "ledger";
@@ -96,7 +106,7 @@ export async function archiveItems(
 ): Promise<number> {
   const path = archivePath(dir, id);
   const where = `${options.context}: ${LEDGER_DIR}/${id}.jsonl`;
-  using file = await Deno.open(path, {
+  using file = await openFile(path, {
     read: true,
     write: true,
     create: true,
@@ -118,14 +128,18 @@ export async function archiveItems(
       where,
     ).map((line) => line.value).filter((item) => item.seq > options.born);
     const keep = old.concat(fresh).slice(-options.limit);
-    await atomicWrite(path, encodeItems(keep), { syncDir: false });
+    await atomicWrite(path, encodeItems(keep), {
+      file: "archive",
+      syncDir: false,
+    });
     return keep.length;
   }
   if (fresh.length === 0 && !stale && tail.end === tail.size) return count;
-  await file.truncate(stale ? 0 : tail.end);
+  await truncateFile(file, path, stale ? 0 : tail.end);
   await file.seek(0, Deno.SeekMode.End);
-  await writeAll(file, encodeItems(fresh));
-  await file.syncData();
+  await writeAll(file, path, encodeItems(fresh));
+  crashPoint("archive.after-append");
+  await syncFile(file, path, { data: true });
   return count;
 }
 

@@ -26,7 +26,9 @@ export async function writeInstance(
 ): Promise<void> {
   assertInstanceId(instance?.id, "write heartbeat");
   const path = join(dir, INSTANCES_DIR, `${instance.id}.json`);
-  await atomicWrite(path, JSON.stringify(instance) + "\n");
+  await atomicWrite(path, JSON.stringify(instance) + "\n", {
+    file: "heartbeat",
+  });
 }
 
 /**

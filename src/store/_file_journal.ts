@@ -12,7 +12,17 @@
  */
 
 import type { StoreChange } from "./store.ts";
-import { FILE_MODE, join, randomId, readFrom, writeAll } from "./_fs.ts";
+import { crashPoint } from "./_crash_points.ts";
+import {
+  FILE_MODE,
+  join,
+  openFile,
+  randomId,
+  readFrom,
+  syncFile,
+  truncateFile,
+  writeAll,
+} from "./_fs.ts";
 import { parseLines } from "./_jsonl.ts";
 
 /** One committed batch: the journal line's content. */
@@ -29,14 +39,29 @@ export interface JournalRead {
   readonly batches: { readonly batch: JournalBatch; readonly end: number }[];
   /** The file's size when read; bytes past the last batch are a torn tail. */
   readonly size: number;
+  /** The last complete line up to the end of the batches (or `tail`). */
+  readonly last: Uint8Array;
+  /**
+   * The bytes before the offset are not `tail` any more: the line the
+   * caller read last was cut off (its commit failed) and something else
+   * written in its place. Nothing after the offset is read then.
+   */
+  readonly replaced: boolean;
 }
 
 /**
- * Reads the complete batches that follow `offset`.
+ * Reads the complete batches that follow `offset`, after checking that the
+ * line just before it is still `tail`.
+ *
+ * A line is readable from its write until its `fdatasync` fails and the
+ * writer cuts it off, so a reader may have applied a line that was never
+ * committed; the next commit can then put a line of the very same length
+ * in its place, which the offset alone cannot tell apart.
  *
  * @param path The journal file.
  * @param offset Where the caller's knowledge ends (just after a line).
  * @param context The message prefix (`Cannot read store "/x"`).
+ * @param tail The line the caller read last (ending at `offset`).
  * @returns The batches, or `undefined` if the journal does not exist.
  * @throws {StoreError} If a line that is followed by more data is invalid.
  */
@@ -44,6 +69,7 @@ export async function readJournal(
   path: string,
   offset: number,
   context: string,
+  tail: Uint8Array = new Uint8Array(),
 ): Promise<JournalRead | undefined> {
   let file: Deno.FsFile;
   try {
@@ -52,20 +78,38 @@ export async function readJournal(
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+  const back = tail.length <= offset ? tail.length : 0;
   let bytes: Uint8Array;
   let size: number;
   try {
     size = (await file.stat()).size;
-    if (size <= offset) return { batches: [], size };
-    bytes = await readFrom(file, offset, size);
-    size = offset + bytes.length;
+    if (size < offset) {
+      return { batches: [], size, last: tail, replaced: false };
+    }
+    bytes = await readFrom(file, offset - back, size);
+    size = offset - back + bytes.length;
   } finally {
     file.close();
   }
+  if (!sameBytes(bytes.subarray(0, back), tail.subarray(tail.length - back))) {
+    return { batches: [], size, last: tail, replaced: true };
+  }
+  const body = bytes.subarray(back);
   const name = path.slice(path.lastIndexOf("/") + 1);
-  const lines = parseLines(bytes, offset, isBatch, `${context}: ${name}`);
+  const lines = parseLines(body, offset, isBatch, `${context}: ${name}`);
   const batches = lines.map(({ value, end }) => ({ batch: value, end }));
-  return { batches, size };
+  const end = lines.at(-1)?.end;
+  const start = lines.at(-2)?.end ?? offset;
+  const last = end === undefined
+    ? tail
+    : body.slice(start - offset, end - offset);
+  return { batches, size, last, replaced: false };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -100,14 +144,18 @@ export async function appendBatch(
   offset: number,
   line: Uint8Array,
 ): Promise<void> {
-  using file = await Deno.open(path, { read: true, write: true });
+  using file = await openFile(path, { read: true, write: true });
   try {
-    if ((await file.stat()).size !== offset) await file.truncate(offset);
+    if ((await file.stat()).size !== offset) {
+      await truncateFile(file, path, offset);
+    }
     await file.seek(offset, Deno.SeekMode.Start);
-    await writeAll(file, line);
-    await file.syncData();
+    crashPoint("commit.before-write");
+    await writeAll(file, path, line);
+    crashPoint("commit.after-write");
+    await syncFile(file, path, { data: true });
   } catch (error) {
-    await file.truncate(offset).catch(() => {});
+    await truncateFile(file, path, offset).catch(() => {});
     throw error;
   }
 }
@@ -120,13 +168,14 @@ export async function appendBatch(
  */
 export async function createJournal(dir: string): Promise<string> {
   const name = `journal-${randomId()}.jsonl`;
-  const file = await Deno.open(join(dir, name), {
+  const path = join(dir, name);
+  const file = await openFile(path, {
     write: true,
     createNew: true,
     mode: FILE_MODE,
   });
   try {
-    await file.sync();
+    await syncFile(file, path);
   } finally {
     file.close();
   }

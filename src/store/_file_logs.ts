@@ -45,6 +45,7 @@ export async function writeLog(dir: string, log: RunLog): Promise<void> {
   await atomicWrite(
     join(jobDir, `${log.runId}-${log.attempt}.json`),
     JSON.stringify(log) + "\n",
+    { file: "log" },
   );
   const names = await logNames(jobDir);
   if (names.length > LOG_LIMIT + LOG_SLACK) {

@@ -186,8 +186,9 @@ async function initialise(dir: string, context: string): Promise<void> {
       born: {},
       archived: {},
     }),
+    { file: "init-state" },
   );
-  await atomicWrite(join(dir, MARKER_FILE), MARKER_TEXT);
+  await atomicWrite(join(dir, MARKER_FILE), MARKER_TEXT, { file: "marker" });
 }
 
 async function isEmptyDir(path: string): Promise<boolean> {

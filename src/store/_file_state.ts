@@ -41,6 +41,7 @@ import {
   parseSnapshot,
   STATE_FILE,
 } from "./_file_snapshot.ts";
+import { crashPoint } from "./_crash_points.ts";
 import {
   atomicWrite,
   join,
@@ -70,6 +71,8 @@ export class FileState {
   #snapshotKey: string | undefined;
   #journal = "";
   #offset = 0;
+  /** The journal line that ends at `#offset` (see `readJournal`). */
+  #tail: Uint8Array = new Uint8Array();
   #seenSize = 0;
   #archivedLedgerSeq = 0;
   #archived: Record<JobId, number> = {};
@@ -115,6 +118,7 @@ export class FileState {
       this.model = model;
       this.#snapshotKey = keyOf(file.stat);
       this.#journal = snapshot.journal;
+      this.#tail = read.last;
       this.#seenSize = read.size;
       this.#archived = { ...snapshot.archived };
       this.#archivedLedgerSeq = snapshot.ledgerSeq;
@@ -139,10 +143,11 @@ export class FileState {
     if (!info) throw new StoreError(`${context}: ${STATE_FILE} is missing`);
     const path = join(this.#dir, this.#journal);
     const read = keyOf(info) === this.#snapshotKey
-      ? await readJournal(path, this.#offset, context)
+      ? await readJournal(path, this.#offset, context, this.#tail)
       : undefined;
-    // A missing or shrunk journal means a compaction we have not seen.
-    if (read === undefined || read.size < this.#offset) {
+    // A missing or shrunk journal means a compaction we have not seen; a
+    // shrunk or replaced one, also a line cut off after we read it.
+    if (read === undefined || read.size < this.#offset || read.replaced) {
       await this.load(context);
     } else {
       const where = `${context}: ${this.#journal}`;
@@ -153,6 +158,7 @@ export class FileState {
         this.#snapshotKey = undefined;
         throw error;
       }
+      this.#tail = read.last;
       this.#seenSize = read.size;
     }
     this.#trusted = token;
@@ -201,11 +207,14 @@ export class FileState {
       await appendBatch(join(this.#dir, this.#journal), this.#offset, line);
     } catch (error) {
       this.#trusted = undefined;
-      throw new StoreError(`${context}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new StoreError(
+        `${context}: ${this.#journal}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
+    crashPoint("commit.after-sync");
     this.#offset += line.length;
+    this.#tail = line;
     this.#seenSize = this.#offset;
     const { deleted } = applyChanges(model, batch.changes);
     for (const id of deleted) {
@@ -268,9 +277,12 @@ export class FileState {
         context,
       });
     }
+    crashPoint("compact.after-archive");
     await syncDir(join(dir, LEDGER_DIR));
+    crashPoint("compact.after-archive-sync");
     const journal = await createJournal(dir);
     await syncDir(dir);
+    crashPoint("compact.after-journal");
     await atomicWrite(
       join(dir, STATE_FILE),
       encodeSnapshot({
@@ -281,11 +293,14 @@ export class FileState {
         born: Object.fromEntries(model.born),
         archived: counts,
       }),
+      { file: "snapshot" },
     );
+    crashPoint("compact.after-snapshot");
     // Committed: the new snapshot and the empty journal are current.
     this.#snapshotKey = undefined;
     this.#journal = journal;
     this.#offset = 0;
+    this.#tail = new Uint8Array();
     this.#seenSize = 0;
     this.#archived = counts;
     this.#archivedLedgerSeq = model.ledgerSeq;

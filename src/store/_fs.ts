@@ -2,8 +2,111 @@
  * The file-system helpers `@std/fs` would give (ensure a directory, atomic
  * write), kept in one module so moving to `@std/fs` is a one-file change.
  *
+ * Every step by which the file store writes its data (open for writing,
+ * write, fsync, truncate, rename, remove) goes through this module, and
+ * each first asks a test-only fault hook ({@linkcode setFaultHook}) whether
+ * to fail, so tests can make any of them fail as a full disk would. Atomic
+ * writes also pass crash points (`_crash_points.ts`).
+ *
  * @module
  */
+
+import { type AtomicFile, crashPoint } from "./_crash_points.ts";
+
+/** A step that changes the disk, as the fault hook sees it. */
+export type FsStep =
+  | "open"
+  | "write"
+  | "sync"
+  | "truncate"
+  | "rename"
+  | "remove";
+
+/** How the fault hook fails a step. */
+export interface FsFault {
+  /** The error the step throws. */
+  readonly error: Error;
+  /** A write first writes this many bytes (a short write), then throws. */
+  readonly written?: number;
+}
+
+/**
+ * Decides, before each step, whether it fails.
+ *
+ * @param step The step.
+ * @param path The file (or, for a directory fsync, the directory).
+ * @returns The fault, or `undefined` to let the step run.
+ */
+export type FaultHook = (step: FsStep, path: string) => FsFault | undefined;
+
+let faultHook: FaultHook | undefined;
+
+/**
+ * Installs (or, with `undefined`, removes) the fault hook of this process.
+ * For tests only: it affects every file store in the process.
+ *
+ * @param hook The hook.
+ */
+export function setFaultHook(hook: FaultHook | undefined): void {
+  faultHook = hook;
+}
+
+function faultOf(step: FsStep, path: string): FsFault | undefined {
+  return faultHook?.(step, path);
+}
+
+function check(step: FsStep, path: string): void {
+  const fault = faultOf(step, path);
+  if (fault) throw fault.error;
+}
+
+/**
+ * Opens a file for writing (a step the fault hook sees).
+ *
+ * @param path The file.
+ * @param options As for `Deno.open`.
+ * @returns The open file.
+ */
+export async function openFile(
+  path: string,
+  options: Deno.OpenOptions,
+): Promise<Deno.FsFile> {
+  check("open", path);
+  return await Deno.open(path, options);
+}
+
+/**
+ * Flushes an open file to disk: `fdatasync` with `data: true`, else `fsync`.
+ *
+ * @param file The open file.
+ * @param path Its path (for the fault hook).
+ * @param options `data`: flush the data only (`fdatasync`).
+ */
+export async function syncFile(
+  file: Deno.FsFile,
+  path: string,
+  options: { data?: boolean } = {},
+): Promise<void> {
+  check("sync", path);
+  if (options.data) await file.syncData();
+  else await file.sync();
+}
+
+/**
+ * Cuts an open file to `length` bytes.
+ *
+ * @param file The open file.
+ * @param path Its path (for the fault hook).
+ * @param length The new length.
+ */
+export async function truncateFile(
+  file: Deno.FsFile,
+  path: string,
+  length: number,
+): Promise<void> {
+  check("truncate", path);
+  await file.truncate(length);
+}
 
 /** Mode of every file the store creates. */
 export const FILE_MODE = 0o600;
@@ -46,6 +149,7 @@ export async function ensureDir(path: string): Promise<boolean> {
  */
 export async function syncDir(path: string): Promise<void> {
   if (Deno.build.os === "windows") return;
+  check("sync", path);
   using dir = await Deno.open(path, { read: true });
   await dir.sync();
 }
@@ -54,13 +158,21 @@ export async function syncDir(path: string): Promise<void> {
  * Writes all of `data` to `file` at its current position.
  *
  * @param file An open file.
+ * @param path Its path (for the fault hook).
  * @param data The bytes.
  */
 export async function writeAll(
   file: Deno.FsFile,
+  path: string,
   data: Uint8Array,
 ): Promise<void> {
+  const fault = faultOf("write", path);
   let done = 0;
+  if (fault) {
+    const short = data.subarray(0, Math.min(fault.written ?? 0, data.length));
+    while (done < short.length) done += await file.write(short.subarray(done));
+    throw fault.error;
+  }
   while (done < data.length) done += await file.write(data.subarray(done));
 }
 
@@ -71,13 +183,14 @@ export async function writeAll(
  *
  * @param path The file to replace.
  * @param data Its new content.
- * @param options `syncDir: false` skips the directory fsync (the caller
- * does it once for several files).
+ * @param options `file`: which store file it is (names its crash points);
+ * `syncDir: false` skips the directory fsync (the caller does it once for
+ * several files).
  */
 export async function atomicWrite(
   path: string,
   data: string | Uint8Array,
-  options: { syncDir?: boolean } = {},
+  options: { file: AtomicFile; syncDir?: boolean },
 ): Promise<void> {
   const slash = path.lastIndexOf("/");
   const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
@@ -88,19 +201,23 @@ export async function atomicWrite(
     : data;
   try {
     {
-      using file = await Deno.open(temp, {
+      using file = await openFile(temp, {
         write: true,
         createNew: true,
         mode: FILE_MODE,
       });
-      await writeAll(file, bytes);
-      await file.sync();
+      await writeAll(file, temp, bytes);
+      crashPoint(`${options.file}.after-temp-write`);
+      await syncFile(file, temp);
     }
+    crashPoint(`${options.file}.before-rename`);
+    check("rename", path);
     await Deno.rename(temp, path);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
     throw error;
   }
+  crashPoint(`${options.file}.after-rename`);
   if (options.syncDir !== false) await syncDir(dir);
 }
 
@@ -183,6 +300,7 @@ export async function statIfExists(
  * @param path The file.
  */
 export async function removeIfExists(path: string): Promise<void> {
+  check("remove", path);
   try {
     await Deno.remove(path);
   } catch (error) {

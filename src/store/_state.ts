@@ -244,10 +244,11 @@ export function dueRecords(model: StoreModel, until: number): JobRecord[] {
 export function nextDueAt(
   model: StoreModel,
   capabilities: Capabilities,
+  backlog = true,
 ): number | undefined {
   const runnable = (id: JobId) =>
     canRun(capabilities, model.jobs.get(id)!.spec.target);
-  for (const id of model.index.active()) {
+  for (const id of backlog ? model.index.active() : []) {
     const { state } = model.jobs.get(id)!;
     if (state.backlog.length > 0 && state.runs.length === 0 && runnable(id)) {
       return 0;

@@ -36,6 +36,7 @@ import type {
   HistoryQuery,
   JobStore,
   LogQuery,
+  NextDueOptions,
   RunLog,
   StoreChange,
 } from "./store.ts";
@@ -51,11 +52,13 @@ import {
 import { LOCK_FILE, prepareDir } from "./_file_open.ts";
 import {
   deleteInstance,
+  INSTANCES_DIR,
   readInstances,
   writeInstance,
 } from "./_file_instances.ts";
+import { assertInstanceId } from "./_ids.ts";
 import { FileState } from "./_file_state.ts";
-import { deleteLogs, readLogs, writeLog } from "./_file_logs.ts";
+import { deleteLogs, LOGS_DIR, readLogs, writeLog } from "./_file_logs.ts";
 import { checkLog, checkLogJob, selectLogs } from "./_logs.ts";
 import { join } from "./_fs.ts";
 
@@ -177,10 +180,13 @@ class FileStore implements JobStore {
     });
   }
 
-  nextDueAt(capabilities: Capabilities): Promise<number | undefined> {
+  nextDueAt(
+    capabilities: Capabilities,
+    options: NextDueOptions = {},
+  ): Promise<number | undefined> {
     return this.#read(
       "read due times",
-      (state) => nextDueAt(state.model, capabilities),
+      (state) => nextDueAt(state.model, capabilities, options.backlog ?? true),
     );
   }
 
@@ -221,10 +227,8 @@ class FileStore implements JobStore {
       try {
         await writeLog(this.#dir, log);
       } catch (error) {
-        throw new StoreError(
-          `${this.#context("write")}: ${(error as Error).message}`,
-          { cause: error },
-        );
+        const file = `${log.runId}-${log.attempt}.json`;
+        throw this.#writeError(join(LOGS_DIR, log.job, file), error);
       }
     });
   }
@@ -240,7 +244,13 @@ class FileStore implements JobStore {
 
   async heartbeat(instance: InstanceRecord): Promise<void> {
     this.#open("write heartbeat");
-    await writeInstance(this.#dir, instance);
+    assertInstanceId(instance?.id, "write heartbeat");
+    try {
+      await writeInstance(this.#dir, instance);
+    } catch (error) {
+      const file = join(INSTANCES_DIR, `${instance.id}.json`);
+      throw this.#writeError(file, error);
+    }
   }
 
   async removeInstance(id: string): Promise<void> {
@@ -318,6 +328,14 @@ class FileStore implements JobStore {
 
   #context(verb: string): string {
     return `Cannot ${verb} store "${this.#dir}"`;
+  }
+
+  /** A failed write, as a one-line error naming the file. */
+  #writeError(file: string, error: unknown): StoreError {
+    const message = error instanceof Error ? error.message : String(error);
+    return new StoreError(`${this.#context("write")}: ${file}: ${message}`, {
+      cause: error,
+    });
   }
 
   #open(action: string): void {

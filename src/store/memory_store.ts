@@ -19,6 +19,7 @@ import type {
   HistoryQuery,
   JobStore,
   LogQuery,
+  NextDueOptions,
   RunLog,
   StoreChange,
 } from "./store.ts";
@@ -115,10 +116,13 @@ class MemoryStore implements JobStore {
     });
   }
 
-  nextDueAt(capabilities: Capabilities): Promise<number | undefined> {
+  nextDueAt(
+    capabilities: Capabilities,
+    options: NextDueOptions = {},
+  ): Promise<number | undefined> {
     return attempt(() => {
       this.#open("read due times");
-      return nextDueAt(this.#model, capabilities);
+      return nextDueAt(this.#model, capabilities, options.backlog ?? true);
     });
   }
 

@@ -102,6 +102,16 @@ export interface LogQuery {
   readonly limit?: number;
 }
 
+/** Options for {@linkcode JobStore.nextDueAt}. */
+export interface NextDueOptions {
+  /**
+   * Count jobs whose backlog could start now. An instance with no free
+   * capacity asks without them: it can only advance schedules.
+   * @default {true}
+   */
+  readonly backlog?: boolean;
+}
+
 /** A query for {@linkcode JobStore.history}. */
 export interface HistoryQuery {
   /** Only this job's entries. */
@@ -141,7 +151,10 @@ export interface JobStore extends AsyncDisposable {
    * claim step: its `nextDueAt`, or any past instant when it has a backlog
    * and no active run. `undefined` when there is none. Needs no lock.
    */
-  nextDueAt(capabilities: Capabilities): Promise<number | undefined>;
+  nextDueAt(
+    capabilities: Capabilities,
+    options?: NextDueOptions,
+  ): Promise<number | undefined>;
 
   /** Every job, by id. */
   jobs(): Promise<JobRecord[]>;

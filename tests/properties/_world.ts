@@ -243,6 +243,34 @@ export class World {
             }, not a slot up to the cursor`,
           );
         }
+        if (entry.count !== undefined) {
+          // A range holds `count` consecutive slots, from `slot` to `until`.
+          const span = slotsBetween(
+            schedule,
+            entry.slot - 1,
+            entry.until!,
+            entry.count + 1,
+          ).slots;
+          if (
+            span.length !== entry.count || span[span.length - 1] !== entry.until
+          ) {
+            throw new Violation(
+              `G3: ${spec.id} range ${new Date(entry.slot).toISOString()}..${
+                new Date(entry.until!).toISOString()
+              } of ${entry.count} does not hold consecutive slots`,
+            );
+          }
+          for (const slot of span) {
+            if (singles.has(slot)) {
+              throw new Violation(
+                `G3: ${spec.id} slot ${
+                  new Date(slot).toISOString()
+                } has two outcomes`,
+              );
+            }
+            singles.set(slot, entry);
+          }
+        }
         if (entry.count === undefined) {
           if (singles.has(entry.slot)) {
             throw new Violation(

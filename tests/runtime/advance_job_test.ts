@@ -162,16 +162,27 @@ Deno.test("advanceJob() recovers runs of dead instances", async (t) => {
   });
 });
 
-Deno.test("advanceJob() leaves jobs it cannot run, or has no room for, untouched", () => {
+Deno.test("advanceJob() leaves jobs it cannot run untouched", () => {
   const job = record({});
   assertEq(
     advanceJob(job, context(T0 + 5 * MIN, { canRun: false })).changed,
     false,
   );
-  assertEq(
-    advanceJob(job, context(T0 + 5 * MIN, { budget: { left: 0 } })).changed,
-    false,
+});
+
+Deno.test("advanceJob() with no room admits due slots but starts nothing (seed-scenario counterexample)", () => {
+  // Found by the seed scenario with maxParallel 1: a full instance must
+  // still record a slot that overlaps its running job as skipped, at its time.
+  const full = { budget: { left: 0 } };
+  const idle = advanceJob(record({}), context(T0 + 5 * MIN, full));
+  assertEq(idle.started.length, 0);
+  assertEq(idle.state.backlog.map((b) => b.slot), [T0 + 5 * MIN]);
+  const busy = advanceJob(
+    record({}, T0, { runs: [running(T0, { instance: "me" })] }),
+    context(T0 + 5 * MIN, full),
   );
+  assertEq(busy.state.counters.skipped, 1);
+  assertEq(busy.state.backlog.length, 0);
 });
 
 Deno.test("advanceJob() stops a job after maxRuns", () => {
@@ -214,4 +225,37 @@ Deno.test("advanceJob() delays each slot by its jitter, never past the next slot
   assertEq(early.started.length, 0);
   const due = advanceJob(job, context(job.state.nextDueAt!));
   assertEq(due.started.map((s) => s.slot), [slot]);
+});
+
+Deno.test("advanceJob() keeps every range to consecutive slots (G3 counterexample: replace + catch-up all)", () => {
+  // Found by the G3 property (seed -535793328): slot 16 waited in the
+  // backlog while 17..23 were recorded missed and 24..26 queued by catch-up;
+  // a `replace` at 27 then recorded 16, 24, 25, 26 as one "range" of 4.
+  const S = 1000;
+  const job = record(
+    { schedule: "every 1s", overlap: "replace", catchup: "all", catchupMax: 3 },
+    T0,
+    {
+      cursor: T0 + 16 * S,
+      nextSlot: T0 + 17 * S,
+      nextDueAt: T0 + 17 * S,
+      runs: [running(T0 + 13 * S)],
+      backlog: [{ slot: T0 + 16 * S, trigger: "schedule" }],
+    },
+  );
+  const r = advanceJob(job, context(T0 + 27 * S + 500));
+  const ranges = [
+    ...r.entries,
+    ...(r.state.openRange
+      ? [{
+        slot: r.state.openRange.first,
+        until: r.state.openRange.last,
+        count: r.state.openRange.count,
+      }]
+      : []),
+  ].map((e) => [e.slot - T0, (e.until ?? e.slot) - T0, e.count ?? 1]);
+  for (const [first, last, count] of ranges) {
+    assertEq((last! - first!) / S + 1, count, `range ${first}..${last}`);
+  }
+  assertEq(r.state.counters.missed + r.state.counters.skipped, 7 + 4);
 });
