@@ -74,6 +74,7 @@ export {
   type HistoryQuery,
   type JobStore,
   type LogQuery,
+  type NextDueOptions,
   type RunLog,
   type StoreChange,
 } from "./src/store/store.ts";

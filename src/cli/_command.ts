@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Clock } from "../runtime/clock.ts";
 import type { FlagSpec, ParsedArgs } from "./_args.ts";
 
 /** Where a command prints and what it may read from its surroundings. */
@@ -17,6 +18,11 @@ export interface CliContext {
   env(name: string): string | undefined;
   /** Wall-clock time, epoch ms. */
   now(): number;
+  /**
+   * The clock `start` and `tick` run their scheduler on (the system clock,
+   * or the test-only offset clock of `TOCK_TEST_CLOCK_FILE`).
+   */
+  readonly clock: Clock;
   /** The directory relative paths are read from. */
   cwd(): string;
   /** `start` and `tick` stop when this aborts (as on SIGINT/SIGTERM). */

@@ -56,7 +56,11 @@ export function validating<T>(fn: () => T): T {
   }
 }
 
-/** Joins a message's lines, so every error is one line. */
+/**
+ * Joins a message's lines, so every error is one line: a carriage return
+ * or a Unicode line separator (from a file or an argument quoted in the
+ * message) counts as a line break too.
+ */
 export function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
+  return text.replace(/\s*[\n\r\u2028\u2029]\s*/g, " ").trim();
 }

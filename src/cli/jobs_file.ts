@@ -94,7 +94,8 @@ export function parseJobsFile(
     fail(`expected an object {"jobs": [...]}`);
   }
   for (const key of Object.keys(data as object)) {
-    if (key !== "jobs") fail(`unknown top-level field "${key}"`);
+    // JSON text: a key may hold any character (a line break, a quote).
+    if (key !== "jobs") fail(`unknown top-level field ${JSON.stringify(key)}`);
   }
   const list = (data as { jobs?: unknown }).jobs;
   if (!Array.isArray(list)) fail(`"jobs" must be an array of jobs`);
@@ -143,7 +144,7 @@ function checkJob(
     if (!(key in JOB_FIELDS)) {
       const near = closestField(key);
       fail(
-        `${where}: unknown field "${key}"${
+        `${where}: unknown field ${JSON.stringify(key)}${
           near ? ` (did you mean "${near}"?)` : ""
         }`,
       );

@@ -8,10 +8,10 @@
  * @module
  */
 
-import { systemClock } from "../runtime/clock.ts";
 import { type ParsedArgs, parseFlags } from "./_args.ts";
 import type { CliContext, Command } from "./_command.ts";
 import { errorLine, exitCodeOf, oneLine, UsageError } from "./_errors.ts";
+import { clockFromEnv } from "./_test_clock.ts";
 import { addCommand, updateCommand } from "./commands/add.ts";
 import {
   backfillCommand,
@@ -79,11 +79,15 @@ export async function runCli(
   args: readonly string[],
   options: RunCliOptions = {},
 ): Promise<number> {
+  const env = options.env ?? readEnv;
+  // The system clock, unless a test shifts it (TOCK_TEST_CLOCK_FILE).
+  const clock = options.clock ?? clockFromEnv(env);
   const ctx: CliContext = {
     out: options.out ?? ((text) => console.log(text)),
     err: options.err ?? ((text) => console.error(text)),
-    env: options.env ?? readEnv,
-    now: options.now ?? (() => systemClock.now()),
+    env,
+    now: options.now ?? (() => clock.now()),
+    clock,
     cwd: options.cwd ?? (() => Deno.cwd()),
     signals: options.signals ?? false,
     ...(options.signal ? { signal: options.signal } : {}),

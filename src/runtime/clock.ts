@@ -73,3 +73,34 @@ export const systemClock: Clock = {
     setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS)),
   clearTimeout: (id) => clearTimeout(id as number),
 };
+
+/**
+ * A clock whose wall time is `base.now() + offsetMs()`; monotonic time,
+ * sleeps and timers are the base clock's. Test-only: the command line uses
+ * it when `TOCK_TEST_CLOCK_FILE` is set, so that a test can make the wall
+ * clock of a running `tock start` jump (as an NTP step or a suspended laptop
+ * would) while monotonic time stays real.
+ *
+ * @param base The clock to shift.
+ * @param offsetMs Read at every `now()`: how far to shift the wall clock, in
+ * ms (negative moves it back).
+ * @returns The shifted clock.
+ * @example Shift the wall clock, not the monotonic one
+ * ```ts
+ * import { offsetClock, systemClock } from "./clock.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const clock = offsetClock(systemClock, () => 3_600_000);
+ * assert.ok(clock.now() - systemClock.now() >= 3_599_000);
+ * assert.ok(Math.abs(clock.monotonic() - systemClock.monotonic()) < 1000);
+ * ```
+ */
+export function offsetClock(base: Clock, offsetMs: () => number): Clock {
+  return {
+    now: () => base.now() + offsetMs(),
+    monotonic: () => base.monotonic(),
+    sleep: (ms, signal) => base.sleep(ms, signal),
+    setTimeout: (fn, ms) => base.setTimeout(fn, ms),
+    clearTimeout: (id) => base.clearTimeout(id),
+  };
+}

@@ -18,7 +18,10 @@ import { parseSchedule } from "../schedule/parse_schedule.ts";
 /** A duration: milliseconds, or text such as `"30s"` or `"1h30m"`. */
 export type DurationInput = number | string;
 
-/** An instant: a `Date`, epoch milliseconds, or ISO 8601 text. */
+/**
+ * An instant: a `Date`, epoch milliseconds, or ISO 8601 text; from
+ * 0000-01-01 to 9999-12-31 (UTC).
+ */
 export type InstantInput = Date | number | string;
 
 /** A job as users write it (the option names of the command line). */
@@ -120,6 +123,9 @@ const OVERLAP: readonly OverlapPolicy[] = ["skip", "queue", "allow", "replace"];
 const CATCHUP: readonly CatchupPolicy[] = ["latest", "all", "none"];
 const RECOVER: readonly RecoverPolicy[] = ["abandon", "rerun"];
 const MAX_RETRIES = 100;
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z, epoch ms. */
+const FIRST_INSTANT = -62_167_219_200_000;
+const LAST_INSTANT = 253_402_300_799_999;
 const MAX_CATCHUP = 10_000;
 
 /**
@@ -323,6 +329,15 @@ function instant(
   }
   if (!Number.isFinite(ms)) {
     fail(`'${name}' must be an instant: received ${JSON.stringify(value)}`);
+  }
+  // The years a written date can name (four digits). Past them, slots
+  // leave the range of Date, and nothing can print or compare them.
+  if (ms < FIRST_INSTANT || ms > LAST_INSTANT) {
+    fail(
+      `'${name}' must be an instant from 0000-01-01 to 9999-12-31: received ${
+        JSON.stringify(value)
+      }`,
+    );
   }
   return ms;
 }

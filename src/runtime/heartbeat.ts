@@ -67,7 +67,7 @@ export async function runHeartbeat(options: HeartbeatOptions): Promise<void> {
       await store.heartbeat(options.record());
       const instances = await store.instances();
       options.liveness.observe(instances, clock.monotonic());
-      if (options.liveness.dead(clock.monotonic()).length > 0) options.onDead();
+      if (options.liveness.dead().length > 0) options.onDead();
     } catch (error) {
       if (!signal.aborted) options.onError(error);
     }

@@ -492,7 +492,7 @@ class TockScheduler extends EventTarget implements Scheduler {
   }
 
   async #forgetDead() {
-    for (const id of this.#liveness.dead(this.#clock.monotonic())) {
+    for (const id of this.#liveness.dead()) {
       if (this.#reportedDead.has(id)) continue;
       this.#reportedDead.add(id);
       this.#emit("instance.dead", { other: id });

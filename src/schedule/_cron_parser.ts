@@ -92,7 +92,7 @@ export function compileCron(text: string): CompiledCron {
 function fail(text: string, detail: string, cause?: unknown): never {
   throw new ScheduleSyntaxError(
     text,
-    `Cannot parse schedule "${text}": ${detail}`,
+    `Cannot parse schedule ${JSON.stringify(text)}: ${detail}`,
     cause === undefined ? undefined : { cause },
   );
 }
@@ -115,7 +115,10 @@ function compile(text: string): CompiledCron {
   fields.forEach((field, i) => {
     // Hashed values are random per process unless seeded: refuse them.
     if (/H/i.test(i >= 4 ? field.replace(/[a-z]{3}/gi, "") : field)) {
-      fail(text, `hashed values (H) are not supported: "${field}"`);
+      fail(
+        text,
+        `hashed values (H) are not supported: ${JSON.stringify(field)}`,
+      );
     }
   });
   const [second, minute, hour, domRaw, month, dowRaw] = fields.map((raw, i) =>
@@ -188,10 +191,12 @@ function fieldValues(text: string, i: number, raw: string, whole: string) {
     return fail(
       text,
       range
-        ? `${FIELD_NAMES[i]} must be ${range[1]}, got "${whole}"`
+        ? `${FIELD_NAMES[i]} must be ${range[1]}, got ${JSON.stringify(whole)}`
         : alias
-        ? `unknown ${FIELD_NAMES[i]} name "${alias[1]!.toUpperCase()}"`
-        : `invalid ${FIELD_NAMES[i]} field "${whole}"`,
+        ? `unknown ${FIELD_NAMES[i]} name ${
+          JSON.stringify(alias[1]!.toUpperCase())
+        }`
+        : `invalid ${FIELD_NAMES[i]} field ${JSON.stringify(whole)}`,
       error,
     );
   }

@@ -214,7 +214,7 @@ function zoneData(tz: string): ZoneData | null {
     });
   } catch (error) {
     throw new RangeError(
-      `Cannot use time zone "${tz}": not an IANA time zone`,
+      `Cannot use time zone ${JSON.stringify(tz)}: not an IANA time zone`,
       { cause: error },
     );
   }

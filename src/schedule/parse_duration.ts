@@ -40,7 +40,9 @@ export function parseDuration(text: string): number {
     throw new TypeError(`Cannot parse duration: expected a string`);
   }
   const fail = (detail: string): never => {
-    throw new TypeError(`Cannot parse duration "${text}": ${detail}`);
+    throw new TypeError(
+      `Cannot parse duration ${JSON.stringify(text)}: ${detail}`,
+    );
   };
   const trimmed = text.trim();
   if (trimmed === "") fail("it is empty");
@@ -53,7 +55,7 @@ export function parseDuration(text: string): number {
       const rest = trimmed.slice(at);
       if (/^[-+]/.test(rest)) fail("a sign is not allowed");
       if (/^[.,]\d/.test(rest)) fail("use whole numbers (e.g. 1h30m)");
-      fail(`unexpected "${rest}"`);
+      fail(`unexpected ${JSON.stringify(rest)}`);
     }
     const [, digits, rawUnit] = match!;
     const unit = rawUnit!.toLowerCase();
@@ -61,17 +63,19 @@ export function parseDuration(text: string): number {
       if (/^[.,]\d/.test(trimmed.slice(token.lastIndex))) {
         fail("use whole numbers (e.g. 1h30m)");
       }
-      fail(`missing unit after "${digits}" (ms s m h d w)`);
+      fail(`missing unit after ${JSON.stringify(digits)} (ms s m h d w)`);
     }
-    const size = UNITS[unit] ?? fail(`unknown unit "${rawUnit}"`);
+    const size = UNITS[unit] ?? fail(`unknown unit ${JSON.stringify(rawUnit)}`);
     total += Number(digits) * size;
   }
   if (total === 0) {
-    throw new RangeError(`Cannot parse duration "${text}": must be positive`);
+    throw new RangeError(
+      `Cannot parse duration ${JSON.stringify(text)}: must be positive`,
+    );
   }
   if (!(total <= MAX_DURATION_MS)) {
     throw new RangeError(
-      `Cannot parse duration "${text}": longer than 100 years`,
+      `Cannot parse duration ${JSON.stringify(text)}: longer than 100 years`,
     );
   }
   return total;

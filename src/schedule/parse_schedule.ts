@@ -121,7 +121,9 @@ export function parseSchedule(
   for (const [name, value] of [["now", now], ["anchor", anchor]] as const) {
     if (value !== undefined && !Number.isFinite(value)) {
       throw new TypeError(
-        `Cannot parse schedule "${text}": '${name}' must be a finite number, received ${value}`,
+        `Cannot parse schedule ${
+          JSON.stringify(text)
+        }: '${name}' must be a finite number, received ${value}`,
       );
     }
   }
@@ -149,7 +151,9 @@ export function parseSchedule(
     const ms = duration(trimmed, relative);
     if (now === undefined) {
       throw new TypeError(
-        `Cannot parse schedule "${trimmed}": a relative time needs 'now'`,
+        `Cannot parse schedule ${
+          JSON.stringify(trimmed)
+        }: a relative time needs 'now'`,
       );
     }
     return Object.freeze({ kind: "once", text: trimmed, tz, at: now + ms });
@@ -184,7 +188,7 @@ export function parseSchedule(
 function fail(text: string, detail: string, cause?: unknown): never {
   throw new ScheduleSyntaxError(
     text,
-    `Cannot parse schedule "${text}": ${detail}`,
+    `Cannot parse schedule ${JSON.stringify(text)}: ${detail}`,
     cause === undefined ? undefined : { cause },
   );
 }
@@ -193,7 +197,7 @@ function duration(text: string, part: string): number {
   try {
     return parseDuration(part);
   } catch (error) {
-    const prefix = `Cannot parse duration "${part}": `;
+    const prefix = `Cannot parse duration ${JSON.stringify(part)}: `;
     const message = (error as Error).message;
     return fail(
       text,
@@ -206,24 +210,37 @@ function duration(text: string, part: string): number {
 /** Reads an ISO-like date; without an offset it is a wall time in `tz`. */
 function instant(text: string, part: string, tz: string): number {
   const m = DATE.exec(part) ??
-    fail(text, `cannot read "${part}" as a date (e.g. 2026-12-01T09:00:00Z)`);
+    fail(
+      text,
+      `cannot read ${
+        JSON.stringify(part)
+      } as a date (e.g. 2026-12-01T09:00:00Z)`,
+    );
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map((v) =>
     v === undefined ? 0 : Number(v)
   ) as number[];
   const ms = Number((m[7] ?? "").padEnd(3, "0"));
-  if (mo! < 1 || mo! > 12) fail(text, `month must be 01-12 in "${part}"`);
-  if (d! < 1 || d! > daysInMonth(y!, mo!)) {
-    fail(text, `no such day in "${part}"`);
+  if (mo! < 1 || mo! > 12) {
+    fail(text, `month must be 01-12 in ${JSON.stringify(part)}`);
   }
-  if (h! > 23 || mi! > 59 || s! > 59) fail(text, `no such time in "${part}"`);
+  if (d! < 1 || d! > daysInMonth(y!, mo!)) {
+    fail(text, `no such day in ${JSON.stringify(part)}`);
+  }
+  if (h! > 23 || mi! > 59 || s! > 59) {
+    fail(text, `no such time in ${JSON.stringify(part)}`);
+  }
   const wall = utcMs(y!, mo!, d!, h!, mi!, s!, ms);
   const zone = m[8];
   if (zone === undefined) return resolveWall(tz, wall);
-  if (m[4] === undefined) fail(text, `an offset needs a time in "${part}"`);
+  if (m[4] === undefined) {
+    fail(text, `an offset needs a time in ${JSON.stringify(part)}`);
+  }
   if (/^z$/i.test(zone)) return wall;
   const digits = zone.replace(":", "");
   const oh = Number(digits.slice(1, 3));
   const om = Number(digits.slice(3, 5) || "0");
-  if (oh > 23 || om > 59) fail(text, `no such offset in "${part}"`);
+  if (oh > 23 || om > 59) {
+    fail(text, `no such offset in ${JSON.stringify(part)}`);
+  }
   return wall - (zone[0] === "-" ? -1 : 1) * (oh * 3_600_000 + om * 60_000);
 }

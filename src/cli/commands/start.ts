@@ -144,14 +144,17 @@ async function runScheduler(
     const inflight = new Inflight();
     const scheduler = await createScheduler({
       store,
+      clock: ctx.clock,
       ...(flags.instance !== undefined ? { instance: flags.instance } : {}),
       ...(flags.maxParallel !== undefined
         ? { maxParallel: flags.maxParallel }
         : {}),
       gracePeriodMs: flags.graceMs,
       runners: {
-        command: inflight.track(createCommandRunner({ store })),
-        module: inflight.track(createModuleRunner({ store })),
+        command: inflight.track(
+          createCommandRunner({ store, clock: ctx.clock }),
+        ),
+        module: inflight.track(createModuleRunner({ store, clock: ctx.clock })),
       },
     });
     try {

@@ -1,0 +1,33 @@
+// deno-lint-ignore-file no-console
+// The short chaos run of `deno task test`: three real `tock start`
+// processes on one store, SIGKILLed, frozen past their lease and SIGTERMed at
+// seeded random moments for ~40 s, then G1, G3 and G4 are checked (see
+// _check.ts). Replay a failure with the seed it prints:
+//   CHAOS_SEED=1234 deno test -A tests/chaos/chaos_test.ts
+import { deepEqual, ok } from "node:assert/strict";
+import { runChaos } from "./_harness.ts";
+import { parseSeed, randomSeed } from "./_prng.ts";
+
+Deno.test("runChaos() with 3 instances SIGKILLed, frozen past the lease and SIGTERMed: G1, G3, G4 hold", async () => {
+  const text = Deno.env.get("CHAOS_SEED");
+  const seed = text ? parseSeed(text) : randomSeed();
+  console.log(
+    `chaos seed ${seed} (replay: CHAOS_SEED=${seed} deno test -A tests/chaos/chaos_test.ts)`,
+  );
+  const verbose = Deno.env.get("CHAOS_VERBOSE") !== undefined;
+  const lines: string[] = [];
+  const report = await runChaos({
+    seed,
+    instances: 3,
+    jobs: 6,
+    durationMs: 40_000,
+    log: (line) => verbose ? console.log(line) : lines.push(line),
+  });
+  if (!verbose) {
+    console.log(report.violations.length > 0 ? lines.join("\n") : lines.at(-1));
+  }
+  deepEqual(report.violations, [], `seed ${seed}: violations`);
+  ok(report.kills >= 1, `seed ${seed}: no kill happened`);
+  ok(report.stops >= 1, `seed ${seed}: no stop happened`);
+  ok(report.runs > 0 && report.slots > 0, `seed ${seed}: nothing ran`);
+});
