@@ -22,9 +22,8 @@
  * @module
  */
 
-import type { Clock } from "./clock.ts";
+import type { CommandRunnerOptions } from "./run_command.ts";
 import type { JobContext, TargetRunner } from "./run_handler.ts";
-import type { JobStore } from "../store/store.ts";
 import type { Target } from "../types.ts";
 import {
   childRunnerSettings,
@@ -46,28 +45,7 @@ const DEFAULT_IMPORT_HOSTS = [
 ];
 
 /** Options for {@linkcode createModuleRunner}. */
-export interface ModuleRunnerOptions {
-  /** Where each attempt's {@linkcode RunLog} is saved. */
-  readonly store: JobStore;
-  /**
-   * Time source of the logs' timestamps.
-   *
-   * @default {systemClock}
-   */
-  readonly clock?: Clock;
-  /**
-   * After an abort, how long the child has between SIGTERM and SIGKILL, in
-   * ms.
-   *
-   * @default {5000}
-   */
-  readonly killGraceMs?: number;
-  /**
-   * Bytes of stdout and of stderr kept per attempt (the last ones).
-   *
-   * @default {65536}
-   */
-  readonly maxLogBytes?: number;
+export interface ModuleRunnerOptions extends CommandRunnerOptions {
   /**
    * The Deno executable that runs the module.
    *
