@@ -10,7 +10,6 @@ import { JobNotFoundError } from "../../errors.ts";
 import { removeJob, upsertJob } from "../../runtime/manage_jobs.ts";
 import { createScheduler, type Scheduler } from "../../runtime/scheduler.ts";
 import type { TockEvent } from "../../runtime/events.ts";
-import type { TargetRunner } from "../../runtime/run_handler.ts";
 import { createCommandRunner } from "../../runtime/run_command.ts";
 import { createModuleRunner } from "../../runtime/run_module.ts";
 import {
@@ -141,7 +140,6 @@ async function runScheduler(
       await checkInstanceFree(store, flags.instance, ctx.now());
     }
     const synced = file ? await syncJobs(store, file, ctx.now()) : undefined;
-    const inflight = new Inflight();
     const scheduler = await createScheduler({
       store,
       clock: ctx.clock,
@@ -151,10 +149,8 @@ async function runScheduler(
         : {}),
       gracePeriodMs: flags.graceMs,
       runners: {
-        command: inflight.track(
-          createCommandRunner({ store, clock: ctx.clock }),
-        ),
-        module: inflight.track(createModuleRunner({ store, clock: ctx.clock })),
+        command: createCommandRunner({ store, clock: ctx.clock }),
+        module: createModuleRunner({ store, clock: ctx.clock }),
       },
     });
     try {
@@ -199,11 +195,9 @@ async function runScheduler(
         throw new CliFailure(`Tick failed: ${errors[errors.length - 1]}`);
       }
     } finally {
+      // stop() also waits for runners still killing a timed-out or
+      // cancelled run's process group, so no child outlives this command.
       await scheduler.stop();
-      // A timed-out or cancelled run is recorded at once, while its runner
-      // is still killing the process group (SIGTERM, then SIGKILL after a
-      // grace). Exiting before the runner is done would orphan them.
-      await inflight.settled();
     }
   } finally {
     stop.dispose();
@@ -266,25 +260,6 @@ function printEvents(
     if (type !== "scheduler.started") scheduler.addEventListener(type, print);
   }
   return errors;
-}
-
-/** The runner calls still in progress, so the command can wait for them. */
-class Inflight {
-  readonly #calls = new Set<Promise<void>>();
-
-  track(runner: TargetRunner): TargetRunner {
-    return (target, context) => {
-      const call = runner(target, context);
-      const settled = call.then(() => {}, () => {});
-      this.#calls.add(settled);
-      void settled.then(() => this.#calls.delete(settled));
-      return call;
-    };
-  }
-
-  async settled(): Promise<void> {
-    while (this.#calls.size > 0) await Promise.all(this.#calls);
-  }
 }
 
 function stamp(ctx: CliContext): string {
