@@ -122,6 +122,13 @@ export interface ActiveRun {
   readonly instance: string;
   /** Wall time of the claim on that instance's clock, epoch ms. */
   readonly claimedAt: number;
+  /**
+   * When the run is to start, epoch ms: set when the slot was claimed ahead
+   * of its due time (lookahead), so that the durable claim is done before
+   * the slot arrives. A claim whose instance dies before then is abandoned
+   * like any other.
+   */
+  readonly startAt?: number;
   /** Set when another slot's `replace` policy, or a user, asks it to stop. */
   readonly cancelRequested?: boolean;
   /** Carried from the pending slot (`backfill`) to the ledger entry. */

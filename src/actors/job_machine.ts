@@ -3,6 +3,9 @@
  *
  * idle → claimed → running ⇄ retrying → recording → done
  *
+ * `job.claim` marks the slot claimed (durably, by the claim step); `job.start`
+ * comes at the slot's due time and starts the first attempt.
+ *
  * It exists only while its slot is claimed or running (an idle job is a
  * record in the store, not an actor). Everything fallible is an invoked
  * promise actor supplied by the runtime with `.provide()`: `runAttempt` runs
@@ -42,6 +45,7 @@ export interface JobMachineContext extends JobMachineInput {
 /** Events a job actor accepts. */
 export type JobMachineEvent =
   | { readonly type: "job.claim" }
+  | { readonly type: "job.start" }
   | { readonly type: "job.cancel" };
 
 /** Input of the `runAttempt` and `recordOutcome` actors. */
@@ -115,7 +119,15 @@ export const jobMachine = setup({
       },
     },
     claimed: {
-      always: "running",
+      // A slot claimed ahead of its due time waits here for it; the runtime
+      // starts every run due at one instant from one timer.
+      on: {
+        "job.start": "running",
+        "job.cancel": {
+          target: "recording",
+          actions: assign({ outcome: "cancelled" as const }),
+        },
+      },
     },
     running: {
       entry: { type: "notify", params: { phase: "started" } },

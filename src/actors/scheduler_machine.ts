@@ -6,21 +6,27 @@
  * `locked` is the only state in which the store lock is held: it invokes
  * `claim` (claim-and-advance), which takes the lock and releases it before
  * it resolves; leaving `locked` for any reason stops that actor, whose
- * signal aborts a wait for the lock. Runs are spawned as child job actors
- * in `dispatching`, after the lock is released, so stopping the scheduler
- * stops every job actor with it.
+ * signal aborts a wait for the lock. The claimed runs are handed to the
+ * runtime in `dispatching`, after the lock is released; the runtime keeps
+ * one job actor per claimed run and reports ended runs (`runs.ended`), and
+ * `stopping` cancels them when the grace runs out.
+ *
+ * Job actors are not children of this actor on purpose: xstate copies an
+ * actor's children at each of its transitions, so a thousand runs as
+ * children would make every run's start and end cost a thousand copies.
  *
  * @module
  */
 
-import { assign, enqueueActions, fromPromise, setup } from "xstate";
-import type { AnyActorLogic } from "xstate";
+import { assign, fromPromise, setup } from "xstate";
 import type { JobMachineInput } from "./job_machine.ts";
 
 /** A run the claim step gave this instance. */
 export interface ClaimedJob {
   readonly runId: string;
   readonly input: JobMachineInput;
+  /** When to start it (claimed ahead of its slot), epoch ms; else now. */
+  readonly startAt?: number;
 }
 
 /** What the `claim` actor resolves with. */
@@ -56,9 +62,8 @@ export interface SchedulerMachineInput {
 export type SchedulerMachineEvent =
   | { readonly type: "scheduler.wake" }
   | { readonly type: "scheduler.stop"; readonly graceMs?: number }
-  | { readonly type: "run.cancel"; readonly runId: string }
-  | { readonly type: `xstate.done.actor.${string}`; readonly actorId: string }
-  | { readonly type: `xstate.error.actor.${string}`; readonly actorId: string };
+  /** Runs of this instance ended (reported in batches). */
+  | { readonly type: "runs.ended"; readonly count: number };
 
 /** Input of the `waitForWork` actor. */
 export interface WaitInput {
@@ -66,7 +71,7 @@ export interface WaitInput {
   readonly full: boolean;
 }
 
-/** Run ids (and so job actor ids) start with this. */
+/** Run ids start with this. */
 export const RUN_ID_PREFIX = "run-";
 
 const EMPTY: ClaimOutput = { started: [], cancel: [], more: false };
@@ -89,22 +94,24 @@ export const schedulerMachine = setup({
     waitForWork: notProvided<WaitInput, void>("waitForWork"),
     claim: notProvided<{ capacity: number }, ClaimOutput>("claim"),
     unregister: notProvided<void, void>("unregister"),
-    job: notProvided<JobMachineInput, unknown>("job") as AnyActorLogic,
   },
   actions: {
-    /** A job actor ended: count it, stop it, and claim again soon. */
-    childEnded: enqueueActions(({ context, event, enqueue }) => {
-      enqueue.assign({ running: context.running - 1, dirty: true });
-      if ("actorId" in event) enqueue.stopChild(event.actorId);
+    /** Runs ended: count them, and claim again soon. */
+    runsEnded: assign({
+      running: ({ context, event }) =>
+        context.running - (event.type === "runs.ended" ? event.count : 0),
+      dirty: true,
     }),
+    /** Runtime hook: create job actors for claimed runs, cancel others. */
+    dispatch: (_, _params: { claimed: ClaimOutput }) => {},
+    /** Runtime hook: cancel every run of this instance. */
+    cancelAll: () => {},
     /** Runtime hook: a claim failed (for events). */
     claimFailed: (_, _params: { error: unknown }) => {},
     /** Runtime hook: the scheduler reached a phase (for events). */
     notify: (_, _params: { phase: "started" | "stopping" | "stopped" }) => {},
   },
   guards: {
-    isJob: ({ event }) =>
-      "actorId" in event && event.actorId.startsWith(RUN_ID_PREFIX),
     again: ({ context }) =>
       context.claimed.more || context.dirty || context.stopRequested,
     idle: ({ context }) => context.running === 0,
@@ -134,15 +141,7 @@ export const schedulerMachine = setup({
       }),
     },
     "scheduler.wake": { actions: assign({ dirty: true }) },
-    "run.cancel": {
-      actions: enqueueActions(({ event, enqueue, self }) => {
-        if (self.getSnapshot().children[event.runId]) {
-          enqueue.sendTo(event.runId, { type: "job.cancel" });
-        }
-      }),
-    },
-    "xstate.done.actor.*": { guard: "isJob", actions: "childEnded" },
-    "xstate.error.actor.*": { guard: "isJob", actions: "childEnded" },
+    "runs.ended": { actions: "runsEnded" },
   },
   states: {
     starting: {
@@ -185,16 +184,7 @@ export const schedulerMachine = setup({
       },
       on: {
         "scheduler.wake": "locked",
-        "xstate.done.actor.*": {
-          guard: "isJob",
-          target: "locked",
-          actions: "childEnded",
-        },
-        "xstate.error.actor.*": {
-          guard: "isJob",
-          target: "locked",
-          actions: "childEnded",
-        },
+        "runs.ended": { target: "locked", actions: "runsEnded" },
       },
     },
     locked: {
@@ -239,16 +229,10 @@ export const schedulerMachine = setup({
     },
     dispatching: {
       entry: [
-        enqueueActions(({ context, enqueue, self }) => {
-          for (const job of context.claimed.started) {
-            enqueue.spawnChild("job", { id: job.runId, input: job.input });
-            enqueue.sendTo(job.runId, { type: "job.claim" });
-          }
-          const children = self.getSnapshot().children;
-          for (const runId of context.claimed.cancel) {
-            if (children[runId]) enqueue.sendTo(runId, { type: "job.cancel" });
-          }
-        }),
+        {
+          type: "dispatch",
+          params: ({ context }) => ({ claimed: context.claimed }),
+        },
         assign({
           running: ({ context }) =>
             context.running + context.claimed.started.length,
@@ -272,11 +256,7 @@ export const schedulerMachine = setup({
           after: { grace: "cancelling" },
         },
         cancelling: {
-          entry: enqueueActions(({ enqueue, self }) => {
-            for (const id of Object.keys(self.getSnapshot().children)) {
-              enqueue.sendTo(id, { type: "job.cancel" });
-            }
-          }),
+          entry: "cancelAll",
           always: { guard: "idle", target: "#scheduler.closing" },
         },
       },

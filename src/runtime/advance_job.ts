@@ -53,6 +53,13 @@ export interface AdvanceContext {
   readonly ownRuns?: ReadonlySet<string>;
   /** A fresh run id. */
   readonly newRunId: () => string;
+  /**
+   * Claim a job's next slot ahead of time when it is due by this instant
+   * and nothing of the job is running or waiting (so no policy can depend
+   * on what happens in between). The run starts at its due time.
+   * @default {now} (no lookahead)
+   */
+  readonly lookaheadUntil?: number;
 }
 
 /** What the claim step decided for one job. */
@@ -101,6 +108,10 @@ export function advanceJob(
     more = admitDueSlots(spec, draft, ctx);
   }
   const started = ctx.canRun ? dispatchBacklog(spec, draft, ctx) : [];
+  if (ctx.canRun && started.length === 0) {
+    const ahead = claimAhead(spec, draft, ctx);
+    if (ahead) started.push(ahead);
+  }
   return {
     state: draft.finish(ctx.now),
     changed: draft.changed,
@@ -257,6 +268,45 @@ function admit(
       }
       return take();
   }
+}
+
+/**
+ * Claims the next slot before it is due: only for a job with nothing
+ * running or waiting, not paused, and only that one slot, so the outcome
+ * is the one an on-time claim at the due time would have given.
+ */
+function claimAhead(
+  spec: JobSpec,
+  draft: StateDraft,
+  ctx: AdvanceContext,
+): ActiveRun | undefined {
+  const state = draft.state;
+  const until = ctx.lookaheadUntil ?? ctx.now;
+  const { nextSlot: slot, nextDueAt: dueAt } = state;
+  if (
+    slot === undefined || dueAt === undefined || dueAt <= ctx.now ||
+    dueAt > until || state.paused || ctx.budget.left <= 0 ||
+    state.runs.length > 0 || state.backlog.length > 0 ||
+    (spec.endAt !== undefined && slot > spec.endAt) ||
+    (spec.maxRuns !== undefined && state.runCount >= spec.maxRuns)
+  ) {
+    return undefined;
+  }
+  const run: ActiveRun = {
+    runId: ctx.newRunId(),
+    slot,
+    trigger: "schedule",
+    instance: ctx.instance,
+    claimedAt: ctx.now,
+    startAt: dueAt,
+  };
+  draft.touch();
+  state.cursor = slot;
+  state.runCount += 1;
+  state.runs = [run];
+  Object.assign(state, nextOf(spec, state));
+  ctx.budget.left -= 1;
+  return run;
 }
 
 function dispatchBacklog(

@@ -24,9 +24,24 @@ export interface ClaimDueJobsOptions {
   readonly canRun: (spec: JobSpec) => boolean;
   /** Whether an instance is dead; called with the wall time of the claim. */
   readonly isDead: (instance: string) => boolean;
-  /** The runs this instance is executing (see `AdvanceContext.ownRuns`). */
-  readonly ownRuns?: ReadonlySet<string>;
+  /**
+   * The runs this instance holds, run id → job id (see
+   * `AdvanceContext.ownRuns`). Their jobs are read at each claim, to learn
+   * which were cancelled or taken away.
+   */
+  readonly ownRuns?: ReadonlyMap<string, string>;
+  /**
+   * Read every job with active runs, not only due ones: on a first claim,
+   * own runs left by an earlier process with this instance id are found.
+   */
+  readonly full?: boolean;
   readonly newRunId: () => string;
+  /**
+   * Claim slots due within this many ms ahead (see
+   * `AdvanceContext.lookaheadUntil`); their runs carry `startAt`.
+   * @default {0}
+   */
+  readonly lookaheadMs?: number;
   /** Aborts waiting for the lock. */
   readonly signal?: AbortSignal;
   /** Told when the lock is taken and released (for events and statistics). */
@@ -41,11 +56,15 @@ export interface ClaimedRun {
 
 /** What one claim step did. */
 export interface ClaimResult {
-  /** Runs to start now (the lock is already released). */
+  /** Runs claimed (the lock is already released); each starts at its `startAt`, or now. */
   readonly started: readonly ClaimedRun[];
   /** Own runs that someone asked to cancel (overlap `replace`). */
   readonly cancel: readonly string[];
-  /** Own runs the store no longer lists (another instance recovered them). */
+  /**
+   * The own runs the store still lists, among `ownRuns` and the runs this
+   * claim started: an own run missing here was recovered by another
+   * instance, or its job was removed.
+   */
   readonly active: ReadonlySet<string>;
   /** Slots that received an outcome at this step. */
   readonly recorded: readonly { job: string; outcome: Outcome; slot: number }[];
@@ -72,7 +91,13 @@ export async function claimDueJobs(
   onLock?.("acquired", 0);
   try {
     const now = clock.now();
-    const due = await store.due(lease, now);
+    const lookaheadUntil = now + Math.max(0, options.lookaheadMs ?? 0);
+    const due = await store.due(lease, lookaheadUntil, {
+      isDead: options.isDead,
+      ...(options.full ? { all: true } : {}),
+    });
+    const own = options.ownRuns;
+    const ownRuns = own ? new Set(own.keys()) : undefined;
     const budget = { left: Math.max(0, options.capacity) };
     const changes: StoreChange[] = [];
     const started: ClaimedRun[] = [];
@@ -87,8 +112,9 @@ export async function claimDueJobs(
         canRun: options.canRun(record.spec),
         budget,
         isDead: options.isDead,
-        ...(options.ownRuns ? { ownRuns: options.ownRuns } : {}),
+        ...(ownRuns ? { ownRuns } : {}),
         newRunId: options.newRunId,
+        lookaheadUntil,
       });
       more ||= result.more;
       for (const r of result.recorded) {
@@ -110,6 +136,16 @@ export async function claimDueJobs(
       });
       for (const entry of result.entries) {
         changes.push({ type: "ledger.append", entry });
+      }
+    }
+    // Own runs of jobs the claim did not need: still ours, or cancelled?
+    const read = new Set(due.map((r) => r.spec.id));
+    const rest = [...new Set(own?.values())].filter((id) => !read.has(id));
+    for (const record of rest.length > 0 ? await store.read(lease, rest) : []) {
+      for (const run of record.state.runs) {
+        if (run.instance !== options.instance) continue;
+        active.add(run.runId);
+        if (run.cancelRequested) cancel.push(run.runId);
       }
     }
     if (changes.length > 0) await store.commit(lease, changes);

@@ -10,8 +10,7 @@ import { type Actor, createActor, fromPromise } from "xstate";
 import type { InstanceRecord, JobRecord, LedgerEntry } from "../types.ts";
 import type { Capabilities, HistoryQuery, JobStore } from "../store/store.ts";
 import { canRun } from "../store/store.ts";
-import { JobTimeoutError, SchedulerClosedError } from "../errors.ts";
-import { jobMachine, type JobMachineContext } from "../actors/job_machine.ts";
+import { SchedulerClosedError } from "../errors.ts";
 import {
   type ClaimOutput,
   RUN_ID_PREFIX,
@@ -27,12 +26,9 @@ import {
 } from "./events.ts";
 import { HoldStats, runHeartbeat } from "./heartbeat.ts";
 import { Liveness } from "./liveness.ts";
+import { JobRuns } from "./job_runs.ts";
 import * as manage from "./manage_jobs.ts";
-import {
-  type JobHandler,
-  runHandler,
-  type TargetRunner,
-} from "./run_handler.ts";
+import type { JobHandler, TargetRunner } from "./run_handler.ts";
 
 /** Options for {@linkcode createScheduler}. */
 export interface SchedulerOptions {
@@ -87,6 +83,14 @@ export interface SchedulerOptions {
    * @default {30000}
    */
   readonly maxSleepMs?: number;
+  /**
+   * Claim a slot up to this many ms before it is due (when nothing of its
+   * job is running), so that the durable claim is done when the slot
+   * arrives and the run starts on time; `0` claims at the due time.
+   *
+   * @default {250}
+   */
+  readonly lookaheadMs?: number;
   /** Stops the scheduler when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -255,13 +259,6 @@ function defaultInstance(): string {
 /** How long `stop()` waits, beyond the grace, for aborted attempts to end. */
 const ATTEMPT_SETTLE_MS = 10_000;
 
-interface LocalRun {
-  readonly jobId: string;
-  readonly spec: JobRecord["spec"];
-  startedAt?: number;
-  controller?: AbortController;
-}
-
 class TockScheduler extends EventTarget implements Scheduler {
   readonly instance: string;
   readonly #store: JobStore;
@@ -272,10 +269,14 @@ class TockScheduler extends EventTarget implements Scheduler {
   readonly #heartbeatMs: number;
   readonly #graceMs: number;
   readonly #maxSleepMs: number;
+  readonly #lookaheadMs: number;
   readonly #liveness: Liveness;
   readonly #holds = new HoldStats();
-  readonly #runs = new Map<string, LocalRun>();
-  readonly #attempts = new Set<Promise<void>>();
+  readonly #runs: JobRuns;
+  /** Wall time of the last claim (what it looked ahead from). */
+  #claimedAt = -Infinity;
+  /** Whether the next claim reads every job with runs (see `full`). */
+  #fullClaim = true;
   readonly #reportedDead = new Set<string>();
   readonly #heartbeat = new AbortController();
   readonly #signal: AbortSignal | undefined;
@@ -300,6 +301,9 @@ class TockScheduler extends EventTarget implements Scheduler {
       1,
     );
     this.#maxSleepMs = positive("maxSleepMs", options.maxSleepMs, 30_000);
+    this.#lookaheadMs = options.lookaheadMs === 0
+      ? 0
+      : positive("lookaheadMs", options.lookaheadMs, 250);
     this.#liveness = new Liveness(
       this.instance,
       positive("leaseMs", options.leaseMs, 10_000),
@@ -308,6 +312,15 @@ class TockScheduler extends EventTarget implements Scheduler {
     for (const [name, handler] of Object.entries(options.handlers ?? {})) {
       this.handle(name, handler);
     }
+    this.#runs = new JobRuns({
+      store: this.#store,
+      clock: this.#clock,
+      instance: this.instance,
+      handlers: this.#handlers,
+      runners: this.#runners,
+      emit: (type, detail) => this.#emit(type, detail),
+      onEnded: (count) => this.#actor?.send({ type: "runs.ended", count }),
+    });
   }
 
   start(): Promise<void> {
@@ -321,11 +334,14 @@ class TockScheduler extends EventTarget implements Scheduler {
           this.#claim(input.capacity, signal)
         ),
         unregister: fromPromise(() => this.#unregister()),
-        job: this.#jobLogic(),
       },
       actions: {
-        claimFailed: (_, { error }) =>
-          this.#emit("scheduler.error", { error: errorDetail(error) }),
+        dispatch: (_, { claimed }) => this.#runs.dispatch(claimed),
+        cancelAll: () => this.#runs.cancelAll(),
+        claimFailed: (_, { error }) => {
+          this.#fullClaim = true;
+          this.#emit("scheduler.error", { error: errorDetail(error) });
+        },
         notify: (_, { phase }) => this.#emit(`scheduler.${phase}`, {}),
       },
     });
@@ -404,10 +420,11 @@ class TockScheduler extends EventTarget implements Scheduler {
     const wakeAt = await this.#store.nextDueAt(this.#capabilities(), {
       backlog: !full,
     });
-    const wait = Math.min(
-      this.#maxSleepMs,
-      wakeAt === undefined ? Infinity : wakeAt - this.#clock.now(),
-    );
+    // Wake a lookahead before a slot; but a slot the last claim saw and
+    // left (something of its job runs) is claimed at its due time.
+    let target = wakeAt === undefined ? Infinity : wakeAt - this.#lookaheadMs;
+    if (wakeAt !== undefined && target <= this.#claimedAt) target = wakeAt;
+    const wait = Math.min(this.#maxSleepMs, target - this.#clock.now());
     if (wait <= 0) return;
     const inner = new AbortController();
     const stop = () => inner.abort(signal.reason);
@@ -429,6 +446,7 @@ class TockScheduler extends EventTarget implements Scheduler {
       this.#clock.monotonic(),
     );
     const capabilities = this.#capabilities();
+    const owned = this.#runs.owned();
     const result = await claimDueJobs({
       store: this.#store,
       clock: this.#clock,
@@ -436,14 +454,17 @@ class TockScheduler extends EventTarget implements Scheduler {
       capacity,
       canRun: (spec) => canRun(capabilities, spec.target),
       isDead,
-      ownRuns: new Set(this.#runs.keys()),
+      ownRuns: owned,
+      full: this.#fullClaim,
       newRunId: () => `${RUN_ID_PREFIX}${crypto.randomUUID()}`,
+      lookaheadMs: this.#lookaheadMs,
       signal,
       onLock: (event, holdMs) => {
         if (event === "released") this.#holds.add(holdMs);
         this.#emit(`lock.${event}`, event === "released" ? { holdMs } : {});
       },
     });
+    this.#claimedAt = result.now;
     for (const r of result.recorded) {
       const type = r.outcome === "abandoned"
         ? "slot.abandoned"
@@ -457,32 +478,16 @@ class TockScheduler extends EventTarget implements Scheduler {
       });
     }
     await this.#forgetDead();
-    const fenced = [...this.#runs.keys()].filter((id) =>
-      !result.active.has(id)
-    );
+    this.#fullClaim = false;
+    const fenced = [...owned.keys()].filter((id) => !result.active.has(id));
     const started = result.started.map(({ run, spec }) => {
-      this.#runs.set(run.runId, { jobId: spec.id, spec });
       this.#emit("job.claimed", {
         job: spec.id,
         slot: new Date(run.slot),
         runId: run.runId,
         trigger: run.trigger,
       });
-      return {
-        runId: run.runId,
-        input: {
-          jobId: spec.id,
-          runId: run.runId,
-          slot: run.slot,
-          trigger: run.trigger,
-          retries: spec.retries,
-          backoffMs: spec.backoffMs,
-          backoffMaxMs: spec.backoffMaxMs,
-          ...(spec.timeoutMs !== undefined
-            ? { timeoutMs: spec.timeoutMs }
-            : {}),
-        },
-      };
+      return this.#runs.claim(run, spec);
     });
     return {
       started,
@@ -497,124 +502,6 @@ class TockScheduler extends EventTarget implements Scheduler {
       this.#reportedDead.add(id);
       this.#emit("instance.dead", { other: id });
       await this.#store.removeInstance(id).catch(() => {});
-    }
-  }
-
-  #jobLogic() {
-    return jobMachine.provide({
-      actors: {
-        runAttempt: fromPromise(({ input, signal }) =>
-          this.#runAttempt(input.context, signal)
-        ),
-        recordOutcome: fromPromise(({ input }) =>
-          this.#recordOutcome(input.context)
-        ),
-      },
-      actions: {
-        abortAttempt: ({ context }, { cause }) => {
-          const reason = cause === "timeout"
-            ? new JobTimeoutError(context.jobId, context.timeoutMs ?? 0)
-            : new DOMException(
-              `Run ${context.runId} was cancelled`,
-              "AbortError",
-            );
-          this.#runs.get(context.runId)?.controller?.abort(reason);
-        },
-        notify: ({ context }, { phase }) => this.#notifyRun(context, phase),
-      },
-    });
-  }
-
-  #notifyRun(
-    context: JobMachineContext,
-    phase: "started" | "retrying" | "done",
-  ) {
-    const base = {
-      job: context.jobId,
-      slot: new Date(context.slot),
-      runId: context.runId,
-      attempt: context.attempt,
-      trigger: context.trigger,
-    };
-    const startedAt = this.#runs.get(context.runId)?.startedAt;
-    const durationMs = startedAt === undefined
-      ? undefined
-      : this.#clock.now() - startedAt;
-    if (phase === "started") this.#emit("run.started", base);
-    else if (phase === "retrying") {
-      this.#emit("run.retrying", {
-        ...base,
-        ...errorOf(context),
-      });
-    } else {
-      const outcome = context.outcome ?? "cancelled";
-      this.#emit(`run.${outcome}`, {
-        ...base,
-        outcome,
-        ...errorOf(context),
-        ...(durationMs !== undefined ? { durationMs } : {}),
-      });
-      this.#runs.delete(context.runId);
-    }
-  }
-
-  async #runAttempt(context: JobMachineContext, signal: AbortSignal) {
-    const local = this.#runs.get(context.runId);
-    if (!local) throw new Error(`Run ${context.runId} is not claimed here`);
-    local.startedAt ??= this.#clock.now();
-    const controller = new AbortController();
-    local.controller = controller;
-    // The invoke's own signal aborts when the state is left; abortAttempt
-    // gives the precise reason first, so defer the generic one.
-    const onStop = () =>
-      queueMicrotask(() =>
-        controller.abort(new DOMException("Run stopped", "AbortError"))
-      );
-    signal.addEventListener("abort", onStop, { once: true });
-    try {
-      await this.#track(runHandler(local.spec, {
-        jobId: context.jobId,
-        slot: new Date(context.slot),
-        runId: context.runId,
-        attempt: context.attempt,
-        trigger: context.attempt > 1 ? "retry" : context.trigger,
-        catchup: context.trigger === "catchup",
-        instance: this.instance,
-        signal: controller.signal,
-      }, { handlers: this.#handlers, runners: this.#runners }));
-    } finally {
-      signal.removeEventListener("abort", onStop);
-    }
-  }
-
-  /**
-   * Remembers an attempt until it settles. A timed-out or cancelled attempt
-   * is recorded at once, but its runner may still be killing a process;
-   * `stop()` waits for that so no child outlives the scheduler.
-   */
-  #track<T>(attempt: Promise<T>): Promise<T> {
-    const settled = attempt.then(() => {}, () => {});
-    this.#attempts.add(settled);
-    void settled.finally(() => this.#attempts.delete(settled));
-    return attempt;
-  }
-
-  async #recordOutcome(context: JobMachineContext) {
-    const startedAt = this.#runs.get(context.runId)?.startedAt;
-    const recorded = await manage.recordOutcome(this.#store, context.jobId, {
-      runId: context.runId,
-      outcome: context.outcome ?? "cancelled",
-      attempt: context.attempt,
-      ...(startedAt !== undefined ? { startedAt } : {}),
-      finishedAt: this.#clock.now(),
-      ...errorOf(context),
-    }, { now: this.#clock.now() });
-    if (!recorded) {
-      this.#emit("run.fenced", {
-        job: context.jobId,
-        runId: context.runId,
-        slot: new Date(context.slot),
-      });
     }
   }
 
@@ -729,19 +616,10 @@ class TockScheduler extends EventTarget implements Scheduler {
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
     });
     await this.#done;
+    this.#runs.close();
     this.#heartbeat.abort();
     await this.#heartbeatDone;
-    if (this.#attempts.size > 0) {
-      // Bounded: a function handler that ignores its signal cannot be
-      // stopped, and must not keep stop() waiting forever.
-      const limit = new AbortController();
-      await Promise.race([
-        Promise.all(this.#attempts),
-        this.#clock.sleep(this.#graceMs + ATTEMPT_SETTLE_MS, limit.signal)
-          .catch(() => {}),
-      ]);
-      limit.abort();
-    }
+    await this.#runs.settle(this.#graceMs + ATTEMPT_SETTLE_MS);
   }
 
   close(): Promise<void> {
@@ -751,13 +629,6 @@ class TockScheduler extends EventTarget implements Scheduler {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
-}
-
-/** A failed run's error; none once a retry has succeeded. */
-function errorOf(context: JobMachineContext) {
-  return context.error && context.outcome !== "succeeded"
-    ? { error: context.error }
-    : {};
 }
 
 function errorDetail(value: unknown): { name: string; message: string } {

@@ -1,13 +1,15 @@
 /**
  * An index that answers "which jobs need the claim step by `until`" in time
  * proportional to the answer, not to the number of jobs: a min-heap of
- * `nextDueAt` with lazy deletion, plus the set of jobs with active runs or a
- * backlog.
+ * `nextDueAt` with lazy deletion, the jobs with a backlog, and the jobs with
+ * active runs by the instance running them (so that a claim reads the runs
+ * of dead instances, not every run).
  *
  * @module
  */
 
 import type { JobId, JobState } from "../types.ts";
+import type { DueOptions } from "./store.ts";
 
 interface HeapEntry {
   readonly at: number;
@@ -19,6 +21,10 @@ export class DueIndex {
   #heap: HeapEntry[] = [];
   #dueAt = new Map<JobId, number>();
   #active = new Set<JobId>();
+  #backlog = new Set<JobId>();
+  /** Jobs with active runs, by the instance running them. */
+  #byInstance = new Map<string, Set<JobId>>();
+  #instancesOf = new Map<JobId, readonly string[]>();
 
   /**
    * Records a job's new state, or its deletion (`undefined`).
@@ -36,6 +42,9 @@ export class DueIndex {
     if (state && (state.runs.length > 0 || state.backlog.length > 0)) {
       this.#active.add(id);
     } else this.#active.delete(id);
+    if (state && state.backlog.length > 0) this.#backlog.add(id);
+    else this.#backlog.delete(id);
+    this.#setInstances(id, state ? state.runs.map((r) => r.instance) : []);
     // Stale entries stay in the heap until they outnumber the live ones.
     if (this.#heap.length > 2 * this.#dueAt.size + 64) this.#rebuild();
   }
@@ -45,17 +54,29 @@ export class DueIndex {
     this.#heap = [];
     this.#dueAt.clear();
     this.#active.clear();
+    this.#backlog.clear();
+    this.#byInstance.clear();
+    this.#instancesOf.clear();
   }
 
   /**
-   * The jobs due by `until` (inclusive) and the jobs with runs or a backlog,
-   * ordered by due time (jobs without one first), then by id.
+   * The jobs due by `until` (inclusive), the jobs with a backlog, and the
+   * jobs with runs of dead instances (every job with runs when
+   * `options.all`), ordered by due time (jobs without one first), then by id.
    *
    * @param until The instant, epoch milliseconds.
+   * @param options Which jobs with active runs to include.
    * @returns Their ids, each once.
    */
-  due(until: number): JobId[] {
-    const found = new Set<JobId>(this.#active);
+  due(until: number, options: DueOptions = {}): JobId[] {
+    const found = new Set<JobId>(
+      options.all ? this.#active : this.#backlog,
+    );
+    if (!options.all && options.isDead) {
+      for (const [instance, jobs] of this.#byInstance) {
+        if (options.isDead(instance)) { for (const id of jobs) found.add(id); }
+      }
+    }
     const heap = this.#heap;
     const stack = heap.length > 0 ? [0] : [];
     while (stack.length > 0) {
@@ -127,6 +148,23 @@ export class DueIndex {
    */
   active(): Iterable<JobId> {
     return this.#active;
+  }
+
+  #setInstances(id: JobId, instances: readonly string[]): void {
+    const before = this.#instancesOf.get(id) ?? [];
+    if (before.length === 0 && instances.length === 0) return;
+    for (const instance of before) {
+      const jobs = this.#byInstance.get(instance);
+      jobs?.delete(id);
+      if (jobs?.size === 0) this.#byInstance.delete(instance);
+    }
+    for (const instance of instances) {
+      let jobs = this.#byInstance.get(instance);
+      if (!jobs) this.#byInstance.set(instance, jobs = new Set());
+      jobs.add(id);
+    }
+    if (instances.length > 0) this.#instancesOf.set(id, instances);
+    else this.#instancesOf.delete(id);
   }
 
   #push(entry: HeapEntry): void {

@@ -53,11 +53,18 @@ import {
 
 const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
 const LOAD_ATTEMPTS = 5;
+const DEFAULT_COMPACT_BYTES = 8 * 1024 * 1024;
+/** Archive files written at once during a compaction. */
+const ARCHIVE_WRITERS = 16;
 
 /** Tuning of a {@linkcode FileState}. */
 export interface FileStateOptions {
-  /** Compact once the journal is this large. */
-  readonly compactBytes: number;
+  /**
+   * Compact once the journal is this large; `undefined`: once it is 8 MiB
+   * and as large as the last snapshot (so compaction costs O(1) per byte
+   * written however many jobs there are).
+   */
+  readonly compactBytes: number | undefined;
   /** Archived entries kept per job. */
   readonly historyLimit: number;
 }
@@ -88,7 +95,7 @@ export class FileState {
   constructor(dir: string, options: FileStateOptions) {
     this.#dir = dir;
     this.#options = options;
-    this.#compactAt = options.compactBytes;
+    this.#compactAt = options.compactBytes ?? DEFAULT_COMPACT_BYTES;
   }
 
   /**
@@ -221,7 +228,24 @@ export class FileState {
       delete this.#archived[id];
       await removeIfExists(archivePath(this.#dir, id)).catch(() => {});
     }
-    if (this.#offset >= this.#compactAt) await this.#compact(context);
+  }
+
+  /** Whether the journal has grown enough to compact. */
+  get compactDue(): boolean {
+    return this.#offset >= this.#compactAt;
+  }
+
+  /**
+   * Compacts if {@linkcode FileState.compactDue}; a failure is not thrown
+   * (the commits are durable; it is tried again after more growth). The
+   * caller holds the lock and has synced.
+   *
+   * @param context The message prefix (`Cannot write store "/x"`).
+   * @returns Whether it compacted.
+   */
+  async compactIfDue(context: string): Promise<boolean> {
+    if (!this.compactDue) return false;
+    return await this.#compact(context);
   }
 
   /**
@@ -249,52 +273,60 @@ export class FileState {
     return items.map((item) => item.entry);
   }
 
-  async #compact(context: string): Promise<void> {
+  async #compact(context: string): Promise<boolean> {
     try {
-      await this.#compactNow(context);
-      this.#compactAt = this.#options.compactBytes;
+      const snapshotBytes = await this.#compactNow(context);
+      this.#compactAt = this.#options.compactBytes ??
+        Math.max(DEFAULT_COMPACT_BYTES, snapshotBytes);
+      return true;
     } catch {
-      // The commit itself is durable; try again after more growth, and
+      // The commits are durable; try again after more growth, and
       // re-read the directory before the next write.
       this.#trusted = undefined;
-      this.#compactAt = this.#offset + this.#options.compactBytes / 4;
+      this.#compactAt = this.#offset +
+        (this.#options.compactBytes ?? DEFAULT_COMPACT_BYTES) / 4;
+      return false;
     }
   }
 
-  async #compactNow(context: string): Promise<void> {
+  async #compactNow(context: string): Promise<number> {
     const dir = this.#dir;
     const model = this.model;
     const counts: Record<JobId, number> = {};
     for (const [id, count] of Object.entries(this.#archived)) {
       if (model.jobs.has(id)) counts[id] = count;
     }
-    for (const [id, items] of model.ledgers) {
-      if (!model.jobs.has(id) || items.length === 0) continue;
-      counts[id] = await archiveItems(dir, id, items, {
-        born: model.born.get(id) ?? 0,
-        count: counts[id] ?? 0,
-        limit: this.#options.historyLimit,
-        context,
-      });
-    }
+    // One file per job: write them several at a time (their fsyncs overlap).
+    const work = [...model.ledgers].filter(([id, items]) =>
+      model.jobs.has(id) && items.length > 0
+    );
+    const next = work.values();
+    const worker = async () => {
+      for (const [id, items] of next) {
+        counts[id] = await archiveItems(dir, id, items, {
+          born: model.born.get(id) ?? 0,
+          count: counts[id] ?? 0,
+          limit: this.#options.historyLimit,
+          context,
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: ARCHIVE_WRITERS }, worker));
     crashPoint("compact.after-archive");
     await syncDir(join(dir, LEDGER_DIR));
     crashPoint("compact.after-archive-sync");
     const journal = await createJournal(dir);
     await syncDir(dir);
     crashPoint("compact.after-journal");
-    await atomicWrite(
-      join(dir, STATE_FILE),
-      encodeSnapshot({
-        seq: model.seq,
-        ledgerSeq: model.ledgerSeq,
-        journal,
-        jobs: [...model.jobs.values()],
-        born: Object.fromEntries(model.born),
-        archived: counts,
-      }),
-      { file: "snapshot" },
-    );
+    const snapshot = encodeSnapshot({
+      seq: model.seq,
+      ledgerSeq: model.ledgerSeq,
+      journal,
+      jobs: [...model.jobs.values()],
+      born: Object.fromEntries(model.born),
+      archived: counts,
+    });
+    await atomicWrite(join(dir, STATE_FILE), snapshot, { file: "snapshot" });
     crashPoint("compact.after-snapshot");
     // Committed: the new snapshot and the empty journal are current.
     this.#snapshotKey = undefined;
@@ -307,6 +339,7 @@ export class FileState {
     model.ledgers.clear();
     this.#snapshotKey = keyOf(await Deno.stat(join(dir, STATE_FILE)));
     await this.#tidy();
+    return snapshot.length;
   }
 
   /** Removes files no snapshot refers to (the lock is held). */

@@ -20,6 +20,8 @@ export interface TrackedLock {
    * @param action What was attempted (`commit`), for the message.
    */
   check(lease: LockLease, action: string): void;
+  /** How many leases of this lock are held. */
+  readonly held: number;
   /** Releases every lease still held and rejects pending acquisitions. */
   close(reason: Error): Promise<void>;
 }
@@ -75,6 +77,9 @@ export function trackLeases(inner: Lock): TrackedLock {
         const lease = await inner.tryAcquire();
         return lease && await admit(lease);
       },
+    },
+    get held() {
+      return held.size;
     },
     check(lease: LockLease, action: string): void {
       if (!issued.has(lease)) {

@@ -11,6 +11,7 @@ import type { JobId, JobRecord, LedgerEntry } from "../types.ts";
 import {
   canRun,
   type Capabilities,
+  type DueOptions,
   type HistoryQuery,
   type StoreChange,
 } from "./store.ts";
@@ -227,10 +228,15 @@ function fail(action: string, id: unknown, detail: string): never {
  *
  * @param model The model.
  * @param until The instant, epoch milliseconds.
+ * @param options Which jobs with active runs to include.
  * @returns Their records, earliest due first.
  */
-export function dueRecords(model: StoreModel, until: number): JobRecord[] {
-  return model.index.due(until).map((id) => model.jobs.get(id)!);
+export function dueRecords(
+  model: StoreModel,
+  until: number,
+  options?: DueOptions,
+): JobRecord[] {
+  return model.index.due(until, options).map((id) => model.jobs.get(id)!);
 }
 
 /**

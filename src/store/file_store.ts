@@ -33,6 +33,7 @@ import type {
 } from "../types.ts";
 import type {
   Capabilities,
+  DueOptions,
   HistoryQuery,
   JobStore,
   LogQuery,
@@ -68,9 +69,12 @@ export interface FileStoreOptions {
   readonly dir: string;
   /**
    * Compact (move ledger entries to the archives and write a new snapshot)
-   * once the journal is this large.
+   * once the journal is this large. By default, once it is 8 MiB and at
+   * least as large as the last snapshot, so that compaction costs O(1) per
+   * byte written however many jobs the store holds. It runs in a lock turn
+   * of its own after the commit that crossed the threshold.
    *
-   * @default {8388608}
+   * @default {8 MiB, or the snapshot's size if larger}
    */
   readonly compactBytes?: number;
   /**
@@ -115,7 +119,7 @@ export async function createFileStore(
   const leases = trackLeases(createFileLock(join(dir, LOCK_FILE)));
   await prepareDir(dir, leases.lock, `Cannot open store "${dir}"`);
   const state = new FileState(dir, {
-    compactBytes: options.compactBytes ?? 8 * 1024 * 1024,
+    compactBytes: options.compactBytes,
     historyLimit: options.historyLimit ?? 10_000,
   });
   await state.load(`Cannot open store "${dir}"`);
@@ -130,6 +134,9 @@ class FileStore implements JobStore {
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
   #watchers = new Set<(error: Error) => void>();
+  #compaction: Promise<void> | undefined;
+  /** The compaction holds a lease (not a caller's). */
+  #compacting = false;
 
   constructor(
     dir: string,
@@ -147,11 +154,15 @@ class FileStore implements JobStore {
     return this.#leases.lock;
   }
 
-  due(lease: LockLease, until: number): Promise<JobRecord[]> {
+  due(
+    lease: LockLease,
+    until: number,
+    options?: DueOptions,
+  ): Promise<JobRecord[]> {
     return this.#locked(
       lease,
       "read due jobs",
-      (state) => Promise.resolve(dueRecords(state.model, until)),
+      (state) => Promise.resolve(dueRecords(state.model, until, options)),
     );
   }
 
@@ -177,6 +188,7 @@ class FileStore implements JobStore {
           : undefined;
         if (id !== undefined) await deleteLogs(this.#dir, id).catch(() => {});
       }
+      if (state.compactDue) this.#compactSoon();
     });
   }
 
@@ -313,6 +325,11 @@ class FileStore implements JobStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Finish a compaction that is due (a short-lived process, `tock add`,
+    // would otherwise never compact), unless a lease of ours is still held.
+    const others = this.#leases.held - (this.#compacting ? 1 : 0);
+    if (this.#compaction && others === 0) await this.#compaction;
+    if (this.#closed) return;
     this.#closed = true;
     const error = new StoreError(
       `Cannot use store "${this.#dir}": it was closed`,
@@ -320,10 +337,31 @@ class FileStore implements JobStore {
     for (const stop of [...this.#watchers]) stop(error);
     await this.#queue;
     await this.#leases.close(error);
+    await this.#compaction;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /**
+   * Compacts in a lock turn of its own after the commit that made the
+   * journal large, so the claim step that crossed the threshold does not
+   * pay for it; a failed compaction is tried again after more growth.
+   */
+  #compactSoon(): void {
+    this.#compaction ??= (async () => {
+      await using lease = await this.#leases.lock.acquire();
+      this.#compacting = true;
+      await this.#locked(
+        lease,
+        "compact",
+        (state) => state.compactIfDue(this.#context("write")),
+      );
+    })().catch(() => {}).finally(() => {
+      this.#compacting = false;
+      this.#compaction = undefined;
+    });
   }
 
   #context(verb: string): string {

@@ -16,6 +16,7 @@ import type {
 } from "../types.ts";
 import type {
   Capabilities,
+  DueOptions,
   HistoryQuery,
   JobStore,
   LogQuery,
@@ -92,10 +93,14 @@ class MemoryStore implements JobStore {
     return this.#leases.lock;
   }
 
-  due(lease: LockLease, until: number): Promise<JobRecord[]> {
+  due(
+    lease: LockLease,
+    until: number,
+    options?: DueOptions,
+  ): Promise<JobRecord[]> {
     return attempt(() => {
       this.#locked(lease, "read due jobs");
-      return dueRecords(this.#model, until);
+      return dueRecords(this.#model, until, options);
     });
   }
 

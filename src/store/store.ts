@@ -102,6 +102,17 @@ export interface LogQuery {
   readonly limit?: number;
 }
 
+/** Which jobs with active runs {@linkcode JobStore.due} returns. */
+export interface DueOptions {
+  /**
+   * Whether an instance is dead: jobs with its runs are returned (their
+   * runs need recovery). Without it, no job is returned for its runs alone.
+   */
+  readonly isDead?: (instance: string) => boolean;
+  /** Return every job with active runs (a first claim, or after a failure). */
+  readonly all?: boolean;
+}
+
 /** Options for {@linkcode JobStore.nextDueAt}. */
 export interface NextDueOptions {
   /**
@@ -131,10 +142,17 @@ export interface JobStore extends AsyncDisposable {
 
   /**
    * Jobs that need the claim step: those whose `nextDueAt` is at or before
-   * `until`, and those with active runs or a backlog. Reads the latest
-   * committed state, including other processes' commits.
+   * `until`, those with a backlog, and those with runs of dead instances
+   * (or every job with active runs, with `options.all`). A store may return
+   * more (every job with active runs, say); the claim step ignores jobs
+   * with nothing to do. Reads the latest committed state, including other
+   * processes' commits.
    */
-  due(lease: LockLease, until: number): Promise<JobRecord[]>;
+  due(
+    lease: LockLease,
+    until: number,
+    options?: DueOptions,
+  ): Promise<JobRecord[]>;
 
   /** The latest committed records of the given jobs (missing ids omitted). */
   read(lease: LockLease, ids: readonly JobId[]): Promise<JobRecord[]>;

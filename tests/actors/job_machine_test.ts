@@ -50,9 +50,11 @@ Deno.test("jobMachine goes idle → claimed → running → done and outputs the
   actor.start();
   equal(actor.getSnapshot().value, "idle");
   actor.send({ type: "job.claim" });
+  actor.send({ type: "job.start" });
   await clock.tick(0);
   deepEqual(states.filter((s, i) => s !== states[i - 1]), [
     "idle",
+    "claimed",
     "running",
     "recording",
     "done",
@@ -72,6 +74,7 @@ Deno.test("jobMachine retries once, then fails; a timeout gives timed_out", asyn
     ));
     actor.start();
     actor.send({ type: "job.claim" });
+    actor.send({ type: "job.start" });
     await clock.tick(999);
     equal(actor.getSnapshot().value, "retrying");
     await clock.tick(1);
@@ -88,6 +91,7 @@ Deno.test("jobMachine retries once, then fails; a timeout gives timed_out", asyn
     ));
     actor.start();
     actor.send({ type: "job.claim" });
+    actor.send({ type: "job.start" });
     await clock.tick(5000);
     equal(actor.getSnapshot().output, "timed_out");
   });
@@ -97,7 +101,14 @@ Deno.test("jobMachine property: done absorbs every event sequence, with one reco
   await fc.assert(
     fc.asyncProperty(
       fc.array(
-        fc.constantFrom("job.claim", "job.cancel", "tick", "fail", "ok"),
+        fc.constantFrom(
+          "job.claim",
+          "job.start",
+          "job.cancel",
+          "tick",
+          "fail",
+          "ok",
+        ),
         {
           maxLength: 20,
         },
@@ -123,7 +134,11 @@ Deno.test("jobMachine property: done absorbs every event sequence, with one reco
           if (step === "tick") await clock.tick(3000);
           else if (step === "ok") pending.shift()?.resolve();
           else if (step === "fail") pending.shift()?.reject(new Error("x"));
-          else actor.send({ type: step as "job.claim" | "job.cancel" });
+          else {
+            actor.send({
+              type: step as "job.claim" | "job.start" | "job.cancel",
+            });
+          }
           await clock.tick(0);
           const snapshot = actor.getSnapshot();
           if (snapshot.status === "done" && doneAt < 0) doneAt = i;

@@ -33,6 +33,13 @@ export interface Instance {
   readonly runs: LocalRun[];
   beat: number;
   frozen: boolean;
+  /**
+   * The next claim reads every job with runs, as a scheduler's first claim
+   * and its claim after a failure do (a crash before start is both).
+   */
+  full: boolean;
+  /** The instance's claim in progress (claims are sequential). */
+  claiming: Promise<void>;
 }
 
 /** What a property finds wrong. */
@@ -74,6 +81,8 @@ export class World {
       runs: [],
       beat: 0,
       frozen: false,
+      full: true,
+      claiming: Promise.resolve(),
     };
   }
 
@@ -109,8 +118,19 @@ export class World {
     }
   }
 
-  /** One claim step of an instance; its claimed runs start at once. */
-  async claim(inst: Instance, capacity = 4, crashBeforeStart = false) {
+  /**
+   * One claim step of an instance; its claimed runs start at once. An
+   * instance's claims run one after another, as in a scheduler.
+   */
+  claim(inst: Instance, capacity = 4, crashBeforeStart = false) {
+    const next = inst.claiming.then(() =>
+      this.#claim(inst, capacity, crashBeforeStart)
+    );
+    inst.claiming = next.catch(() => {});
+    return next;
+  }
+
+  async #claim(inst: Instance, capacity: number, crashBeforeStart: boolean) {
     if (inst.frozen) return;
     const isDead = inst.liveness.observe(
       await inst.store.instances(),
@@ -123,8 +143,11 @@ export class World {
       capacity: capacity - inst.runs.length,
       canRun: () => true,
       isDead,
+      ownRuns: new Map(inst.runs.map((r) => [r.runId, r.job])),
+      full: inst.full,
       newRunId: () => `run-${crypto.randomUUID()}`,
     });
+    inst.full = crashBeforeStart;
     if (crashBeforeStart) return;
     for (const { run, spec } of result.started) {
       const local = {

@@ -53,9 +53,17 @@ async function journalOf(dir: string): Promise<string> {
   return `${dir}/${state.journal}`;
 }
 
+/**
+ * Commits, then waits for the compaction the commit may have scheduled: it
+ * runs in its own turn of the lock, and this process's lock waiters are
+ * served in order.
+ */
 async function commitAll(store: JobStore, ...changes: StoreChange[]) {
-  await using lease = await store.lock.acquire();
-  await store.commit(lease, changes);
+  {
+    await using lease = await store.lock.acquire();
+    await store.commit(lease, changes);
+  }
+  await (await store.lock.acquire()).release();
 }
 
 async function filesUnder(dir: string): Promise<string[]> {

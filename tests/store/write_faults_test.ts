@@ -94,9 +94,17 @@ async function tempRoot() {
   };
 }
 
+/**
+ * Commits, then waits for the compaction the commit may have scheduled: it
+ * runs in its own turn of the lock, and this process's lock waiters are
+ * served in order.
+ */
 async function commitAll(store: JobStore, ...changes: StoreChange[]) {
-  await using lease = await store.lock.acquire();
-  await store.commit(lease, changes);
+  {
+    await using lease = await store.lock.acquire();
+    await store.commit(lease, changes);
+  }
+  await (await store.lock.acquire()).release();
 }
 
 interface Contents {

@@ -1,0 +1,367 @@
+/**
+ * The runs of one instance: a job actor per claimed run, one timer that
+ * starts every run due at an instant, and group-committed outcomes.
+ *
+ * A job actor exists from its run's claim until the outcome is recorded
+ * (virtual actors: an idle job is a record in the store, not an actor). A
+ * run claimed ahead of its slot waits in the actor's `claimed` state; when
+ * the slot arrives the runtime calls the handlers of every run due at that
+ * instant in one loop, then moves their actors to `running`, so the last
+ * handler of a thousand starts microseconds, not a thousand transitions,
+ * after the first.
+ *
+ * @module
+ */
+
+import { type Actor, createActor, fromPromise } from "xstate";
+import type { ActiveRun, JobSpec } from "../types.ts";
+import type { JobStore } from "../store/store.ts";
+import { JobTimeoutError } from "../errors.ts";
+import { jobMachine, type JobMachineContext } from "../actors/job_machine.ts";
+import type { ClaimedJob, ClaimOutput } from "../actors/scheduler_machine.ts";
+import type { Clock } from "./clock.ts";
+import type { TockEventDetail, TockEventType } from "./events.ts";
+import { OutcomeBatch } from "./outcome_batch.ts";
+import {
+  type JobHandler,
+  runHandler,
+  type TargetRunner,
+} from "./run_handler.ts";
+
+/** What {@linkcode JobRuns} needs from its scheduler. */
+export interface JobRunsOptions {
+  readonly store: JobStore;
+  readonly clock: Clock;
+  readonly instance: string;
+  readonly handlers: ReadonlyMap<string, JobHandler>;
+  readonly runners: {
+    readonly command?: TargetRunner;
+    readonly module?: TargetRunner;
+  };
+  readonly emit: (
+    type: TockEventType,
+    detail: Omit<TockEventDetail, "instance">,
+  ) => void;
+  /** Told how many runs ended (once per burst of runs ending together). */
+  readonly onEnded: (count: number) => void;
+}
+
+type JobLogic = ReturnType<typeof jobMachine.provide>;
+
+interface LocalRun {
+  readonly jobId: string;
+  readonly spec: JobSpec;
+  readonly claimed: ClaimedJob;
+  actor?: Actor<JobLogic>;
+  startedAt?: number;
+  controller?: AbortController;
+  /** The first attempt, begun by the start loop before the actor runs. */
+  first?: Promise<unknown>;
+}
+
+/** The runs of one instance; see the module documentation. */
+export class JobRuns {
+  readonly #options: JobRunsOptions;
+  readonly #runs = new Map<string, LocalRun>();
+  readonly #attempts = new Set<Promise<void>>();
+  readonly #batch: OutcomeBatch;
+  readonly #logic: JobLogic;
+  /** Runs waiting for their start time, earliest first. */
+  #waiting: LocalRun[] = [];
+  #timer: { readonly at: number; readonly stop: AbortController } | undefined;
+  #ended = 0;
+
+  /** @param options The store, clock, handlers and hooks. */
+  constructor(options: JobRunsOptions) {
+    this.#options = options;
+    this.#batch = new OutcomeBatch(options.store);
+    this.#logic = this.#provide();
+  }
+
+  /** The runs this instance holds (claimed or running): run id → job id. */
+  owned(): ReadonlyMap<string, string> {
+    return new Map([...this.#runs].map(([id, run]) => [id, run.jobId]));
+  }
+
+  /**
+   * Takes a run the claim step gave this instance (its actor is created
+   * by {@linkcode JobRuns.dispatch}).
+   *
+   * @param run The claimed run.
+   * @param spec Its job.
+   * @returns What the scheduler actor dispatches.
+   */
+  claim(run: ActiveRun, spec: JobSpec): ClaimedJob {
+    const claimed: ClaimedJob = {
+      runId: run.runId,
+      ...(run.startAt !== undefined ? { startAt: run.startAt } : {}),
+      input: {
+        jobId: spec.id,
+        runId: run.runId,
+        slot: run.slot,
+        trigger: run.trigger,
+        retries: spec.retries,
+        backoffMs: spec.backoffMs,
+        backoffMaxMs: spec.backoffMaxMs,
+        ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
+      },
+    };
+    this.#runs.set(run.runId, { jobId: spec.id, spec, claimed });
+    return claimed;
+  }
+
+  /**
+   * Creates the job actors of a claim's runs and starts those due; cancels
+   * the runs the claim said to cancel.
+   *
+   * @param output What the claim step returned.
+   */
+  dispatch(output: ClaimOutput): void {
+    const added: LocalRun[] = [];
+    for (const { runId } of output.started) {
+      const local = this.#runs.get(runId);
+      if (!local) continue;
+      const actor = createActor(this.#logic, {
+        input: local.claimed.input,
+        clock: this.#options.clock,
+      });
+      local.actor = actor;
+      actor.subscribe({
+        complete: () => this.#end(runId),
+        error: () => this.#end(runId),
+      });
+      actor.start();
+      actor.send({ type: "job.claim" });
+      added.push(local);
+    }
+    for (const runId of output.cancel) this.cancel(runId);
+    if (added.length === 0) return;
+    const last = this.#waiting.at(-1);
+    this.#waiting.push(...added);
+    if (last && startAt(added[0]!) < startAt(last)) this.#waiting.sort(byStart);
+    else if (added.length > 1) this.#waiting.sort(byStart);
+    this.#startDue();
+  }
+
+  /**
+   * Cancels one run (a claimed run is recorded `cancelled` unstarted).
+   *
+   * @param runId The run.
+   */
+  cancel(runId: string): void {
+    this.#runs.get(runId)?.actor?.send({ type: "job.cancel" });
+  }
+
+  /** Cancels every run of this instance. */
+  cancelAll(): void {
+    for (const runId of [...this.#runs.keys()]) this.cancel(runId);
+  }
+
+  /** Stops the start timer (the scheduler has stopped). */
+  close(): void {
+    this.#timer?.stop.abort();
+    this.#timer = undefined;
+    this.#waiting = [];
+  }
+
+  /**
+   * Waits for attempts that were aborted but have not settled yet (a
+   * runner still killing a process), at most `limitMs`.
+   *
+   * @param limitMs The longest wait.
+   */
+  async settle(limitMs: number): Promise<void> {
+    if (this.#attempts.size === 0) return;
+    // Bounded: a function handler that ignores its signal cannot be
+    // stopped, and must not keep stop() waiting forever.
+    const limit = new AbortController();
+    await Promise.race([
+      Promise.all(this.#attempts),
+      this.#options.clock.sleep(limitMs, limit.signal).catch(() => {}),
+    ]);
+    limit.abort();
+  }
+
+  /** Starts every waiting run whose time has come, then re-arms the timer. */
+  #startDue(): void {
+    const now = this.#options.clock.now();
+    let n = 0;
+    while (n < this.#waiting.length && startAt(this.#waiting[n]!) <= now) n++;
+    const due = this.#waiting.splice(0, n);
+    // Handlers first, in one loop; the actors' transitions after.
+    for (const local of due) {
+      if (local.actor?.getSnapshot().value === "claimed") {
+        local.first = this.#begin(local, 1);
+      }
+    }
+    for (const local of due) local.actor?.send({ type: "job.start" });
+    this.#arm();
+  }
+
+  /** One timer, for the earliest waiting run. */
+  #arm(): void {
+    const next = this.#waiting[0];
+    if (!next) return this.close();
+    const at = startAt(next);
+    if (this.#timer && this.#timer.at <= at) return;
+    this.#timer?.stop.abort();
+    const timer = { at, stop: new AbortController() };
+    this.#timer = timer;
+    const { clock } = this.#options;
+    clock.sleep(Math.max(0, at - clock.now()), timer.stop.signal).then(() => {
+      if (this.#timer !== timer) return;
+      this.#timer = undefined;
+      this.#startDue();
+    }, () => {});
+  }
+
+  #end(runId: string): void {
+    this.#runs.delete(runId);
+    this.#ended += 1;
+    if (this.#ended > 1) return;
+    // Runs that end together (one outcome batch) are reported once.
+    queueMicrotask(() => {
+      const count = this.#ended;
+      this.#ended = 0;
+      this.#options.onEnded(count);
+    });
+  }
+
+  #provide(): JobLogic {
+    return jobMachine.provide({
+      actors: {
+        runAttempt: fromPromise(({ input, signal }) =>
+          this.#runAttempt(input.context, signal)
+        ),
+        recordOutcome: fromPromise(({ input }) =>
+          this.#recordOutcome(input.context)
+        ),
+      },
+      actions: {
+        abortAttempt: ({ context }, { cause }) => {
+          const reason = cause === "timeout"
+            ? new JobTimeoutError(context.jobId, context.timeoutMs ?? 0)
+            : new DOMException(
+              `Run ${context.runId} was cancelled`,
+              "AbortError",
+            );
+          this.#runs.get(context.runId)?.controller?.abort(reason);
+        },
+        notify: ({ context }, { phase }) => this.#notify(context, phase),
+      },
+    });
+  }
+
+  #notify(context: JobMachineContext, phase: "started" | "retrying" | "done") {
+    const { emit, clock } = this.#options;
+    const base = {
+      job: context.jobId,
+      slot: new Date(context.slot),
+      runId: context.runId,
+      attempt: context.attempt,
+      trigger: context.trigger,
+    };
+    if (phase === "started") return emit("run.started", base);
+    if (phase === "retrying") {
+      return emit("run.retrying", { ...base, ...errorOf(context) });
+    }
+    const startedAt = this.#runs.get(context.runId)?.startedAt;
+    const outcome = context.outcome ?? "cancelled";
+    emit(`run.${outcome}`, {
+      ...base,
+      outcome,
+      ...errorOf(context),
+      ...(startedAt !== undefined
+        ? { durationMs: clock.now() - startedAt }
+        : {}),
+    });
+  }
+
+  /** Calls the handler for one attempt (the caller awaits it). */
+  #begin(local: LocalRun, attempt: number): Promise<unknown> {
+    const { clock, instance, handlers, runners } = this.#options;
+    local.startedAt ??= clock.now();
+    const controller = new AbortController();
+    local.controller = controller;
+    const { input } = local.claimed;
+    return this.#track(runHandler(local.spec, {
+      jobId: input.jobId,
+      slot: new Date(input.slot),
+      runId: input.runId,
+      attempt,
+      trigger: attempt > 1 ? "retry" : input.trigger,
+      catchup: input.trigger === "catchup",
+      instance,
+      signal: controller.signal,
+    }, { handlers, runners }));
+  }
+
+  async #runAttempt(context: JobMachineContext, signal: AbortSignal) {
+    const local = this.#runs.get(context.runId);
+    if (!local) throw new Error(`Run ${context.runId} is not claimed here`);
+    const attempt = context.attempt === 1 && local.first
+      ? local.first
+      : this.#begin(local, context.attempt);
+    delete local.first;
+    const controller = local.controller;
+    // The invoke's own signal aborts when the state is left; abortAttempt
+    // gives the precise reason first, so defer the generic one.
+    const onStop = () =>
+      queueMicrotask(() =>
+        controller?.abort(new DOMException("Run stopped", "AbortError"))
+      );
+    signal.addEventListener("abort", onStop, { once: true });
+    try {
+      await attempt;
+    } finally {
+      signal.removeEventListener("abort", onStop);
+    }
+  }
+
+  /**
+   * Remembers an attempt until it settles. A timed-out or cancelled attempt
+   * is recorded at once, but its runner may still be killing a process;
+   * `stop()` waits for that so no child outlives the scheduler.
+   */
+  #track<T>(attempt: Promise<T>): Promise<T> {
+    const settled = attempt.then(() => {}, () => {});
+    this.#attempts.add(settled);
+    void settled.finally(() => this.#attempts.delete(settled));
+    return attempt;
+  }
+
+  async #recordOutcome(context: JobMachineContext) {
+    const { clock, emit } = this.#options;
+    const startedAt = this.#runs.get(context.runId)?.startedAt;
+    const recorded = await this.#batch.record(context.jobId, {
+      runId: context.runId,
+      outcome: context.outcome ?? "cancelled",
+      attempt: context.attempt,
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      finishedAt: clock.now(),
+      ...errorOf(context),
+    });
+    if (!recorded) {
+      emit("run.fenced", {
+        job: context.jobId,
+        runId: context.runId,
+        slot: new Date(context.slot),
+      });
+    }
+  }
+}
+
+function startAt(local: LocalRun): number {
+  return local.claimed.startAt ?? 0;
+}
+
+function byStart(a: LocalRun, b: LocalRun): number {
+  return startAt(a) - startAt(b);
+}
+
+/** A failed run's error; none once a retry has succeeded. */
+export function errorOf(context: JobMachineContext) {
+  return context.error && context.outcome !== "succeeded"
+    ? { error: context.error }
+    : {};
+}
