@@ -60,9 +60,10 @@ export interface SchedulerOptions {
     readonly module?: TargetRunner;
   };
   /**
-   * Interval between this instance's heartbeats, in ms.
+   * Interval between this instance's heartbeats, in ms (each also reads the
+   * other instances' heartbeats). Five beats fit in the default lease.
    *
-   * @default {1000}
+   * @default {2000}
    */
   readonly heartbeatMs?: number;
   /**
@@ -294,7 +295,7 @@ class TockScheduler extends EventTarget implements Scheduler {
     this.instance = options.instance ?? defaultInstance();
     this.#runners = options.runners ?? {};
     this.#maxParallel = positive("maxParallel", options.maxParallel, 8);
-    this.#heartbeatMs = positive("heartbeatMs", options.heartbeatMs, 1000);
+    this.#heartbeatMs = positive("heartbeatMs", options.heartbeatMs, 2000);
     this.#graceMs = positive(
       "gracePeriodMs",
       options.gracePeriodMs ?? 10_000,

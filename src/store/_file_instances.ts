@@ -26,8 +26,11 @@ export async function writeInstance(
 ): Promise<void> {
   assertInstanceId(instance?.id, "write heartbeat");
   const path = join(dir, INSTANCES_DIR, `${instance.id}.json`);
+  // Not synced: a heartbeat lost in a crash is an instance that stopped
+  // beating, which is what it is; readers skip a file they cannot parse.
   await atomicWrite(path, JSON.stringify(instance) + "\n", {
     file: "heartbeat",
+    sync: false,
   });
 }
 

@@ -190,7 +190,7 @@ export async function writeAll(
 export async function atomicWrite(
   path: string,
   data: string | Uint8Array,
-  options: { file: AtomicFile; syncDir?: boolean },
+  options: { file: AtomicFile; syncDir?: boolean; sync?: boolean },
 ): Promise<void> {
   const slash = path.lastIndexOf("/");
   const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
@@ -208,7 +208,7 @@ export async function atomicWrite(
       });
       await writeAll(file, temp, bytes);
       crashPoint(`${options.file}.after-temp-write`);
-      await syncFile(file, temp);
+      if (options.sync !== false) await syncFile(file, temp);
     }
     crashPoint(`${options.file}.before-rename`);
     check("rename", path);
@@ -218,7 +218,7 @@ export async function atomicWrite(
     throw error;
   }
   crashPoint(`${options.file}.after-rename`);
-  if (options.syncDir !== false) await syncDir(dir);
+  if (options.syncDir !== false && options.sync !== false) await syncDir(dir);
 }
 
 /**

@@ -62,6 +62,10 @@ import { FileState } from "./_file_state.ts";
 import { deleteLogs, LOGS_DIR, readLogs, writeLog } from "./_file_logs.ts";
 import { checkLog, checkLogJob, selectLogs } from "./_logs.ts";
 import { join } from "./_fs.ts";
+import { watchDir } from "./_file_watch.ts";
+
+/** With file events, the safety poll runs this many times less often. */
+const WATCHED_POLL_FACTOR = 20;
 
 /** Options for {@linkcode createFileStore}. */
 export interface FileStoreOptions {
@@ -85,7 +89,9 @@ export interface FileStoreOptions {
    */
   readonly historyLimit?: number;
   /**
-   * How often `changed()` looks at the directory, in milliseconds.
+   * How often `changed()` looks at the directory, in milliseconds, where
+   * file events are not available; with them (Linux, macOS, Windows) it
+   * looks only when an event arrives, and every 20 × this as a safety net.
    *
    * @default {250}
    */
@@ -290,15 +296,33 @@ class FileStore implements JobStore {
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       let polling = false;
+      let again = false;
       let outcome: (() => void) | undefined;
-      const finish = (settle: () => void) => {
+      // File events wake the check at once; the timer is a safety net (a
+      // slow one while events arrive, the only one where they cannot).
+      const watch = watchDir(this.#dir, () => {
         if (outcome) return;
-        outcome = settle;
+        if (polling) again = true;
+        else {
+          clearTimeout(timer);
+          poll();
+        }
+      });
+      const every = watch ? this.#pollMs * WATCHED_POLL_FACTOR : this.#pollMs;
+      const settle = () => {
+        // Neither a stat nor the watch's read is left pending (no leaked op).
+        if (polling || !outcome) return;
+        const done = outcome;
+        void (watch?.done ?? Promise.resolve()).then(done);
+      };
+      const finish = (end: () => void) => {
+        if (outcome) return;
+        outcome = end;
         clearTimeout(timer);
+        watch?.close();
         signal.removeEventListener("abort", onAbort);
         this.#watchers.delete(onClose);
-        // A poll in flight settles once its stat returns (no leaked op).
-        if (!polling) settle();
+        settle();
       };
       const onAbort = () => finish(() => reject(signal.reason));
       const onClose = (error: Error) => finish(() => reject(error));
@@ -312,10 +336,14 @@ class FileStore implements JobStore {
           failure = { error };
         }
         polling = false;
-        if (outcome) return outcome();
+        if (outcome) return settle();
         if (failure) return finish(() => reject(failure.error));
         if (changed) return finish(resolve);
-        timer = setTimeout(poll, this.#pollMs);
+        if (again) {
+          again = false;
+          return poll();
+        }
+        timer = setTimeout(poll, every);
       };
       signal.addEventListener("abort", onAbort, { once: true });
       this.#watchers.add(onClose);

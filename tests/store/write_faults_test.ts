@@ -380,9 +380,13 @@ Deno.test("FileStore.heartbeat() and saveLog() reject a failed step in one line 
     file: RegExp;
     write: (store: JobStore, n: number) => Promise<unknown>;
     read: (store: JobStore) => Promise<unknown>;
+    /** The file system steps of one write. */
+    steps: string[];
   }[] = [
     {
       name: "heartbeat",
+      // Not synced: a heartbeat lost in a crash is a stopped beat anyway.
+      steps: ["open", "write", "rename"],
       file: /^instances\/alpha\.json: /,
       write: (store, n) =>
         store.heartbeat(instance("alpha", { beat: n, heartbeatAt: T0 + n })),
@@ -390,27 +394,22 @@ Deno.test("FileStore.heartbeat() and saveLog() reject a failed step in one line 
     },
     {
       name: "log",
+      steps: ["open", "write", "sync", "rename", "sync"],
       file: /^logs\/a\/run-1-1\.json: /,
       write: (store, n) => store.saveLog(runLog("a", 1, { stdout: `${n}\n` })),
       read: (store) => store.logs("a"),
     },
   ];
-  for (const { name, file, write, read } of cases) {
+  for (const { name, file, write, read, steps: expected } of cases) {
     await using recording = await tempRoot();
     {
       await using probe = await createFileStore({ dir: recording.dir });
       await commitAll(probe, create(makeJob("a")));
       await write(probe, 1);
       const steps = await stepsOf(recording.dir, () => write(probe, 2));
-      assert.deepEqual(steps.map((s) => s.step), [
-        "open",
-        "write",
-        "sync",
-        "rename",
-        "sync",
-      ]);
+      assert.deepEqual(steps.map((s) => s.step), expected);
     }
-    for (const n of [1, 2, 3, 4, 5]) {
+    for (const n of expected.map((_, i) => i + 1)) {
       await t.step(`${name}: step ${n}`, async () => {
         await using tmp = await tempRoot();
         await using store = await createFileStore({ dir: tmp.dir });
