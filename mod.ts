@@ -71,6 +71,7 @@ export type { Lock, LockAcquireOptions, LockLease } from "./src/lock/lock.ts";
 export {
   canRun,
   type Capabilities,
+  type DueOptions,
   type HistoryQuery,
   type JobStore,
   type LogQuery,
