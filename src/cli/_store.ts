@@ -40,9 +40,13 @@ export interface OpenStoreOptions {
 /**
  * Opens a store.
  *
- * @throws {CliFailure} For a PostgreSQL URL (not available yet), and when
- * the store cannot be opened (corrupt, foreign, unsafe permissions).
- * @throws {UsageError} For a URL of any other scheme.
+ * A `postgres://` or `postgresql://` URL opens the PostgreSQL store (its
+ * schema is created or migrated; `?schema=NAME` picks the schema).
+ *
+ * @throws {CliFailure} When the store cannot be opened (corrupt, foreign,
+ * unsafe permissions, an unreachable or newer database).
+ * @throws {UsageError} For a URL of another scheme, or a malformed
+ * PostgreSQL URL or schema name.
  */
 export async function openStore(
   ref: string,
@@ -51,11 +55,7 @@ export async function openStore(
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref)?.[1]?.toLowerCase();
   let dir = ref;
   if (scheme === "postgres" || scheme === "postgresql") {
-    throw new CliFailure(
-      `Cannot open store "${
-        redact(ref)
-      }": the PostgreSQL store is not available yet`,
-    );
+    return await openPostgres(ref);
   } else if (scheme === "file") {
     dir = decodeURIComponent(new URL(ref).pathname);
   } else if (scheme !== undefined) {
@@ -77,6 +77,27 @@ export async function openStore(
       { cause: error },
     );
   }
+}
+
+/**
+ * Opens a PostgreSQL store. Imported on demand, so that commands on a file
+ * store never load the PostgreSQL client.
+ */
+async function openPostgres(url: string): Promise<JobStore> {
+  const { createPostgresStore } = await import("../store/postgres_store.ts");
+  try {
+    return await createPostgresStore({ url });
+  } catch (error) {
+    const message = oneLine((error as Error)?.message ?? String(error));
+    if (error instanceof TypeError) {
+      throw new UsageError(message, { cause: error });
+    }
+    throw new CliFailure(message, { cause: error });
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -200,17 +200,29 @@ Deno.test("tock exits 1 with one line for failures that are not usage errors, ch
       match(result.stderr, pattern);
     });
   }
-  await t.step("postgres URL", async () => {
+  await t.step("unreachable postgres URL", async () => {
+    // Port 1 refuses connections: one line, exit 1, no password shown.
     const result = await cli([
       "list",
       "--store",
-      "postgres://tock:hunter2@db.example/tock",
+      "postgres://tock:hunter2@127.0.0.1:1/tock",
     ]);
     equal(result.code, 1);
-    equal(
+    equal(result.stderr.split("\n").length, 1);
+    match(
       result.stderr,
-      'tock: Cannot open store "postgres://tock:***@db.example/tock": the PostgreSQL store is not available yet',
+      /^tock: Cannot open \(PostgreSQL store postgres:\/\/tock@127\.0\.0\.1:1\/tock, schema tock\): connection refused/,
     );
+    equal(result.stderr.includes("hunter2"), false);
+  });
+  await t.step("malformed postgres schema", async () => {
+    const result = await cli([
+      "list",
+      "--store",
+      "postgres://tock@127.0.0.1:1/tock?schema=Bad-Name",
+    ]);
+    equal(result.code, 2);
+    match(result.stderr, /^tock: Cannot open PostgreSQL store: schema must/);
   });
   deepEqual(await snapshot(store), before);
 
