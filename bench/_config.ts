@@ -1,0 +1,154 @@
+/**
+ * What the benchmark runs: job counts, durations and repeats of every
+ * scenario, in full (`deno task bench`, under 10 minutes on 2 cores) and
+ * quick (`--quick`, a smoke run of about a minute) form.
+ *
+ * @module
+ */
+
+import type { StoreKind } from "./_stores.ts";
+
+/** Every scenario's parameters. */
+export interface BenchConfig {
+  /** Quick smoke run (figures not comparable with a full run). */
+  readonly quick: boolean;
+  /** Repeats of each measured configuration. */
+  readonly repeats: number;
+  /** The store kinds tock's start lag and lock hold rows are measured on. */
+  readonly stores: readonly StoreKind[];
+  readonly startLag: {
+    /** K values. */
+    readonly jobs: readonly number[];
+    readonly warmMs: number;
+    readonly measureMs: number;
+    /** The bare timer baseline's warm-up and window (it needs little). */
+    readonly timerWarmMs: number;
+    readonly timerMeasureMs: number;
+    /** How long after the window late tock runs still count. */
+    readonly settleMs: number;
+  };
+  readonly lockHold: {
+    /** N values. */
+    readonly storedJobs: readonly number[];
+    /** Fraction of N due every second. */
+    readonly dueFraction: number;
+    readonly warmMs: number;
+    readonly measureMs: number;
+  };
+  readonly lockHoldVsRunDuration: {
+    readonly storedJobs: number;
+    readonly dueJobs: number;
+    /** The long runs' length. */
+    readonly runMs: number;
+    /** Warm-up of the instant case. */
+    readonly warmMs: number;
+    /** Warm-up of the long case: past `runMs`, so that runs overlap fully. */
+    readonly longWarmMs: number;
+    readonly measureMs: number;
+  };
+  readonly seedScenario: {
+    readonly windowMs: number;
+    readonly longSchedule: string;
+    readonly longRunMs: number;
+  };
+  readonly instances: {
+    readonly counts: readonly number[];
+    readonly jobs: number;
+    readonly repeats: number;
+    readonly warmMs: number;
+    readonly measureMs: number;
+    readonly settleMs: number;
+  };
+  readonly idle: {
+    readonly jobs: number;
+    readonly windows: number;
+    readonly windowMs: number;
+    readonly settleMs: number;
+  };
+}
+
+/** The full run. */
+export const FULL: BenchConfig = {
+  quick: false,
+  repeats: 3,
+  stores: ["file"],
+  startLag: {
+    jobs: [10, 1_000, 10_000],
+    warmMs: 2_000,
+    measureMs: 5_000,
+    timerWarmMs: 1_000,
+    timerMeasureMs: 2_000,
+    settleMs: 1_000,
+  },
+  lockHold: {
+    storedJobs: [100, 1_000, 10_000, 100_000],
+    dueFraction: 0.01,
+    warmMs: 1_000,
+    measureMs: 5_000,
+  },
+  lockHoldVsRunDuration: {
+    storedJobs: 1_000,
+    dueJobs: 100,
+    runMs: 10_000,
+    warmMs: 1_000,
+    longWarmMs: 11_000,
+    measureMs: 5_000,
+  },
+  seedScenario: {
+    windowMs: 120_000,
+    longSchedule: "0 * * * * *",
+    longRunMs: 60_000,
+  },
+  instances: {
+    counts: [1, 2, 3],
+    jobs: 1_000,
+    repeats: 1,
+    warmMs: 2_000,
+    measureMs: 8_000,
+    settleMs: 1_000,
+  },
+  idle: { jobs: 10_000, windows: 3, windowMs: 10_000, settleMs: 2_000 },
+};
+
+/** The smoke run: tiny counts, short windows, one repeat. */
+export const QUICK: BenchConfig = {
+  quick: true,
+  repeats: 1,
+  stores: ["file"],
+  startLag: {
+    jobs: [100],
+    warmMs: 1_000,
+    measureMs: 2_000,
+    timerWarmMs: 1_000,
+    timerMeasureMs: 1_000,
+    settleMs: 500,
+  },
+  lockHold: {
+    storedJobs: [100, 1_000],
+    dueFraction: 0.01,
+    warmMs: 500,
+    measureMs: 2_000,
+  },
+  lockHoldVsRunDuration: {
+    storedJobs: 100,
+    dueJobs: 10,
+    runMs: 2_000,
+    warmMs: 500,
+    longWarmMs: 2_500,
+    measureMs: 2_000,
+  },
+  seedScenario: {
+    windowMs: 20_000,
+    longSchedule: "*/10 * * * * *",
+    longRunMs: 10_000,
+  },
+  instances: {
+    counts: [1, 2],
+    jobs: 100,
+    repeats: 1,
+    warmMs: 1_000,
+    measureMs: 2_000,
+    settleMs: 500,
+  },
+  idle: { jobs: 1_000, windows: 3, windowMs: 1_000, settleMs: 500 },
+};

@@ -1,0 +1,179 @@
+/**
+ * The shape of `bench/results.json`. Every figure at the top of a row is the
+ * median over the repeats; `detail` gives each figure's median, minimum,
+ * maximum and per-repeat values. Rows carry their store kind, so rows of
+ * another backend (PostgreSQL, issue 6) sit beside the file store's.
+ *
+ * @module
+ */
+
+import type { LatencySummary, Spread } from "./_stats.ts";
+import type { BenchConfig } from "./_config.ts";
+
+/** One start lag configuration (system, store, K). */
+export interface StartLagRow {
+  /** `tock`, `croner`, or `timer` (one bare timer calling K callbacks). */
+  readonly system: "tock" | "croner" | "timer";
+  /** The store kind for tock, `none` for the in-memory systems. */
+  readonly store: string;
+  readonly jobs: number;
+  readonly repeats: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+  /** Share of the window's runs that started, percent. */
+  readonly startedPercent: number | null;
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
+/** tock's start lag p99 over croner's and the bare timer's, per repeat. */
+export interface StartLagRatioRow {
+  readonly store: string;
+  readonly jobs: number;
+  readonly tockOverCronerP99: Spread;
+  readonly tockOverTimerP99: Spread;
+}
+
+/** One lock hold configuration (store, N). */
+export interface LockHoldRow {
+  readonly store: string;
+  readonly storedJobs: number;
+  readonly dueJobs: number;
+  readonly repeats: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+  /** Claim steps measured per repeat (the median). */
+  readonly claims: number | null;
+  /** The figures over every repeat's claim steps pooled together. */
+  readonly pooled: LatencySummary;
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
+/** How lock hold p99 grows from the smallest to the largest N. */
+export interface LockHoldGrowth {
+  readonly store: string;
+  readonly fromJobs: number;
+  readonly toJobs: number;
+  /** p99(to) / p99(from), of the medians. */
+  readonly p99Ratio: number | null;
+  /** The same ratio per repeat (repeat i of one over repeat i of the other). */
+  readonly perRepeat: Spread;
+}
+
+/** Lock hold with instant runs against runs of `runMs`. */
+export interface LockHoldVsRunDuration {
+  readonly store: string;
+  readonly storedJobs: number;
+  readonly dueJobs: number;
+  readonly runMs: number;
+  readonly instantP99Ms: number | null;
+  readonly tenSecondP99Ms: number | null;
+  /** tenSecondP99Ms / instantP99Ms. */
+  readonly ratio: number | null;
+  readonly perRepeatRatio: Spread;
+  readonly detail: {
+    readonly instant: Readonly<Record<string, Spread>>;
+    readonly long: Readonly<Record<string, Spread>>;
+  };
+}
+
+/** The per-second job's tally on one system (medians over repeats). */
+export interface SeedRow {
+  readonly slots: number | null;
+  readonly onTime: number | null;
+  readonly late: number | null;
+  readonly missed: number | null;
+  readonly twice: number | null;
+  readonly maxLateMs: number | null;
+  readonly maxHoldMs: number | null;
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
+/** The seed scenario on both systems. */
+export interface SeedScenario {
+  readonly windowSeconds: number;
+  readonly longSchedule: string;
+  readonly longRunMs: number;
+  readonly repeats: number;
+  readonly tock: SeedRow;
+  readonly naive: SeedRow;
+}
+
+/** One instance count. */
+export interface InstancesRow {
+  readonly store: string;
+  readonly count: number;
+  readonly jobs: number;
+  readonly repeats: number;
+  readonly slotsPerSecond: number | null;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  /** The most duplicates any repeat saw (must be 0). */
+  readonly duplicates: number;
+  readonly perInstance: readonly (readonly number[])[];
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
+/** Idle cost of one system. */
+export interface IdleCost {
+  /** Median of the CPU windows, percent of one core. */
+  readonly cpuPercent: number | null;
+  /** CPU over all windows together (total CPU time / total wall time). */
+  readonly cpuPercentMean: number | null;
+  readonly heapBytesPerJob: number | null;
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
+/** Idle cost of tock, with croner's beside it. */
+export interface IdleResults extends IdleCost {
+  readonly storedJobs: number;
+  readonly croner: IdleCost;
+}
+
+/** Where and how the figures were measured. */
+export interface BenchMeta {
+  readonly date: string;
+  readonly deno: string;
+  readonly v8: string;
+  readonly os: string;
+  readonly cores: number;
+  readonly cpu: string;
+  readonly quick: boolean;
+  readonly only: readonly string[];
+  readonly wallSeconds: number;
+  /** Scenarios that ran at the same time as another (and which). */
+  readonly concurrent: readonly string[];
+  /** Suites that failed (their figures are missing). */
+  readonly errors: readonly {
+    readonly scenario: string;
+    readonly message: string;
+  }[];
+  readonly config: BenchConfig;
+}
+
+/** `bench/results.json`. */
+export interface BenchResults {
+  readonly meta: BenchMeta;
+  readonly startLag?: readonly StartLagRow[];
+  readonly startLagRatios?: readonly StartLagRatioRow[];
+  readonly lockHold?: readonly LockHoldRow[];
+  readonly lockHoldGrowth?: readonly LockHoldGrowth[];
+  readonly lockHoldVsRunDuration?: LockHoldVsRunDuration;
+  readonly seedScenario?: SeedScenario;
+  readonly instances?: readonly InstancesRow[];
+  readonly idle?: IdleResults;
+}
+
+/** The scenario names `--only` accepts (the keys of the results). */
+export const SCENARIOS = [
+  "startLag",
+  "lockHold",
+  "lockHoldVsRunDuration",
+  "instances",
+  "seedScenario",
+  "idle",
+] as const;
+
+/** One scenario name. */
+export type ScenarioName = typeof SCENARIOS[number];

@@ -1,0 +1,153 @@
+/**
+ * The targets of issue #5 and whether a run met them. A target is judged
+ * only when its scenario ran (a `--quick` or `--only` run judges fewer).
+ * A start lag target also fails when fewer than 99% of the window's runs
+ * started: the p99 of the runs that did start would flatter the system.
+ *
+ * @module
+ */
+
+import type { BenchResults, StartLagRow } from "./_results.ts";
+import { formatNumber, formatSpread } from "./_format.ts";
+
+/** One target and whether the run met it. */
+export interface Verdict {
+  /** What is measured. */
+  readonly measure: string;
+  /** The figure, formatted. */
+  readonly measured: string;
+  /** The target, formatted. */
+  readonly target: string;
+  readonly pass: boolean;
+}
+
+function lagRow(
+  rows: readonly StartLagRow[],
+  system: string,
+  store: string,
+  jobs: number,
+) {
+  return rows.find((r) =>
+    r.system === system && r.store === store && r.jobs === jobs
+  );
+}
+
+/** Whether a tock row started (nearly) every run: otherwise p99 flatters. */
+function complete(row: StartLagRow): boolean {
+  return (row.startedPercent ?? 0) >= 99;
+}
+
+function lagNote(row: StartLagRow): string {
+  return complete(row)
+    ? ""
+    : `, only ${formatNumber(row.startedPercent)}% of runs started`;
+}
+
+/**
+ * The targets this run can judge (those whose scenario ran).
+ *
+ * @param results The results.
+ * @returns One verdict per target.
+ */
+export function verdicts(results: BenchResults): Verdict[] {
+  const out: Verdict[] = [];
+  const lag = results.startLag ?? [];
+  for (const row of lag.filter((r) => r.system === "tock")) {
+    const limit = row.jobs === 1_000 ? 10 : row.jobs === 10_000 ? 50 : null;
+    if (limit !== null) {
+      out.push({
+        measure: `start lag p99, K=${formatNumber(row.jobs)} (${row.store})`,
+        measured: `${formatSpread(row.detail.p99Ms, " ms")}${lagNote(row)}`,
+        target: `≤ ${limit} ms`,
+        pass: complete(row) && row.p99Ms !== null && row.p99Ms <= limit,
+      });
+    }
+    const croner = lagRow(lag, "croner", "none", row.jobs);
+    if (croner) {
+      out.push({
+        measure: `start lag p99 below croner's, K=${
+          formatNumber(row.jobs)
+        } (${row.store})`,
+        measured: `${formatNumber(row.p99Ms)} ms vs ${
+          formatNumber(croner.p99Ms)
+        } ms${lagNote(row)}`,
+        target: "tock < croner",
+        pass: complete(row) && row.p99Ms !== null && croner.p99Ms !== null &&
+          row.p99Ms < croner.p99Ms,
+      });
+    }
+  }
+  for (const row of results.lockHold ?? []) {
+    if (row.storedJobs !== 10_000) continue;
+    out.push({
+      measure: `lock hold p99, N=10,000 (${row.store})`,
+      measured: formatSpread(row.detail.p99Ms, " ms"),
+      target: "< 5 ms",
+      pass: row.p99Ms !== null && row.p99Ms < 5,
+    });
+  }
+  for (const growth of results.lockHoldGrowth ?? []) {
+    out.push({
+      measure: `lock hold p99 growth, N=${formatNumber(growth.fromJobs)} → ${
+        formatNumber(growth.toJobs)
+      } (${growth.store})`,
+      measured: `${formatNumber(growth.p99Ratio)}× (per repeat ${
+        formatSpread(growth.perRepeat, "×")
+      })`,
+      target: "< 10×",
+      pass: growth.p99Ratio !== null && growth.p99Ratio < 10,
+    });
+  }
+  const vs = results.lockHoldVsRunDuration;
+  if (vs) {
+    out.push({
+      measure: `lock hold p99, ${
+        vs.runMs / 1000
+      } s runs vs instant (${vs.store})`,
+      measured: `${formatNumber(vs.tenSecondP99Ms)} ms vs ${
+        formatNumber(vs.instantP99Ms)
+      } ms = ${formatNumber(vs.ratio)}×`,
+      target: "≤ 1.5×",
+      pass: vs.ratio !== null && vs.ratio <= 1.5,
+    });
+  }
+  const seed = results.seedScenario;
+  if (seed) {
+    const missed = seed.tock.detail.missed?.max ?? null;
+    const late = seed.tock.detail.late?.max ?? null;
+    out.push({
+      measure: "seed scenario, tock: per-second slots missed / late",
+      measured: `${formatNumber(missed)} / ${
+        formatNumber(late)
+      } (worst of ${seed.repeats} repeat${seed.repeats === 1 ? "" : "s"})`,
+      target: "0 / 0",
+      pass: missed === 0 && late === 0,
+    });
+  }
+  const idle = results.idle;
+  if (idle) {
+    out.push({
+      measure: `idle CPU, ${formatNumber(idle.storedJobs)} jobs`,
+      measured: `${formatSpread(idle.detail.cpuPercent, "%")} of one core`,
+      target: "≤ 0.1%",
+      pass: idle.cpuPercent !== null && idle.cpuPercent <= 0.1,
+    });
+    out.push({
+      measure: `idle heap per stored job, ${
+        formatNumber(idle.storedJobs)
+      } jobs`,
+      measured: formatSpread(idle.detail.heapBytesPerJob, " B"),
+      target: "≤ 2 KiB (2,048 B)",
+      pass: idle.heapBytesPerJob !== null && idle.heapBytesPerJob <= 2048,
+    });
+  }
+  for (const row of results.instances ?? []) {
+    out.push({
+      measure: `duplicates, ${row.count} instance${row.count > 1 ? "s" : ""}`,
+      measured: formatNumber(row.duplicates),
+      target: "0",
+      pass: row.duplicates === 0,
+    });
+  }
+  return out;
+}

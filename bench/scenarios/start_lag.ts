@@ -1,0 +1,205 @@
+/**
+ * Start lag: how long after its slot a handler starts, with K jobs all due
+ * every second, on one tock instance (real clock, a file store), on croner
+ * (K `Cron` objects), or on one bare timer aligned to each second that calls
+ * K callbacks (the floor any in-process scheduler can reach).
+ *
+ * Lag is the handler's first line (`performance.timeOrigin +
+ * performance.now()`) minus the slot it runs for. Only slots inside the
+ * measured window count; the window starts after a warm-up (which absorbs
+ * the catch-up of slots that passed while the store was built) and runs
+ * that have not started `settleMs` after it are reported as not started.
+ *
+ * Run as a child: `deno run -A --v8-flags=--expose-gc
+ * bench/scenarios/start_lag.ts '<StartLagArgs JSON>'`.
+ *
+ * @module
+ */
+
+import { Cron } from "croner";
+import { createScheduler } from "../../src/runtime/scheduler.ts";
+import type { TockEvent } from "../../src/runtime/events.ts";
+import { childMain } from "../_child.ts";
+import type { JobGroup } from "../_jobs.ts";
+import { type LatencySummary, summarize } from "../_stats.ts";
+import { openStore, type StoreSpec } from "../_stores.ts";
+import { preciseNow, sleepUntil, wholeSecondAfter } from "../_time.ts";
+
+/** The systems start lag is measured on. */
+export type LagSystem = "tock" | "croner" | "timer";
+
+/** Arguments of the start lag child. */
+export interface StartLagArgs {
+  readonly system: LagSystem;
+  /** K: how many jobs are due every second. */
+  readonly jobs: number;
+  /** Warm-up before the measured window, in ms (rounded up to seconds). */
+  readonly warmMs: number;
+  /** The measured window, in ms (whole seconds). */
+  readonly measureMs: number;
+  /** How long after the window late runs may still start, in ms. */
+  readonly settleMs: number;
+  /** tock only: a store holding {@linkcode startLagJobs}`(jobs)`. */
+  readonly store?: StoreSpec;
+}
+
+/** What one start lag run measured. */
+export interface StartLagResult extends LatencySummary {
+  readonly system: LagSystem;
+  /** The store kind, or `none` for the in-memory systems. */
+  readonly store: StoreSpec["kind"] | "none";
+  readonly jobs: number;
+  /** Runs the window's slots call for (K per second). */
+  readonly expected: number;
+  /** Those that started within `settleMs` after the window. */
+  readonly started: number;
+  /** tock only: the claim steps' lock holds during the window. */
+  readonly lockHold?: LatencySummary;
+}
+
+/** The handler name the start lag jobs use. */
+export const LAG_HANDLER = "lag";
+
+/**
+ * The tock job set of a start lag run.
+ *
+ * @param jobs K.
+ * @returns K jobs due every second.
+ */
+export function startLagJobs(jobs: number): JobGroup[] {
+  return [{
+    count: jobs,
+    prefix: "lag",
+    schedule: "* * * * * *",
+    run: LAG_HANDLER,
+  }];
+}
+
+/** The measured window, slots in `[from, to)`; empty until it is opened. */
+class Window {
+  from = Infinity;
+  to = -Infinity;
+
+  /** Places the window at the whole second closest to the warm-up's end. */
+  open(args: StartLagArgs): void {
+    this.from = wholeSecondAfter(Math.max(0, args.warmMs - 500));
+    this.to = this.from + Math.ceil(args.measureMs / 1000) * 1000;
+  }
+
+  /** Whether an instant is inside. */
+  has(at: number): boolean {
+    return at >= this.from && at < this.to;
+  }
+}
+
+/** What a system's run gives besides the lags. */
+interface Run {
+  readonly window: Window;
+  readonly lockHold?: LatencySummary;
+}
+
+async function runTock(args: StartLagArgs, lags: number[]): Promise<Run> {
+  if (!args.store) throw new TypeError("Cannot run tock: no 'store' given");
+  // Neither the store nor the scheduler is closed: the process exits once
+  // the result is printed, and stopping a scheduler that is far behind can
+  // take seconds that measure nothing.
+  const store = await openStore(args.store);
+  const window = new Window();
+  const holds: number[] = [];
+  const scheduler = await createScheduler({
+    store,
+    instance: "bench-lag",
+    maxParallel: args.jobs + 64,
+    handlers: {
+      [LAG_HANDLER]: ({ slot }) => {
+        const at = preciseNow();
+        if (window.has(slot.getTime())) lags.push(at - slot.getTime());
+      },
+    },
+  });
+  scheduler.addEventListener("lock.released", (event) => {
+    if (window.has(preciseNow())) {
+      holds.push((event as TockEvent).detail.holdMs ?? 0);
+    }
+  });
+  window.open(args);
+  await sleepUntil(window.to + args.settleMs);
+  return { window, lockHold: summarize(holds) };
+}
+
+async function runCroner(args: StartLagArgs, lags: number[]): Promise<Run> {
+  const window = new Window();
+  const jobs: Cron[] = [];
+  for (let i = 0; i < args.jobs; i++) {
+    // The slot a call is for is the run croner had planned before it. After
+    // a call croner plans the first whole second after the call (it skips
+    // seconds it is late for), so the next one is known without asking
+    // croner (`nextRun()` would add its own cost to every later call).
+    let planned = 0;
+    const job = new Cron("* * * * * *", { timezone: "UTC" }, () => {
+      const at = preciseNow();
+      const slot = planned;
+      planned = Math.floor(at / 1000) * 1000 + 1000;
+      if (window.has(slot)) lags.push(at - slot);
+    });
+    planned = job.nextRun()?.getTime() ?? 0;
+    jobs.push(job);
+  }
+  window.open(args);
+  await sleepUntil(window.to + args.settleMs);
+  for (const job of jobs) job.stop();
+  return { window };
+}
+
+async function runTimer(args: StartLagArgs, lags: number[]): Promise<Run> {
+  const window = new Window();
+  const callbacks = Array.from(
+    { length: args.jobs },
+    () => (slot: number) => {
+      const at = preciseNow();
+      if (window.has(slot)) lags.push(at - slot);
+    },
+  );
+  let next = wholeSecondAfter(1);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Timers take whole milliseconds: round up, or they fire early.
+  const arm = () => setTimeout(fire, Math.ceil(next - preciseNow()));
+  const fire = () => {
+    const slot = next;
+    for (const callback of callbacks) callback(slot);
+    next = Math.max(slot + 1000, wholeSecondAfter(1));
+    timer = arm();
+  };
+  timer = arm();
+  window.open(args);
+  await sleepUntil(window.to + args.settleMs);
+  clearTimeout(timer);
+  return { window };
+}
+
+/**
+ * Runs one start lag measurement.
+ *
+ * @param args The system, K and the durations.
+ * @returns The lag figures of the window.
+ */
+export async function startLag(args: StartLagArgs): Promise<StartLagResult> {
+  const lags: number[] = [];
+  const run = args.system === "tock"
+    ? await runTock(args, lags)
+    : args.system === "croner"
+    ? await runCroner(args, lags)
+    : await runTimer(args, lags);
+  const seconds = (run.window.to - run.window.from) / 1000;
+  return {
+    system: args.system,
+    store: args.system === "tock" ? args.store!.kind : "none",
+    jobs: args.jobs,
+    expected: args.jobs * seconds,
+    started: lags.length,
+    ...summarize(lags),
+    ...(run.lockHold ? { lockHold: run.lockHold } : {}),
+  };
+}
+
+if (import.meta.main) await childMain(startLag);

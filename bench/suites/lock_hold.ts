@@ -1,0 +1,168 @@
+/**
+ * The lock hold suite: for each store kind and N, a store built once and
+ * copied for each repeat (building 100,000 jobs takes seconds), 1% of the
+ * jobs due every second; then the rows and the growth of p99 from the
+ * smallest N to the largest, per repeat and of the medians.
+ *
+ * @module
+ */
+
+import type { BenchConfig } from "../_config.ts";
+import type { LockHoldGrowth, LockHoldRow } from "../_results.ts";
+import { runChild } from "../_child.ts";
+import { buildStore } from "../_build_store.ts";
+import { prepareStore, type StoreKind } from "../_stores.ts";
+import { ratio, spread, spreadsOf, summarize } from "../_stats.ts";
+import {
+  type LockHoldArgs,
+  lockHoldJobs,
+  type LockHoldResult,
+} from "../scenarios/lock_hold.ts";
+
+/** What the suite adds to the results. */
+export interface LockHoldSuite {
+  readonly lockHold: LockHoldRow[];
+  readonly lockHoldGrowth: LockHoldGrowth[];
+}
+
+/**
+ * Runs one lock hold configuration `repeats` times, each on a copy of one
+ * store built for it.
+ *
+ * @param kind The store kind.
+ * @param args The scenario's arguments but the store.
+ * @param repeats How many runs.
+ * @param overlap The jobs' overlap policy.
+ * @param step Reports the step about to run.
+ * @returns One result per repeat.
+ */
+export async function measureLockHold(
+  kind: StoreKind,
+  args: Omit<LockHoldArgs, "store">,
+  repeats: number,
+  overlap: "allow" | undefined,
+  step: (label: string) => void,
+): Promise<LockHoldResult[]> {
+  const label = `lock hold (${kind}): N=${args.storedJobs}, ` +
+    `${args.dueJobs} due/s, runs ${args.runMs / 1000} s`;
+  step(`${label}: building the store`);
+  const template = await prepareStore(kind);
+  const runs: LockHoldResult[] = [];
+  try {
+    await buildStore(
+      template.spec,
+      lockHoldJobs(args.storedJobs, args.dueJobs, overlap),
+    );
+    for (let r = 0; r < repeats; r++) {
+      step(`${label}, repeat ${r + 1}`);
+      const store = await prepareStore(kind, { copyOf: template.spec });
+      try {
+        runs.push(
+          await runChild<LockHoldResult>(
+            "scenarios/lock_hold.ts",
+            { ...args, store: store.spec },
+            {
+              timeoutMs: 90_000 + args.warmMs + args.measureMs,
+              label,
+            },
+          ),
+        );
+      } finally {
+        await store.dispose();
+      }
+    }
+  } finally {
+    await template.dispose();
+  }
+  return runs;
+}
+
+/**
+ * Runs the lock hold suite.
+ *
+ * @param config The benchmark configuration.
+ * @param step Reports the step about to run.
+ * @returns The rows and growth figures.
+ */
+export async function runLockHold(
+  config: BenchConfig,
+  step: (label: string) => void,
+): Promise<LockHoldSuite> {
+  const c = config.lockHold;
+  const rows: LockHoldRow[] = [];
+  const growth: LockHoldGrowth[] = [];
+  for (const kind of config.stores) {
+    const byN = new Map<number, LockHoldResult[]>();
+    for (const storedJobs of c.storedJobs) {
+      const dueJobs = Math.max(1, Math.round(storedJobs * c.dueFraction));
+      const runs = await measureLockHold(
+        kind,
+        {
+          storedJobs,
+          dueJobs,
+          runMs: 0,
+          warmMs: c.warmMs,
+          measureMs: c.measureMs,
+        },
+        config.repeats,
+        undefined,
+        step,
+      );
+      byN.set(storedJobs, runs);
+      rows.push(lockHoldRow(kind, storedJobs, dueJobs, runs));
+    }
+    // Issue #5 compares N=1,000 with N=100,000; a quick run has less.
+    const growthTo = Math.max(...c.storedJobs);
+    const growthFrom = c.storedJobs.includes(1_000) && growthTo > 1_000
+      ? 1_000
+      : Math.min(...c.storedJobs);
+    const from = byN.get(growthFrom) ?? [];
+    const to = byN.get(growthTo) ?? [];
+    growth.push({
+      store: kind,
+      fromJobs: growthFrom,
+      toJobs: growthTo,
+      p99Ratio: ratio(
+        spread(to.map((r) => r.p99Ms)).median,
+        spread(from.map((r) => r.p99Ms)).median,
+      ),
+      perRepeat: spread(
+        to.map((r, i) => ratio(r.p99Ms, from[i]?.p99Ms ?? null)),
+      ),
+    });
+  }
+  return { lockHold: rows, lockHoldGrowth: growth };
+}
+
+/**
+ * Aggregates one configuration's repeats into a row.
+ *
+ * @param store The store kind.
+ * @param storedJobs N.
+ * @param dueJobs Jobs due every second.
+ * @param runs The repeats.
+ * @returns The row.
+ */
+export function lockHoldRow(
+  store: string,
+  storedJobs: number,
+  dueJobs: number,
+  runs: readonly LockHoldResult[],
+): LockHoldRow {
+  const detail = spreadsOf(
+    runs.map((run) => ({ ...run, claims: run.count })),
+    ["p50Ms", "p99Ms", "maxMs", "claims", "runsStarted", "running"],
+  );
+  return {
+    store,
+    storedJobs,
+    dueJobs,
+    repeats: runs.length,
+    p50Ms: detail.p50Ms.median,
+    p99Ms: detail.p99Ms.median,
+    maxMs: detail.maxMs.median,
+    claims: detail.claims.median,
+    pooled: summarize(runs.flatMap((run) => run.holdsMs)),
+    detail,
+  };
+}

@@ -1,0 +1,58 @@
+// One benchmark scenario end to end: a store built in a child process,
+// then the start lag child on it (tock, 10 jobs, a one-second window), as
+// `deno task bench` runs it. Checks the shape of the JSON, not the figures.
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { runChild } from "../../bench/_child.ts";
+import { buildStore } from "../../bench/_build_store.ts";
+import { prepareStore } from "../../bench/_stores.ts";
+import {
+  type StartLagArgs,
+  startLagJobs,
+  type StartLagResult,
+} from "../../bench/scenarios/start_lag.ts";
+
+Deno.test("bench start lag child: tock, K=10, prints one JSON result", async () => {
+  const store = await prepareStore("file");
+  try {
+    const built = await buildStore(store.spec, startLagJobs(10));
+    equal(built.jobs, 10);
+    const args: StartLagArgs = {
+      system: "tock",
+      jobs: 10,
+      warmMs: 500,
+      measureMs: 1_000,
+      settleMs: 500,
+      store: store.spec,
+    };
+    const result = await runChild<StartLagResult>(
+      "scenarios/start_lag.ts",
+      args,
+      { timeoutMs: 30_000 },
+    );
+    deepEqual(Object.keys(result).sort(), [
+      "count",
+      "expected",
+      "jobs",
+      "lockHold",
+      "maxMs",
+      "p50Ms",
+      "p99Ms",
+      "started",
+      "store",
+      "system",
+    ]);
+    equal(result.system, "tock");
+    equal(result.store, "file");
+    equal(result.jobs, 10);
+    equal(result.expected, 10);
+    equal(result.count, result.started);
+    ok(result.started > 0, "no run started in the window");
+    for (const key of ["p50Ms", "p99Ms", "maxMs"] as const) {
+      equal(typeof result[key], "number", key);
+    }
+    ok(result.p50Ms! <= result.p99Ms! && result.p99Ms! <= result.maxMs!);
+    equal(typeof result.lockHold?.count, "number");
+  } finally {
+    await store.dispose();
+  }
+});
