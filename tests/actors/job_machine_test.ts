@@ -46,7 +46,11 @@ Deno.test("jobMachine goes idle → claimed → running → done and outputs the
     }),
   );
   const states: string[] = [];
-  actor.subscribe((s) => states.push(String(s.value)));
+  actor.subscribe((s) =>
+    states.push(
+      typeof s.value === "string" ? s.value : Object.keys(s.value)[0]!,
+    )
+  );
   actor.start();
   equal(actor.getSnapshot().value, "idle");
   actor.send({ type: "job.claim" });
