@@ -69,6 +69,7 @@ export class DueIndex {
    * @returns Their ids, each once.
    */
   due(until: number, options: DueOptions = {}): JobId[] {
+    this.#dropStale();
     const found = new Set<JobId>(
       options.all ? this.#active : this.#backlog,
     );
@@ -101,6 +102,7 @@ export class DueIndex {
    * @returns The due time, or `undefined` if no admitted job has one.
    */
   earliest(accept: (id: JobId) => boolean): number | undefined {
+    this.#dropStale();
     const heap = this.#heap;
     // A second heap of heap positions, ordered by their due time.
     const frontier: number[] = heap.length > 0 ? [0] : [];
@@ -165,6 +167,34 @@ export class DueIndex {
     }
     if (instances.length > 0) this.#instancesOf.set(id, instances);
     else this.#instancesOf.delete(id);
+  }
+
+  /**
+   * Pops stale entries off the top. A claim leaves one stale entry per job
+   * it advanced, at the old due time, so they gather at the top: without
+   * this, every later query would walk them all.
+   */
+  #dropStale(): void {
+    const heap = this.#heap;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      if (this.#dueAt.get(top.id) === top.at) return;
+      const last = heap.pop()!;
+      if (heap.length === 0) return;
+      let at = 0;
+      while (true) {
+        const left = 2 * at + 1;
+        if (left >= heap.length) break;
+        const right = left + 1;
+        const child = right < heap.length && heap[right]!.at < heap[left]!.at
+          ? right
+          : left;
+        if (heap[child]!.at >= last.at) break;
+        heap[at] = heap[child]!;
+        at = child;
+      }
+      heap[at] = last;
+    }
   }
 
   #push(entry: HeapEntry): void {

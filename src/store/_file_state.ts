@@ -223,7 +223,7 @@ export class FileState {
     this.#offset += line.length;
     this.#tail = line;
     this.#seenSize = this.#offset;
-    const { deleted } = applyChanges(model, batch.changes);
+    const { deleted } = applyChanges(model, batch.changes, { checked: true });
     for (const id of deleted) {
       delete this.#archived[id];
       await removeIfExists(archivePath(this.#dir, id)).catch(() => {});

@@ -291,8 +291,17 @@ class FileStore implements JobStore {
     // Commits this object has not read yet count as changes. Heartbeats do
     // not: waking every instance at every heartbeat of every other would be
     // polling by another name (the runtime watches heartbeats itself).
-    const seen = this.#state.watermark();
-    const moved = async () => (await this.#state.current()) !== seen;
+    // Counted in commits, not file identities: this object's own compaction
+    // replaces files but changes no job.
+    const seen = this.#state.model.seq;
+    const moved = async () => {
+      if (this.#state.model.seq > seen) return true;
+      if ((await this.#state.current()) === this.#state.watermark()) {
+        return false;
+      }
+      await this.#read("watch for changes", () => undefined);
+      return this.#state.model.seq > seen;
+    };
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       let polling = false;
