@@ -10,7 +10,8 @@
  * 3. Write it: each job's final state with a conditional update on id and
  *    version (compare-and-set), ledger entries in commit order, claimed
  *    slots into `claims` (unique on job, slot and kind: a second line of
- *    defence against a double claim), counters, and a `NOTIFY`, delivered
+ *    defence against a double claim), the instances running each job's
+ *    runs into `job_runs`, counters, and a `NOTIFY`, delivered
  *    when the transaction commits. Statements are pipelined, so a claim of
  *    several jobs costs a few round trips.
  *
@@ -29,7 +30,8 @@ import type {
 import type { StoreChange } from "./store.ts";
 import { checkChanges, createModel } from "./_state.ts";
 import type { Tx } from "./_pg_client.ts";
-import { jobColumns, lockJobs, toRecord } from "./_pg_jobs.ts";
+import { insertJobRow, lockJobs, toRecord, updateJobRow } from "./_pg_jobs.ts";
+import { runInstances, syncJobRuns } from "./_pg_due.ts";
 
 /** What a commit needs to know besides the changes. */
 export interface CommitContext {
@@ -53,6 +55,8 @@ interface Current {
   /** The version the row has in the database (in this transaction). */
   dbVersion: number;
   appended: number;
+  /** The instances `job_runs` holds for it (in this transaction). */
+  instances: readonly string[];
 }
 
 interface Claim {
@@ -107,6 +111,7 @@ export async function commitChanges(
       record: toRecord(row),
       dbVersion: Number(row.version),
       appended: row.appended,
+      instances: runInstances(row.state),
     });
   }
   for (const change of changes) writer.apply(change);
@@ -141,6 +146,8 @@ class Writer {
   readonly #statements: Promise<unknown>[] = [];
   // Pending until the next flush (a create or delete, or the end).
   #dirty = new Set<JobId>();
+  /** Jobs whose instances may differ from what `job_runs` holds. */
+  #runs = new Set<JobId>();
   #entries: LedgerEntry[] = [];
   #claims: Claim[] = [];
   #counters = new Map<
@@ -179,12 +186,14 @@ class Writer {
         this.flush();
         const record = change.job;
         const id = record.spec.id;
-        this.#insert(record);
+        this.push(insertJobRow(this.#tx, record));
         this.current.set(id, {
           record,
           dbVersion: record.state.version,
           appended: 0,
+          instances: [],
         });
+        this.#runs.add(id);
         this.#track(id, undefined, record.state);
         break;
       }
@@ -198,6 +207,7 @@ class Writer {
         this.#track(id, row.record.state, change.state);
         row.record = { spec, state: change.state };
         this.#dirty.add(id);
+        this.#runs.add(id);
         break;
       }
       case "job.delete":
@@ -258,6 +268,7 @@ class Writer {
       ) prune.push(id);
       this.#update(id, row);
     }
+    this.#syncRuns();
     if (this.#entries.length > 0) {
       this.push(tx`
         insert into ledger (job, slot, until_slot, slot_count, outcome,
@@ -291,34 +302,27 @@ class Writer {
     this.#counters = new Map();
   }
 
-  #insert(record: JobRecord): void {
-    const c = jobColumns(record);
-    this.push(this.#tx`
-      insert into jobs (id, version, spec, state, next_due_at, active,
-        backlog_ready, target_kind, target_name)
-      values (${record.spec.id}, ${record.state.version}::bigint,
-        ${JSON.stringify(record.spec)}::text::json,
-        ${JSON.stringify(record.state)}::text::json, ${c.nextDueAt}::float8,
-        ${c.active}::boolean, ${c.backlogReady}::boolean, ${c.targetKind},
-        ${c.targetName})`);
+  /** Brings `job_runs` in step with the pending jobs' runs. */
+  #syncRuns(): void {
+    const jobs: { job: JobId; instances: readonly string[] }[] = [];
+    for (const id of this.#runs) {
+      const row = this.current.get(id);
+      if (!row) continue;
+      const instances = runInstances(row.record.state);
+      if (instances.join("\u0000") === row.instances.join("\u0000")) continue;
+      row.instances = instances;
+      jobs.push({ job: id, instances });
+    }
+    this.#runs = new Set();
+    if (jobs.length > 0) this.push(syncJobRuns(this.#tx, jobs));
   }
 
   #update(id: JobId, row: Current): void {
-    const { record } = row;
-    const c = jobColumns(record);
     const expected = row.dbVersion;
-    row.dbVersion = record.state.version;
+    row.dbVersion = row.record.state.version;
     const context = this.#ctx.context;
     this.push(
-      this.#tx`
-        update jobs set version = ${record.state.version}::bigint,
-          spec = ${JSON.stringify(record.spec)}::text::json,
-          state = ${JSON.stringify(record.state)}::text::json,
-          next_due_at = ${c.nextDueAt}::float8, active = ${c.active}::boolean,
-          backlog_ready = ${c.backlogReady}::boolean,
-          target_kind = ${c.targetKind}, target_name = ${c.targetName},
-          appended = ${row.appended}::bigint, updated_at = now()
-        where id = ${id} and version = ${expected}::bigint`,
+      updateJobRow(this.#tx, row.record, expected, row.appended),
       (statement) =>
         statement.then((result) => {
           if (result.count !== 1) {

@@ -4,13 +4,16 @@
  *
  * A job row keeps its record as JSON (`spec`, `state`) plus columns that
  * make the claim step's questions index lookups: `next_due_at` (indexed),
- * `active` (runs or a backlog; partial index) and `backlog_ready` (a backlog
- * and no run; partial index). `due()` and `nextDueAt()` therefore cost what
- * is due, not the number of jobs.
+ * `active` (runs or a backlog; partial index), `backlog_ready` (a backlog
+ * and no run; partial index) and `has_backlog` (a backlog; partial index),
+ * with the instances running its runs in `job_runs` (see `_pg_due.ts`).
+ * `due()` and `nextDueAt()` therefore cost what is due, not the number of
+ * jobs.
  *
  * @module
  */
 
+import type postgres from "postgres";
 import type { JobId, JobRecord, JobSpec, LedgerEntry } from "../types.ts";
 import type { Capabilities, HistoryQuery } from "./store.ts";
 import { createModel, finishHistory } from "./_state.ts";
@@ -29,6 +32,7 @@ export interface JobColumns {
   readonly nextDueAt: number | null;
   readonly active: boolean;
   readonly backlogReady: boolean;
+  readonly hasBacklog: boolean;
   readonly targetKind: string;
   readonly targetName: string | null;
 }
@@ -46,9 +50,61 @@ export function jobColumns(record: JobRecord): JobColumns {
     nextDueAt: typeof due === "number" && Number.isFinite(due) ? due : null,
     active: state.runs.length > 0 || state.backlog.length > 0,
     backlogReady: state.backlog.length > 0 && state.runs.length === 0,
+    hasBacklog: state.backlog.length > 0,
     targetKind: spec.target.kind,
     targetName: spec.target.kind === "function" ? spec.target.name : null,
   };
+}
+
+/**
+ * The statement that inserts a job's row (not yet sent).
+ *
+ * @param tx The commit's transaction.
+ * @param record The job.
+ * @returns The statement.
+ */
+export function insertJobRow(
+  tx: Tx,
+  record: JobRecord,
+): postgres.PendingQuery<postgres.Row[]> {
+  const c = jobColumns(record);
+  return tx`
+    insert into jobs (id, version, spec, state, next_due_at, active,
+      backlog_ready, has_backlog, target_kind, target_name)
+    values (${record.spec.id}, ${record.state.version}::bigint,
+      ${JSON.stringify(record.spec)}::text::json,
+      ${JSON.stringify(record.state)}::text::json, ${c.nextDueAt}::float8,
+      ${c.active}::boolean, ${c.backlogReady}::boolean,
+      ${c.hasBacklog}::boolean, ${c.targetKind}, ${c.targetName})`;
+}
+
+/**
+ * The statement that writes a job's row if its version is `expected` (a
+ * compare-and-set: it updates no row otherwise). Not yet sent.
+ *
+ * @param tx The commit's transaction.
+ * @param record The job's new record.
+ * @param expected The version the row must have.
+ * @param appended The job's ledger entries appended so far.
+ * @returns The statement.
+ */
+export function updateJobRow(
+  tx: Tx,
+  record: JobRecord,
+  expected: number,
+  appended: number,
+): postgres.PendingQuery<postgres.Row[]> {
+  const c = jobColumns(record);
+  return tx`
+    update jobs set version = ${record.state.version}::bigint,
+      spec = ${JSON.stringify(record.spec)}::text::json,
+      state = ${JSON.stringify(record.state)}::text::json,
+      next_due_at = ${c.nextDueAt}::float8, active = ${c.active}::boolean,
+      backlog_ready = ${c.backlogReady}::boolean,
+      has_backlog = ${c.hasBacklog}::boolean,
+      target_kind = ${c.targetKind}, target_name = ${c.targetName},
+      appended = ${appended}::bigint, updated_at = now()
+    where id = ${record.spec.id} and version = ${expected}::bigint`;
 }
 
 /**
@@ -59,22 +115,6 @@ export function jobColumns(record: JobRecord): JobColumns {
  */
 export function toRecord(row: Pick<JobRow, "spec" | "state">): JobRecord {
   return { spec: row.spec, state: row.state };
-}
-
-/**
- * Jobs needing the claim step by `until`: due ones and active ones, earliest
- * due first (jobs without a due time first), then by id.
- *
- * @param sql A client or transaction.
- * @param until Epoch ms.
- * @returns The records.
- */
-export async function selectDue(sql: Sql, until: number): Promise<JobRecord[]> {
-  const rows = await sql<JobRow[]>`
-    select spec, state from jobs
-    where next_due_at <= ${until}::float8 or active
-    order by next_due_at asc nulls first, id`;
-  return rows.map(toRecord);
 }
 
 /**

@@ -14,7 +14,7 @@ import { StoreError } from "../errors.ts";
 import type { Db, Sql } from "./_pg_client.ts";
 
 /** The schema version this tock writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** First key of every advisory lock tock takes ("tock"). */
 export const LOCK_CLASS = 0x746f636b;
@@ -132,12 +132,38 @@ create table S.instances (
 );
 `;
 
+/**
+ * Version 2: what `due()` needs to read only the jobs that need the claim
+ * step. `has_backlog` (a backlog, with or without runs) and `job_runs` (a
+ * job and an instance it has runs of), filled from the existing states in
+ * the migration's transaction; commits keep them in step from then on.
+ */
+const V2 = `
+alter table S.jobs add column has_backlog boolean not null default false;
+create index jobs_has_backlog on S.jobs (id) where has_backlog;
+
+create table S.job_runs (
+  job text collate "C" not null references S.jobs (id) on delete cascade,
+  instance text collate "C" not null,
+  primary key (job, instance)
+);
+create index job_runs_instance on S.job_runs (instance, job);
+
+update S.jobs set has_backlog = true
+where active and json_array_length(state -> 'backlog') > 0;
+insert into S.job_runs (job, instance)
+select distinct j.id, r ->> 'instance'
+from S.jobs j cross join lateral json_array_elements(j.state -> 'runs') r
+where j.active and r ->> 'instance' is not null;
+`;
+
 const MIGRATIONS: readonly { version: number; name: string; ddl: string }[] = [
   {
     version: 1,
     name: "jobs, ledger, claims, counters, logs, instances",
     ddl: V1,
   },
+  { version: 2, name: "jobs.has_backlog, job_runs", ddl: V2 },
 ];
 
 /**

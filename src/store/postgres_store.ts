@@ -14,9 +14,9 @@
  *
  * tock creates and migrates its tables itself, in one schema (default
  * `tock`): `jobs` (definition and state as JSON, plus indexed due columns),
- * `ledger` (one row per outcome or range, in commit order), `claims` (a
- * unique key on job and slot), `counters`, `logs`, `instances` and
- * `migrations`. The store lock is a session-level advisory lock on one
+ * `job_runs` (which instances run each job's runs), `ledger` (one row per
+ * outcome or range, in commit order), `claims` (a unique key on job and
+ * slot), `counters`, `logs`, `instances` and `migrations`. The store lock is a session-level advisory lock on one
  * dedicated connection; every commit runs in one transaction on that
  * connection, with a compare-and-set on each job's version, and fails if the
  * connection that took the lock is gone. Commits `NOTIFY` the schema's
@@ -57,9 +57,9 @@ import {
   type Sql,
 } from "./_pg_client.ts";
 import { commitChanges } from "./_pg_commit.ts";
+import { selectDue } from "./_pg_due.ts";
 import {
   selectAllJobs,
-  selectDue,
   selectHistory,
   selectJobs,
   selectNextDueAt,
@@ -245,11 +245,15 @@ class PostgresStore implements JobStore {
   due(
     lease: LockLease,
     until: number,
-    _options?: DueOptions,
+    options?: DueOptions,
   ): Promise<JobRecord[]> {
-    // Every job with active runs is returned, whatever the options say (the
-    // contract allows more): the partial index on `active` keeps it cheap.
-    return this.#locked(lease, "read due jobs", (sql) => selectDue(sql, until));
+    // Only the runs of dead instances (or all, when asked) are read, so a
+    // claim's rows and lock hold follow what is due, not how long runs last.
+    return this.#locked(
+      lease,
+      "read due jobs",
+      (sql) => selectDue(sql, until, options),
+    );
   }
 
   read(lease: LockLease, ids: readonly JobId[]): Promise<JobRecord[]> {

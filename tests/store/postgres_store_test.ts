@@ -1,6 +1,7 @@
 // The store contract on PostgreSQL, each test in its own schema (dropped
-// afterwards); PostgreSQL-specific behaviour is in
-// tests/postgres/postgres_store_test.ts.
+// afterwards), and PostgreSQL-specific behaviour; due() and its schema
+// (job_runs, has_backlog, the migration to version 2) are in
+// tests/postgres/due_test.ts.
 import assert from "node:assert/strict";
 import {
   createPostgresStore,
@@ -90,6 +91,7 @@ pgTest(
       "claims",
       "counters",
       "instances",
+      "job_runs",
       "jobs",
       "ledger",
       "logs",
@@ -120,7 +122,7 @@ pgTest(
     );
     await assert.rejects(
       createPostgresStore({ url: PG_URL, schema: pg.schema }),
-      (e) => oneLine(e, /version 99, newer than this tock knows \(1\)/),
+      (e) => oneLine(e, /version 99, newer than this tock knows \(2\)/),
     );
     const foreign = freshSchema();
     try {
@@ -234,26 +236,6 @@ pgTest(
     assert.equal(row?.n, 2);
   },
 );
-
-pgTest("due() is an index lookup, not a scan", async () => {
-  await using pg = await schemaStore();
-  const plan = await withAdmin((sql) =>
-    sql.begin(async (tx) => {
-      await tx.unsafe(`set local search_path = ${pg.schema}`);
-      await tx`set local enable_seqscan = off`;
-      return await tx.unsafe(
-        `explain select spec, state from jobs
-         where next_due_at <= $1::float8 or active
-         order by next_due_at asc nulls first, id`,
-        [T0],
-      );
-    })
-  );
-  const text = plan.map((row) => Object.values(row)[0]).join("\n");
-  assert.match(text, /jobs_next_due_at/);
-  assert.match(text, /jobs_active/);
-  assert.doesNotMatch(text, /Seq Scan/);
-});
 
 pgTest(
   "heartbeats are stamped by the database and do not wake changed()",
