@@ -136,10 +136,10 @@ export class JobRuns {
     }
     for (const runId of output.cancel) this.cancel(runId);
     if (added.length === 0) return;
+    added.sort(byStart);
     const last = this.#waiting.at(-1);
-    this.#waiting.push(...added);
+    this.#waiting = this.#waiting.concat(added);
     if (last && startAt(added[0]!) < startAt(last)) this.#waiting.sort(byStart);
-    else if (added.length > 1) this.#waiting.sort(byStart);
     this.#startDue();
   }
 

@@ -259,3 +259,67 @@ Deno.test("advanceJob() keeps every range to consecutive slots (G3 counterexampl
   }
   assertEq(r.state.counters.missed + r.state.counters.skipped, 7 + 4);
 });
+
+Deno.test("advanceJob() claims the next slot ahead only when nothing of the job runs or waits", async (t) => {
+  const slot = T0 + 5 * MIN;
+  const ahead = (over = {}, state = {}) =>
+    advanceJob(
+      record(over, T0, state),
+      context(slot - 200, { lookaheadUntil: slot + 50 }),
+    );
+  await t.step("an idle job: claimed, starting at its due time", () => {
+    const r = ahead();
+    assertEq(r.started.map((s) => [s.slot, s.startAt, s.trigger]), [[
+      slot,
+      slot,
+      "schedule",
+    ]]);
+    assertEq(r.state.cursor, slot);
+    assertEq(r.state.nextSlot, slot + 5 * MIN);
+    assertEq(r.state.runCount, 1);
+  });
+  await t.step(
+    "a running job: left for its due time (overlap decides then)",
+    () => {
+      const r = ahead({}, { runs: [running(T0, { instance: "me" })] });
+      assertEq(r.started.length, 0);
+      assertEq(r.state.cursor, T0);
+    },
+  );
+  await t.step("a paused job, a waiting backlog, no capacity: left", () => {
+    assertEq(ahead({}, { paused: true }).started.length, 0);
+    const backlog = [{ slot: T0 - MIN, trigger: "manual" as const }];
+    const queued = advanceJob(
+      record({}, T0, { backlog, runs: [running(T0 - 2 * MIN)] }),
+      context(slot - 200, { lookaheadUntil: slot + 50 }),
+    );
+    assertEq(queued.started.length, 0);
+    const full = advanceJob(
+      record({}),
+      context(slot - 200, { lookaheadUntil: slot + 50, budget: { left: 0 } }),
+    );
+    assertEq(full.started.length, 0);
+  });
+  await t.step("a slot beyond the lookahead: left", () => {
+    const r = advanceJob(
+      record({}),
+      context(slot - 200, { lookaheadUntil: slot - 1 }),
+    );
+    assertEq(r.changed, false);
+  });
+});
+
+Deno.test("advanceJob() recovers a run claimed ahead by an instance that died before its slot", () => {
+  const slot = T0 + 5 * MIN;
+  const job = record({}, T0, {
+    cursor: slot,
+    nextSlot: slot + 5 * MIN,
+    nextDueAt: slot + 5 * MIN,
+    runCount: 1,
+    runs: [running(slot, { claimedAt: slot - 200, startAt: slot })],
+  });
+  const r = advanceJob(job, context(slot + 20_000, { isDead: () => true }));
+  assertEq(r.state.runs.length, 0);
+  assertEq(r.state.counters.abandoned, 1);
+  assertEq(r.entries.map((e) => "outcome" in e && e.outcome), ["abandoned"]);
+});

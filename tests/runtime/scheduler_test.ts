@@ -271,3 +271,47 @@ Deno.test("Scheduler.stop() waits for an aborted attempt to settle", async () =>
   await stopped;
   assert(settled);
 });
+
+Deno.test("createScheduler() claims a slot ahead (lookaheadMs) and starts it exactly at its slot", async () => {
+  const { clock, scheduler } = await setup();
+  await using _ = scheduler;
+  const events = collect(scheduler, "job.claimed", "run.started");
+  const startedAt: number[] = [];
+  await scheduler.add({
+    id: "each-minute",
+    schedule: "* * * * *",
+    handler: () => void startedAt.push(clock.now()),
+  });
+  const slot = T0 + MIN;
+  await clock.tick(MIN - 250);
+  // Claimed (durably) 250 ms ahead; not started yet.
+  assertEquals(events.map((e) => [e.type, e.detail.slot?.getTime()]), [
+    ["job.claimed", slot],
+  ]);
+  assertEquals(startedAt, []);
+  const [record] = await scheduler.jobs();
+  assertEquals(record?.state.runs.map((r) => r.startAt), [slot]);
+  await clock.tick(249);
+  assertEquals(startedAt, []);
+  await clock.tick(1);
+  await scheduler.idle();
+  assertEquals(startedAt, [slot]);
+  assertEquals(events.map((e) => e.type), ["job.claimed", "run.started"]);
+});
+
+Deno.test("createScheduler() with lookaheadMs: 0 claims at the due time", async () => {
+  const store = createMemoryStore();
+  const clock = new FakeClock(T0);
+  await using scheduler = await createScheduler({
+    store,
+    clock,
+    heartbeatMs: 60_000,
+    lookaheadMs: 0,
+  });
+  const claimedAt: number[] = [];
+  scheduler.addEventListener("job.claimed", () => claimedAt.push(clock.now()));
+  await scheduler.add({ id: "m", schedule: "* * * * *", handler: () => {} });
+  await clock.tick(MIN);
+  await scheduler.idle();
+  assertEquals(claimedAt, [T0 + MIN]);
+});
