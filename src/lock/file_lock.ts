@@ -6,6 +6,7 @@
 
 import type { Lock, LockAcquireOptions, LockLease } from "./lock.ts";
 import { createMemoryLock } from "./memory_lock.ts";
+import { outerLease } from "./outer_lease.ts";
 
 const FIRST_WAIT_MS = 1;
 const MAX_WAIT_MS = 5;
@@ -51,24 +52,8 @@ export function createFileLock(path: string): Lock {
   }
 
   function lease(file: Deno.FsFile, inner: LockLease): LockLease {
-    let held = true;
-    async function release(): Promise<void> {
-      if (!held) return;
-      held = false;
-      try {
-        // Closing the handle releases the lock with it.
-        file.close();
-      } finally {
-        await inner.release();
-      }
-    }
-    return {
-      get held() {
-        return held;
-      },
-      release,
-      [Symbol.asyncDispose]: release,
-    };
+    // Closing the handle releases the lock with it.
+    return outerLease(inner, () => file.close());
   }
 
   async function take(

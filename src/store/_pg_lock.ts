@@ -20,6 +20,7 @@
 
 import type { Lock, LockAcquireOptions, LockLease } from "../lock/lock.ts";
 import { createMemoryLock } from "../lock/memory_lock.ts";
+import { outerLease } from "../lock/outer_lease.ts";
 import type { PgClient } from "./_pg_client.ts";
 
 /** Options for {@linkcode createPgLock}. */
@@ -88,23 +89,7 @@ export function createPgLock(options: PgLockOptions): Lock {
   }
 
   function lease(inner: LockLease): LockLease {
-    let held = true;
-    async function release(): Promise<void> {
-      if (!held) return;
-      held = false;
-      try {
-        await unlock();
-      } finally {
-        await inner.release();
-      }
-    }
-    return {
-      get held() {
-        return held;
-      },
-      release,
-      [Symbol.asyncDispose]: release,
-    };
+    return outerLease(inner, unlock);
   }
 
   async function take(

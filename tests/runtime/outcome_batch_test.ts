@@ -39,22 +39,29 @@ async function claimedRuns(store: JobStore, clock: FakeClock, jobs: number) {
   return started;
 }
 
+/** Reports every claimed run as succeeded, all at once. */
+function succeedAll(
+  batch: OutcomeBatch,
+  started: Awaited<ReturnType<typeof claimedRuns>>,
+  clock: FakeClock,
+): Promise<boolean>[] {
+  return started.map(({ run, spec }) =>
+    batch.record(spec.id, {
+      runId: run.runId,
+      outcome: "succeeded",
+      attempt: 1,
+      finishedAt: clock.now(),
+    })
+  );
+}
+
 Deno.test("OutcomeBatch writes the outcomes of runs that end together in one commit", async () => {
   await using store = createMemoryStore();
   const clock = new FakeClock(T0);
   const started = await claimedRuns(store, clock, 3);
   const stats = counting(store);
   const batch = new OutcomeBatch(store);
-  const recorded = await Promise.all(
-    started.map(({ run, spec }) =>
-      batch.record(spec.id, {
-        runId: run.runId,
-        outcome: "succeeded",
-        attempt: 1,
-        finishedAt: clock.now(),
-      })
-    ),
-  );
+  const recorded = await Promise.all(succeedAll(batch, started, clock));
   deepEqual(recorded, [true, true, true]);
   equal(stats.commits, 1);
   for (const { spec } of started) {
@@ -92,15 +99,7 @@ Deno.test("OutcomeBatch rejects every outcome of a failed commit and writes them
   const stats = counting(store);
   stats.fail = true;
   const batch = new OutcomeBatch(store);
-  const report = () =>
-    started.map(({ run, spec }) =>
-      batch.record(spec.id, {
-        runId: run.runId,
-        outcome: "succeeded",
-        attempt: 1,
-        finishedAt: clock.now(),
-      })
-    );
+  const report = () => succeedAll(batch, started, clock);
   for (const attempt of report()) await rejects(attempt, StoreError);
   for (const { spec } of started) {
     equal((await store.job(spec.id))?.state.runs.length, 1);
