@@ -2,13 +2,15 @@
  * Builds a scenario's job set in a separate process, so that the garbage
  * and caches of building (parsed schedules of every job, for instance) are
  * not in the heap of the process that measures. Run as a child, it creates
- * the jobs and prints `{ jobs, ms }`.
+ * the jobs and prints `{ jobs, ms }`. A PostgreSQL store is built in bulk
+ * (`_pg_bulk.ts`).
  *
  * @module
  */
 
 import { childMain, runChild } from "./_child.ts";
 import { type JobGroup, seedJobs } from "./_jobs.ts";
+import { bulkBuild } from "./_pg_bulk.ts";
 import { openStore, type StoreSpec } from "./_stores.ts";
 import { preciseNow } from "./_time.ts";
 
@@ -46,6 +48,10 @@ export function buildStore(
 
 async function build(args: BuildArgs): Promise<BuildResult> {
   const started = preciseNow();
+  if (args.store.kind === "postgres") {
+    const jobs = await bulkBuild(args.store, args.groups, Date.now());
+    return { jobs, ms: Math.round(preciseNow() - started) };
+  }
   await using store = await openStore(args.store);
   const jobs = await seedJobs(store, args.groups, Date.now());
   return { jobs, ms: Math.round(preciseNow() - started) };

@@ -1,7 +1,9 @@
 /**
  * What the benchmark runs: job counts, durations and repeats of every
  * scenario, in full (`deno task bench`, under 10 minutes on 2 cores) and
- * quick (`--quick`, a smoke run of about a minute) form.
+ * quick (`--quick`, a smoke run of about a minute) form, and the PostgreSQL
+ * run (`deno task bench:postgres`: start lag and lock hold only, about 4
+ * minutes).
  *
  * @module
  */
@@ -108,6 +110,21 @@ export const FULL: BenchConfig = {
     settleMs: 1_000,
   },
   idle: { jobs: 10_000, windows: 3, windowMs: 10_000, settleMs: 2_000 },
+};
+
+/**
+ * The PostgreSQL run: the start lag and lock hold suites of the full run,
+ * with K up to 1,000 (10,000 due every second is beyond the file store too)
+ * and N up to 1,000,000.
+ */
+export const POSTGRES: BenchConfig = {
+  ...FULL,
+  stores: ["postgres"],
+  startLag: { ...FULL.startLag, jobs: [10, 1_000] },
+  lockHold: {
+    ...FULL.lockHold,
+    storedJobs: [100, 1_000, 10_000, 100_000, 1_000_000],
+  },
 };
 
 /** The smoke run: tiny counts, short windows, one repeat. */

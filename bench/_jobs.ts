@@ -58,7 +58,7 @@ export async function seedJobs(
   };
   for (const group of groups) {
     for (let i = 0; i < group.count; i++) {
-      batch.push({ type: "job.create", job: recordOf(group, i, now) });
+      batch.push({ type: "job.create", job: jobRecord(group, i, now) });
       if (batch.length >= BATCH) await flush();
     }
   }
@@ -66,7 +66,19 @@ export async function seedJobs(
   return created;
 }
 
-function recordOf(group: JobGroup, index: number, now: number): JobRecord {
+/**
+ * The record of one job of a group, as `addJob()` builds it.
+ *
+ * @param group The group.
+ * @param index The job's index in it (its id is `<prefix>-<index>`).
+ * @param now The creation instant, epoch ms.
+ * @returns The record.
+ */
+export function jobRecord(
+  group: JobGroup,
+  index: number,
+  now: number,
+): JobRecord {
   const spec = defineJob({
     id: `${group.prefix}-${index}`,
     schedule: group.schedule,

@@ -154,7 +154,13 @@ export interface BenchMeta {
 
 /** `bench/results.json`. */
 export interface BenchResults {
+  /** The main run (the one that measured the file store, if any). */
   readonly meta: BenchMeta;
+  /**
+   * The runs other store kinds' rows come from, when not the main run
+   * (`deno task bench:postgres` merges its rows in; see `_merge.ts`).
+   */
+  readonly storeRuns?: Readonly<Record<string, BenchMeta>>;
   readonly startLag?: readonly StartLagRow[];
   readonly startLagRatios?: readonly StartLagRatioRow[];
   readonly lockHold?: readonly LockHoldRow[];

@@ -4,19 +4,35 @@
  * one more case here plus rows in the plan, not a new scenario.
  *
  * A spec is plain JSON: the orchestrator prepares it, passes it to children
- * and disposes of it when they have exited.
+ * and disposes of it when they have exited. A PostgreSQL store is a schema
+ * of its own (`tock_bench_<hex>`, see `_pg.ts`), dropped on disposal.
  *
  * @module
  */
 
 import type { JobStore } from "../src/store/store.ts";
 import { createFileStore } from "../src/store/file_store.ts";
+import { createPostgresStore } from "../src/store/postgres_store.ts";
+import { copyRows, dropSchema, freshSchema, PG_URL } from "./_pg.ts";
 
 /** The store kinds the benchmark knows. */
-export type StoreKind = "file";
+export type StoreKind = "file" | "postgres";
+
+/** A file store's directory. */
+export interface FileSpec {
+  readonly kind: "file";
+  readonly dir: string;
+}
+
+/** A PostgreSQL store's database and schema. */
+export interface PostgresSpec {
+  readonly kind: "postgres";
+  readonly url: string;
+  readonly schema: string;
+}
 
 /** Where a scenario's store lives (JSON, passed to child processes). */
-export type StoreSpec = { readonly kind: "file"; readonly dir: string };
+export type StoreSpec = FileSpec | PostgresSpec;
 
 /** A prepared, empty store location and how to remove it. */
 export interface PreparedStore {
@@ -31,7 +47,8 @@ export interface PrepareStoreOptions {
   /**
    * A store (of the same kind, not in use) to copy: building 100,000 jobs
    * takes several seconds, copying them a fraction of that, so repeats copy
-   * one store built once.
+   * one store built once. A PostgreSQL copy has every row but run logs and
+   * instances.
    */
   readonly copyOf?: StoreSpec;
 }
@@ -50,12 +67,39 @@ export async function prepareStore(
   switch (kind) {
     case "file": {
       const root = await Deno.makeTempDir({ prefix: "tock-bench-" });
-      const spec: StoreSpec = { kind, dir: `${root}/store` };
-      if (options.copyOf) await copyDir(options.copyOf.dir, spec.dir);
+      const spec: FileSpec = { kind, dir: `${root}/store` };
+      const from = options.copyOf;
+      if (from?.kind === "file") await copyDir(from.dir, spec.dir);
+      else if (from) {
+        throw new TypeError(
+          `Cannot copy a ${from.kind} store into a file store`,
+        );
+      }
       return {
         spec,
         dispose: () => Deno.remove(root, { recursive: true }).catch(() => {}),
       };
+    }
+    case "postgres": {
+      const spec: PostgresSpec = { kind, url: PG_URL, schema: freshSchema() };
+      const dispose = () => dropSchema(spec.schema);
+      try {
+        // Opening creates the tables; closing leaves them.
+        await (await openStore(spec)).close();
+        const from = options.copyOf;
+        if (from) {
+          if (from.kind !== "postgres") {
+            throw new TypeError(
+              `Cannot copy a ${from.kind} store into a PostgreSQL store`,
+            );
+          }
+          await copyRows(from.schema, spec.schema);
+        }
+      } catch (error) {
+        await dispose();
+        throw error;
+      }
+      return { spec, dispose };
     }
   }
 }
@@ -87,5 +131,7 @@ export async function openStore(spec: StoreSpec): Promise<JobStore> {
   switch (spec.kind) {
     case "file":
       return await createFileStore({ dir: spec.dir });
+    case "postgres":
+      return await createPostgresStore({ url: spec.url, schema: spec.schema });
   }
 }

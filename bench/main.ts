@@ -12,7 +12,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { FULL, QUICK } from "./_config.ts";
+import { type BenchConfig, FULL, POSTGRES, QUICK } from "./_config.ts";
+import { mergeResults } from "./_merge.ts";
+import type { StoreKind } from "./_stores.ts";
 import { progress } from "./_child.ts";
 import { renderReport } from "./_report.ts";
 import { type BenchResults, type ScenarioName, SCENARIOS } from "./_results.ts";
@@ -25,6 +27,16 @@ import { runIdle } from "./suites/idle.ts";
 
 const BENCH_DIR = new URL(".", import.meta.url).pathname;
 
+const STORE_KINDS: readonly StoreKind[] = ["file", "postgres"];
+
+async function readPrevious(path: string): Promise<BenchResults | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as BenchResults;
+  } catch {
+    return undefined;
+  }
+}
+
 function options() {
   const { values } = parseArgs({
     args: Deno.args,
@@ -32,8 +44,24 @@ function options() {
       quick: { type: "boolean", default: false },
       only: { type: "string", multiple: true },
       out: { type: "string" },
+      stores: { type: "string", multiple: true },
     },
   });
+  const stores = [
+    ...new Set(
+      (values.stores ?? []).flatMap((o) => o.split(","))
+        .map((o) => o.trim()).filter((o) => o !== ""),
+    ),
+  ];
+  for (const kind of stores) {
+    if (!(STORE_KINDS as readonly string[]).includes(kind)) {
+      throw new TypeError(
+        `Cannot measure store '${kind}': expected one of ${
+          STORE_KINDS.join(", ")
+        }`,
+      );
+    }
+  }
   const only = (values.only ?? []).flatMap((o) => o.split(","))
     .map((o) => o.trim()).filter((o) => o !== "");
   for (const name of only) {
@@ -46,9 +74,30 @@ function options() {
     }
   }
   const partial = values.quick || only.length > 0;
+  const kinds = stores as StoreKind[];
+  let config: BenchConfig = values.quick ? QUICK : FULL;
+  if (kinds.length > 0) {
+    config = !values.quick && !kinds.includes("file")
+      ? { ...POSTGRES, stores: kinds }
+      : { ...config, stores: kinds };
+  }
+  // The other suites measure the file store only.
+  const storeSuites: ScenarioName[] = ["startLag", "lockHold"];
+  const scenarios = kinds.length === 0 || kinds.includes("file")
+    ? only as ScenarioName[]
+    : only.length > 0
+    ? storeSuites.filter((name) => only.includes(name))
+    : storeSuites;
+  if (only.length > 0 && scenarios.length === 0) {
+    throw new TypeError(
+      `Cannot run ${only.join(", ")} on ${kinds.join(", ")}: only ${
+        storeSuites.join(" and ")
+      } measure other stores than the file store`,
+    );
+  }
   return {
-    config: values.quick ? QUICK : FULL,
-    only: only as ScenarioName[],
+    config,
+    only: scenarios,
     out: values.out ?? (partial ? `${BENCH_DIR}.last` : BENCH_DIR),
   };
 }
@@ -120,7 +169,7 @@ async function main(): Promise<void> {
     ...(idle ? { idle } : {}),
   };
 
-  const final: BenchResults = {
+  const run: BenchResults = {
     meta: {
       date,
       deno: Deno.version.deno,
@@ -140,6 +189,7 @@ async function main(): Promise<void> {
   await Deno.mkdir(out, { recursive: true });
   const json = `${out}/results.json`;
   const md = `${out}/RESULTS.md`;
+  const final = mergeResults(await readPrevious(json), run);
   await Deno.writeTextFile(json, `${JSON.stringify(final, null, 2)}\n`);
   await Deno.writeTextFile(md, renderReport(final));
   // The files are checked in: keep them as `deno fmt` wants them.
