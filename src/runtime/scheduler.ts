@@ -89,7 +89,9 @@ export interface SchedulerOptions {
   /**
    * Claim a slot up to this many ms before it is due (when nothing of its
    * job is running), so that the durable claim is done when the slot
-   * arrives and the run starts on time; `0` claims at the due time.
+   * arrives and the run starts on time; `0` claims at the due time. When
+   * claims take longer, the lookahead grows to twice the slowest of the
+   * last 16 claims (at most 2 s).
    *
    * @default {250}
    */
@@ -259,6 +261,11 @@ function defaultInstance(): string {
   return `${host}-${Deno.pid}-${crypto.randomUUID().slice(0, 6)}`;
 }
 
+/** The longest a slot is claimed ahead, however slow claims get. */
+const MAX_LOOKAHEAD_MS = 2000;
+/** Claims remembered to size the lookahead. */
+const CLAIMS_REMEMBERED = 16;
+
 /** How long `stop()` waits, beyond the grace, for aborted attempts to end. */
 const ATTEMPT_SETTLE_MS = 10_000;
 
@@ -276,6 +283,8 @@ class TockScheduler extends EventTarget implements Scheduler {
   readonly #liveness: Liveness;
   readonly #holds = new HoldStats();
   readonly #runs: JobRuns;
+  /** Durations of the latest claims, ms (monotonic). */
+  readonly #claimMs: number[] = [];
   /** Wall time of the last claim (what it looked ahead from). */
   #claimedAt = -Infinity;
   /** Event types that have had a listener. */
@@ -441,7 +450,7 @@ class TockScheduler extends EventTarget implements Scheduler {
     });
     // Wake a lookahead before a slot; but a slot the last claim saw and
     // left (something of its job runs) is claimed at its due time.
-    let target = wakeAt === undefined ? Infinity : wakeAt - this.#lookaheadMs;
+    let target = wakeAt === undefined ? Infinity : wakeAt - this.#lookahead();
     if (wakeAt !== undefined && target <= this.#claimedAt) target = wakeAt;
     const wait = Math.min(this.#maxSleepMs, target - this.#clock.now());
     if (wait <= 0) return;
@@ -459,7 +468,15 @@ class TockScheduler extends EventTarget implements Scheduler {
     }
   }
 
+  /** The configured lookahead, or twice the slowest recent claim. */
+  #lookahead(): number {
+    if (this.#lookaheadMs === 0) return 0;
+    const slowest = Math.max(0, ...this.#claimMs);
+    return Math.min(MAX_LOOKAHEAD_MS, Math.max(this.#lookaheadMs, 2 * slowest));
+  }
+
   async #claim(capacity: number, signal: AbortSignal): Promise<ClaimOutput> {
+    const began = this.#clock.monotonic();
     const isDead = this.#liveness.observe(
       await this.#store.instances(),
       this.#clock.monotonic(),
@@ -476,7 +493,7 @@ class TockScheduler extends EventTarget implements Scheduler {
       ownRuns: owned,
       full: this.#fullClaim,
       newRunId: () => `${RUN_ID_PREFIX}${crypto.randomUUID()}`,
-      lookaheadMs: this.#lookaheadMs,
+      lookaheadMs: this.#lookahead(),
       signal,
       onLock: (event, holdMs) => {
         if (event === "released") this.#holds.add(holdMs);
@@ -484,6 +501,8 @@ class TockScheduler extends EventTarget implements Scheduler {
       },
     });
     this.#claimedAt = result.now;
+    this.#claimMs.push(this.#clock.monotonic() - began);
+    if (this.#claimMs.length > CLAIMS_REMEMBERED) this.#claimMs.shift();
     for (const r of result.recorded) {
       const type = r.outcome === "abandoned"
         ? "slot.abandoned"
