@@ -230,13 +230,13 @@ function vsRun({ lockHoldVsRunDuration: vs, meta }: BenchResults): string {
     "",
     `${formatNumber(vs.storedJobs)} jobs (${vs.store} store), ${
       formatNumber(vs.dueJobs)
-    } due every second, overlap \`allow\`; runs end at once or sleep ${
+    } due every second, default overlap (\`skip\`: slots due during a run are recorded skipped); runs end at once or sleep ${
       vs.runMs / 1000
     } s (honouring their signal). The long case warms up ${
       c.longWarmMs / 1000
-    } s, so that about ${
-      formatNumber(vs.dueJobs * vs.runMs / 1000)
-    } runs are in flight while ${c.measureMs / 1000} s are measured.`,
+    } s, so that every due job has a run in flight while ${
+      c.measureMs / 1000
+    } s are measured.`,
     "",
     table(
       ["runs", "p50", "p99", "max", "claims", "runs in flight at the end"],
