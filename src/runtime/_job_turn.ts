@@ -72,4 +72,3 @@ export async function setState(
     return { changes, value: { spec: record.spec, state } };
   });
 }
-
