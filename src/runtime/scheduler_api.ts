@@ -9,7 +9,6 @@ import type { JobRecord, LedgerEntry } from "../types.ts";
 import type { HistoryQuery, JobStore } from "../store/store.ts";
 import type { Clock } from "./clock.ts";
 import type { JobInput } from "./define_job.ts";
-import type { TockEvent } from "./events.ts";
 import type { TriggerResult } from "./manage_jobs.ts";
 import type { JobHandler, TargetRunner } from "./run_handler.ts";
 
@@ -88,7 +87,7 @@ export type SchedulerJobInput =
   & Omit<JobInput, "run">
   & { readonly run?: string; readonly handler?: JobHandler };
 
-/** A running tock instance. Dispatches {@linkcode TockEvent}s. */
+/** A running tock instance. Dispatches `TockEvent`s (`events.ts`). */
 export interface Scheduler extends EventTarget, AsyncDisposable {
   /** This instance's id. */
   readonly instance: string;
