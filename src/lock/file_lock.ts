@@ -4,9 +4,8 @@
  * @module
  */
 
-import type { Lock, LockAcquireOptions, LockLease } from "./lock.ts";
-import { createMemoryLock } from "./memory_lock.ts";
-import { outerLease } from "./outer_lease.ts";
+import type { Lock, LockLease } from "./lock.ts";
+import { layeredLock, outerLease } from "./outer_lease.ts";
 
 const FIRST_WAIT_MS = 1;
 const MAX_WAIT_MS = 5;
@@ -40,8 +39,6 @@ const MAX_WAIT_MS = 5;
  * ```
  */
 export function createFileLock(path: string): Lock {
-  const local = createMemoryLock();
-
   async function open(): Promise<Deno.FsFile> {
     return await Deno.open(path, {
       read: true,
@@ -83,18 +80,7 @@ export function createFileLock(path: string): Lock {
     }
   }
 
-  return {
-    async acquire(options: LockAcquireOptions = {}): Promise<LockLease> {
-      const { signal } = options;
-      const inner = await local.acquire(signal ? { signal } : {});
-      return (await take(inner, true, signal))!;
-    },
-    async tryAcquire(): Promise<LockLease | undefined> {
-      const inner = await local.tryAcquire();
-      if (inner === undefined) return undefined;
-      return await take(inner, false);
-    },
-  };
+  return layeredLock(take);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

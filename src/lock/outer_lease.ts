@@ -1,12 +1,49 @@
 /**
- * A lease on an outer lock (a file lock, a database advisory lock) taken
- * while holding an in-process one: releasing it releases the outer lock
- * first, then the in-process lease, once, however often it is called.
+ * An outer lock (a file lock, a database advisory lock) layered on an
+ * in-process one: waiters of one lock object queue in process, and only the
+ * head of the queue tries the outer lock. Releasing a lease releases the
+ * outer lock first, then the in-process lease, once, however often it is
+ * called.
  *
  * @module
  */
 
-import type { LockLease } from "./lock.ts";
+import type { Lock, LockAcquireOptions, LockLease } from "./lock.ts";
+import { createMemoryLock } from "./memory_lock.ts";
+
+/**
+ * Takes the outer lock for the head of the in-process queue, which holds
+ * `inner`: waits for it when `wait`, else tries once. Returns the lease, or
+ * `undefined` when it did not wait and the lock was taken. On failure or
+ * `undefined` it has released `inner`.
+ */
+export type TakeOuter = (
+  inner: LockLease,
+  wait: boolean,
+  signal?: AbortSignal,
+) => Promise<LockLease | undefined>;
+
+/**
+ * A lock whose waiters queue in process before `take` tries the outer lock.
+ *
+ * @param take Takes the outer lock for the queue's head.
+ * @returns The lock.
+ */
+export function layeredLock(take: TakeOuter): Lock {
+  const local = createMemoryLock();
+  return {
+    async acquire(options: LockAcquireOptions = {}): Promise<LockLease> {
+      const { signal } = options;
+      const inner = await local.acquire(signal ? { signal } : {});
+      return (await take(inner, true, signal))!;
+    },
+    async tryAcquire(): Promise<LockLease | undefined> {
+      const inner = await local.tryAcquire();
+      if (inner === undefined) return undefined;
+      return await take(inner, false);
+    },
+  };
+}
 
 /**
  * Wraps the in-process lease of an outer lock.

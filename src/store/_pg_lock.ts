@@ -18,9 +18,8 @@
  * @module
  */
 
-import type { Lock, LockAcquireOptions, LockLease } from "../lock/lock.ts";
-import { createMemoryLock } from "../lock/memory_lock.ts";
-import { outerLease } from "../lock/outer_lease.ts";
+import type { Lock, LockLease } from "../lock/lock.ts";
+import { layeredLock, outerLease } from "../lock/outer_lease.ts";
 import type { PgClient } from "./_pg_client.ts";
 
 /** Options for {@linkcode createPgLock}. */
@@ -48,7 +47,6 @@ const LOCK_TIMEOUT = "55P03";
 export function createPgLock(options: PgLockOptions): Lock {
   const { session, context } = options;
   const [k1, k2] = options.key;
-  const local = createMemoryLock();
 
   /** One attempt; true when the lock was taken. */
   async function attempt(wait: boolean, signal?: AbortSignal) {
@@ -117,16 +115,5 @@ export function createPgLock(options: PgLockOptions): Lock {
     }
   }
 
-  return {
-    async acquire(acquire: LockAcquireOptions = {}): Promise<LockLease> {
-      const { signal } = acquire;
-      const inner = await local.acquire(signal ? { signal } : {});
-      return (await take(inner, true, signal))!;
-    },
-    async tryAcquire(): Promise<LockLease | undefined> {
-      const inner = await local.tryAcquire();
-      if (inner === undefined) return undefined;
-      return await take(inner, false);
-    },
-  };
+  return layeredLock(take);
 }
