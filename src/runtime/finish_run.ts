@@ -5,6 +5,7 @@
  */
 
 import type { JobRecord, JobState, LedgerEntry } from "../types.ts";
+import type { StoreChange } from "../store/store.ts";
 import { StateDraft } from "./job_state.ts";
 
 /** The outcome of a run that ended in this instance. */
@@ -49,4 +50,40 @@ export function finishRun(
     ...(run.note !== undefined ? { note: run.note } : {}),
   }, result.finishedAt);
   return { state: draft.finish(result.finishedAt), entries: draft.entries };
+}
+
+/**
+ * The changes that record several runs' outcomes: one new version per job,
+ * however many of its runs ended, and their ledger entries in order.
+ *
+ * @param records The jobs as stored now (missing ones: their runs fenced).
+ * @param results What the runs ended with, with their jobs.
+ * @returns The changes, and for each result whether it was recorded
+ * (false: the run is no longer active, its outcome is fenced).
+ */
+export function finishRuns(
+  records: readonly JobRecord[],
+  results: readonly { readonly jobId: string; readonly result: RunResult }[],
+): { changes: StoreChange[]; recorded: boolean[] } {
+  const current = new Map(records.map((r) => [r.spec.id, r]));
+  const entries: StoreChange[] = [];
+  const recorded = results.map(({ jobId, result }) => {
+    const record = current.get(jobId);
+    const done = record && finishRun(record, result);
+    if (!record || !done) return false;
+    current.set(jobId, { spec: record.spec, state: done.state });
+    for (const entry of done.entries) {
+      entries.push({ type: "ledger.append", entry });
+    }
+    return true;
+  });
+  const changes: StoreChange[] = [];
+  for (const before of records) {
+    const id = before.spec.id;
+    const after = current.get(id)!.state;
+    if (after === before.state) continue;
+    const state = { ...after, version: before.state.version + 1 };
+    changes.push({ type: "job.state", id, state });
+  }
+  return { changes: changes.concat(entries), recorded };
 }

@@ -12,7 +12,7 @@ import type { JobRecord, JobState } from "../types.ts";
 import type { JobStore } from "../store/store.ts";
 import { defineJob, type JobInput, validateJobId } from "./define_job.ts";
 import { initialState, withNextSlot } from "./job_state.ts";
-import { finishRun, type RunResult } from "./finish_run.ts";
+import { finishRuns, type RunResult } from "./finish_run.ts";
 import { existing, locked, type ManageOptions } from "./_job_turn.ts";
 
 export type { ManageOptions } from "./_job_turn.ts";
@@ -307,17 +307,9 @@ export async function recordOutcome(
 ): Promise<boolean> {
   return await locked(store, options, async (read) => {
     const record = await read(jobId);
-    const done = record && finishRun(record, result);
-    if (!done) return { changes: [], value: false };
-    return {
-      changes: [
-        { type: "job.state", id: jobId, state: done.state },
-        ...done.entries.map((entry) => ({
-          type: "ledger.append" as const,
-          entry,
-        })),
-      ],
-      value: true,
-    };
+    const { changes, recorded } = finishRuns(record ? [record] : [], [
+      { jobId, result },
+    ]);
+    return { changes, value: recorded[0]! };
   });
 }

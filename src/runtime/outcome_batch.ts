@@ -12,9 +12,8 @@
  * @module
  */
 
-import type { JobRecord } from "../types.ts";
-import type { JobStore, StoreChange } from "../store/store.ts";
-import { finishRun, type RunResult } from "./finish_run.ts";
+import type { JobStore } from "../store/store.ts";
+import { finishRuns, type RunResult } from "./finish_run.ts";
 
 interface Pending {
   readonly jobId: string;
@@ -73,30 +72,10 @@ export class OutcomeBatch {
       batch = this.#pending;
       this.#pending = [];
       const ids = [...new Set(batch.map((p) => p.jobId))];
-      const records = new Map<string, JobRecord>(
-        (await this.#store.read(lease, ids)).map((r) => [r.spec.id, r]),
+      const { changes, recorded } = finishRuns(
+        await this.#store.read(lease, ids),
+        batch,
       );
-      const stored = new Map([...records].map(([id, r]) => [id, r.state]));
-      const entries: StoreChange[] = [];
-      const recorded = batch.map(({ jobId, result }) => {
-        const record = records.get(jobId);
-        const done = record && finishRun(record, result);
-        if (!record || !done) return false;
-        records.set(jobId, { spec: record.spec, state: done.state });
-        for (const entry of done.entries) {
-          entries.push({ type: "ledger.append", entry });
-        }
-        return true;
-      });
-      // One new version per job, however many of its runs ended.
-      const changes: StoreChange[] = [];
-      for (const [id, record] of records) {
-        const before = stored.get(id)!;
-        if (record.state === before) continue;
-        const state = { ...record.state, version: before.version + 1 };
-        changes.push({ type: "job.state", id, state });
-      }
-      changes.push(...entries);
       if (changes.length > 0) await this.#store.commit(lease, changes);
       batch.forEach((p, i) => p.resolve(recorded[i]!));
     } catch (error) {
