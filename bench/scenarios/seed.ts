@@ -21,7 +21,12 @@ import { createScheduler } from "../../src/runtime/scheduler.ts";
 import type { TockEvent } from "../../src/runtime/events.ts";
 import { delay, systemClock } from "../../src/runtime/clock.ts";
 import { startNaiveCron } from "../../tests/seed/_naive.ts";
-import { addStart, type Starts, tally } from "../../tests/seed/_tally.ts";
+import {
+  addStart,
+  type Starts,
+  type Tally,
+  tally,
+} from "../../tests/seed/_tally.ts";
 import { childMain } from "../_child.ts";
 import { openStore, type StoreSpec } from "../_stores.ts";
 import { preciseNow, sleepUntil } from "../_time.ts";
@@ -45,18 +50,8 @@ export interface SeedArgs {
 }
 
 /** How one system treated the per-second job's slots. */
-export interface SeedResult {
+export interface SeedResult extends Tally {
   readonly system: SeedSystem;
-  readonly slots: number;
-  readonly onTime: number;
-  readonly late: number;
-  readonly missed: number;
-  /** Slots that ran more than once. */
-  readonly twice: number;
-  /** The largest start − slot seen, in ms. */
-  readonly maxLateMs: number;
-  /** The longest lock hold, in ms. */
-  readonly maxHoldMs: number;
   /** Runs of the long job that started. */
   readonly longRuns: number;
 }
