@@ -138,38 +138,49 @@ const UNKNOWN_JOB: readonly Case[] = [
   ], "nope"],
 ];
 
-Deno.test("tock: usage and validation errors exit 2 with one line and change nothing", async (t) => {
-  await using tmp = await tempDir();
-  const store = `${tmp.path}/store`;
+/** A store (under `dir`) holding one job, `keep`. */
+async function storeWithKeep(dir: string): Promise<string> {
+  const store = `${dir}/store`;
   succeeded(
     await tock(["add", "keep", "--schedule", "0 0 1 1 *", "--cmd", "true"], {
       store,
     }),
   );
+  return store;
+}
+
+/**
+ * One step per case: the command exits `code` with one line naming
+ * `names`, and leaves the store as it was.
+ *
+ * @returns The store's files as they were (and still are).
+ */
+async function stepErrors(
+  t: Deno.TestContext,
+  store: string,
+  cases: readonly Case[],
+  code: number,
+): Promise<Awaited<ReturnType<typeof snapshotDir>>> {
   const before = await snapshotDir(store);
-  for (const [name, args, names] of USAGE_ERRORS) {
+  for (const [name, args, names] of cases) {
     await t.step(name, async () => {
-      assertOneLineError(await tock(args, { store }), 2, names);
+      assertOneLineError(await tock(args, { store }), code, names);
       await assertUnchanged(store, before, `by ${name}`);
     });
   }
+  return before;
+}
+
+Deno.test("tock: usage and validation errors exit 2 with one line and change nothing", async (t) => {
+  await using tmp = await tempDir();
+  const store = await storeWithKeep(tmp.path);
+  await stepErrors(t, store, USAGE_ERRORS, 2);
 });
 
 Deno.test("tock: an unknown job is exit 1 with one line and changes nothing", async (t) => {
   await using tmp = await tempDir();
-  const store = `${tmp.path}/store`;
-  succeeded(
-    await tock(["add", "keep", "--schedule", "0 0 1 1 *", "--cmd", "true"], {
-      store,
-    }),
-  );
-  const before = await snapshotDir(store);
-  for (const [name, args, names] of UNKNOWN_JOB) {
-    await t.step(name, async () => {
-      assertOneLineError(await tock(args, { store }), 1, names);
-      await assertUnchanged(store, before, `by ${name}`);
-    });
-  }
+  const store = await storeWithKeep(tmp.path);
+  const before = await stepErrors(t, store, UNKNOWN_JOB, 1);
   await t.step("add of an existing id", async () => {
     const result = await tock(
       ["add", "keep", "--schedule", "* * * * *", "--cmd", "false"],
@@ -212,12 +223,7 @@ Deno.test("tock: bad input never creates a store", async () => {
 
 Deno.test("tock start --jobs: a malformed jobs file exits 2 with one line and changes nothing", async (t) => {
   await using tmp = await tempDir();
-  const store = `${tmp.path}/store`;
-  succeeded(
-    await tock(["add", "keep", "--schedule", "0 0 1 1 *", "--cmd", "true"], {
-      store,
-    }),
-  );
+  const store = await storeWithKeep(tmp.path);
   const before = await snapshotDir(store);
   const good = { id: "first", schedule: "* * * * * *", cmd: "true" };
   const files: readonly (readonly [string, string, (RegExp | string)?])[] = [
@@ -289,12 +295,7 @@ Deno.test("tock start --jobs: a malformed jobs file exits 2 with one line and ch
 
 Deno.test("tock: a corrupt store is refused with one line and never overwritten", async (t) => {
   await using tmp = await tempDir();
-  const store = `${tmp.path}/store`;
-  succeeded(
-    await tock(["add", "keep", "--schedule", "0 0 1 1 *", "--cmd", "true"], {
-      store,
-    }),
-  );
+  const store = await storeWithKeep(tmp.path);
   const files = (await Array.fromAsync(Deno.readDir(store)))
     .filter((e) => e.isFile && e.name.endsWith(".json")).map((e) => e.name);
   const marker = files.includes("tock.json") ? "tock.json" : files[0];
