@@ -6,6 +6,11 @@
 // a name that says why; with `CI=true` a failing test says so instead, so CI
 // never passes without having run them.
 import postgres from "postgres";
+import {
+  createPostgresStore,
+  type PostgresStoreOptions,
+} from "../../src/store/postgres_store.ts";
+import type { JobStore } from "../../src/store/store.ts";
 
 function env(name: string): string | undefined {
   try {
@@ -88,4 +93,27 @@ export async function dropSchema(schema: string): Promise<void> {
   await withAdmin(async (sql) => {
     await sql.unsafe(`drop schema if exists ${schema} cascade`);
   });
+}
+
+/**
+ * A PostgreSQL store in a fresh schema, closed and dropped at disposal.
+ *
+ * @param options More store options (a `schema` replaces the fresh one).
+ * @returns The store and its schema.
+ */
+export async function schemaStore(
+  options: Partial<PostgresStoreOptions> = {},
+): Promise<
+  { store: JobStore; schema: string; [Symbol.asyncDispose](): Promise<void> }
+> {
+  const schema = options.schema ?? freshSchema();
+  const store = await createPostgresStore({ url: PG_URL, schema, ...options });
+  return {
+    store,
+    schema,
+    async [Symbol.asyncDispose]() {
+      await store.close();
+      await dropSchema(schema);
+    },
+  };
 }

@@ -30,6 +30,7 @@ import {
   freshSchema,
   ignorePostgres,
   PG_URL,
+  schemaStore,
   withAdmin,
 } from "./_pg.ts";
 
@@ -37,20 +38,6 @@ const ignore = ignorePostgres("PostgresStore due()");
 
 function pgTest(name: string, fn: () => Promise<void>): void {
   Deno.test({ name, ignore, fn });
-}
-
-async function schemaStore(schema = freshSchema()): Promise<
-  { store: JobStore; schema: string; [Symbol.asyncDispose](): Promise<void> }
-> {
-  const store = await createPostgresStore({ url: PG_URL, schema });
-  return {
-    store,
-    schema,
-    async [Symbol.asyncDispose]() {
-      await store.close();
-      await dropSchema(schema);
-    },
-  };
 }
 
 async function commitAll(store: JobStore, ...changes: StoreChange[]) {
@@ -209,7 +196,7 @@ pgTest("createPostgresStore() migrates a version 1 schema", async () => {
     await dropSchema(schema);
     throw error;
   }
-  await using pg = await schemaStore(schema);
+  await using pg = await schemaStore({ schema });
   const [row] = await withAdmin((sql) =>
     sql.unsafe(`select max(version) as v from ${schema}.migrations`)
   );

@@ -3,10 +3,7 @@
 // (job_runs, has_backlog, the migration to version 2) are in
 // tests/postgres/due_test.ts.
 import assert from "node:assert/strict";
-import {
-  createPostgresStore,
-  type PostgresStoreOptions,
-} from "../../src/store/postgres_store.ts";
+import { createPostgresStore } from "../../src/store/postgres_store.ts";
 import { StoreError } from "../../src/errors.ts";
 import type { LockLease } from "../../src/lock/lock.ts";
 import type { JobStore, StoreChange } from "../../src/store/store.ts";
@@ -27,6 +24,7 @@ import {
   freshSchema,
   ignorePostgres,
   PG_URL,
+  schemaStore,
   withAdmin,
 } from "../postgres/_pg.ts";
 import { targetOf, TcpProxy, viaProxy } from "../postgres/_proxy.ts";
@@ -47,23 +45,6 @@ testStoreContract("PostgresStore", async () => {
 }, { ignore });
 
 // --- PostgreSQL-specific behaviour ---------------------------------------
-
-async function schemaStore(
-  options: Partial<PostgresStoreOptions> = {},
-): Promise<
-  { store: JobStore; schema: string; [Symbol.asyncDispose](): Promise<void> }
-> {
-  const schema = options.schema ?? freshSchema();
-  const store = await createPostgresStore({ url: PG_URL, schema, ...options });
-  return {
-    store,
-    schema,
-    async [Symbol.asyncDispose]() {
-      await store.close();
-      await dropSchema(schema);
-    },
-  };
-}
 
 async function commitAll(store: JobStore, ...changes: StoreChange[]) {
   await using lease = await store.lock.acquire();
