@@ -202,7 +202,11 @@ export function jobCommand(job: ChaosJob, effects: string): string {
     `echo "end ${EFFECT_FIELDS}" >> '${effects}'`;
 }
 
-async function addJobs(
+/**
+ * Adds the jobs with `tock add` (the first alone: it may create the store;
+ * the others race for its lock). Throws naming the job that failed.
+ */
+export async function addJobs(
   jobs: readonly ChaosJob[],
   store: string,
   effects: string,

@@ -11,9 +11,9 @@
 import { deepEqual, ok } from "node:assert/strict";
 import { ChaosInstance } from "../chaos/_instance.ts";
 import { checkChaos, type ListedJob } from "../chaos/_check.ts";
-import { jobCommand } from "../chaos/_harness.ts";
+import { addJobs } from "../chaos/_harness.ts";
 import type { ChaosJob } from "../chaos/_plan.ts";
-import { type HistoryEntry, tock, tockJson } from "../cli/e2e/_cli.ts";
+import { type HistoryEntry, tockJson } from "../cli/e2e/_cli.ts";
 import {
   dropSchema,
   freshSchema,
@@ -89,21 +89,7 @@ Deno.test({
       return instance;
     };
     try {
-      for (const job of JOBS) {
-        const added = await tock([
-          "add",
-          job.id,
-          "--schedule",
-          job.schedule,
-          "--cmd",
-          jobCommand(job, effects),
-          "--overlap",
-          job.overlap,
-          "--recover",
-          job.recover,
-        ], { store: url });
-        ok(added.code === 0, `tock add ${job.id}: ${added.stderr}`);
-      }
+      await addJobs(JOBS, url, effects);
       const a = start("a", url);
       const b = start("b", url);
       const c = start("c", viaProxy(url, proxy));
