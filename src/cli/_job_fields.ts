@@ -30,6 +30,8 @@ export interface JobField {
   readonly max?: number;
   /** Placeholder in help text. */
   readonly meta?: string;
+  /** A boolean that `update` can turn off with `--no-<flag>`. */
+  readonly negatable?: boolean;
 }
 
 /** Every job option except `id`, by its `JobInput` name. */
@@ -40,6 +42,7 @@ export const JOB_FIELDS: Readonly<Record<string, JobField>> = {
   tz: { kind: "zone", meta: "TZ" },
   cwd: { kind: "string", meta: "DIR" },
   env: { kind: "env", meta: "K=V" },
+  inheritEnv: { kind: "boolean", negatable: true },
   overlap: { kind: "choice", values: ["skip", "queue", "allow", "replace"] },
   catchup: { kind: "choice", values: ["latest", "all", "none"] },
   catchupWindow: { kind: "duration", meta: "DUR" },
@@ -70,6 +73,7 @@ export function jobFlags(): Record<string, FlagSpec> {
       : spec.kind === "env"
       ? { type: "string", multiple: true }
       : { type: "string" };
+    if (spec.negatable) flags[`no-${flagName(field)}`] = { type: "boolean" };
   }
   return flags;
 }

@@ -3,13 +3,19 @@
  * process group, keep the tail of its output, stop the whole group on abort,
  * and save a {@linkcode RunLog} for every attempt.
  *
- * **Process group.** The child is spawned with `detached: true`, which on
- * Unix makes it call `setsid()`: it leads a new session and process group
- * whose id is its pid, and everything it starts stays in that group unless
- * it moves itself out (`setsid`, a daemonising tool). Signals go to the
+ * **Process group.** The child runs under a small `sh` supervisor (see
+ * `_supervisor.ts`) spawned with `detached: true`, which on Unix makes it
+ * call `setsid()`: it leads a new session and process group whose id is its
+ * pid, and the child and everything it starts stay in that group unless
+ * they move themselves out (`setsid`, a daemonising tool). Signals go to the
  * group (`kill(-pgid)`), so `sh -c "sleep 100; echo"` loses its `sleep`
  * too. Being in its own session also keeps a terminal's Ctrl-C away from
  * jobs: the scheduler handles SIGINT and stops them itself.
+ *
+ * **Scheduler death.** The supervisor's stdin is a pipe that the scheduler
+ * holds open until the attempt is over: when the scheduler dies, whatever
+ * killed it, the kernel closes it and the supervisor kills the group
+ * (SIGTERM, then SIGKILL 1 s later).
  *
  * **Stopping.** On abort: SIGTERM to the group, then SIGKILL to the group if
  * the tree has not ended within the grace. "Ended" means the child exited
@@ -26,6 +32,8 @@ import type { JobContext } from "./run_handler.ts";
 import type { Clock } from "./clock.ts";
 import { delay, systemClock } from "./clock.ts";
 import type { JobStore, RunLog } from "../store/store.ts";
+import type { ChildEnv } from "./_job_env.ts";
+import { supervisedArgs } from "./_supervisor.ts";
 
 /** How long the output may stay open after the child exited. */
 const DRAIN_MS = 100;
@@ -62,8 +70,11 @@ export interface ChildOptions {
   readonly args: readonly string[];
   /** Its working directory (the caller's when unset). */
   readonly cwd?: string | undefined;
-  /** Variables added to the caller's environment, for the child only. */
-  readonly env: Readonly<Record<string, string>>;
+  /**
+   * The child's environment: only `env.env`, or `env.env` added to the
+   * caller's environment when `env.inherit` (for the child only).
+   */
+  readonly env: ChildEnv;
   /** Stops the child's process group. */
   readonly signal: AbortSignal;
   /** Grace between SIGTERM and SIGKILL, ms. */
@@ -73,8 +84,8 @@ export interface ChildOptions {
 }
 
 /**
- * Runs a program in a new process group and waits until it and its group
- * are done.
+ * Runs a program under a supervisor in a new process group and waits until
+ * it and its group are done.
  *
  * @param program The executable.
  * @param options See {@linkcode ChildOptions}.
@@ -87,11 +98,13 @@ export async function runChild(
 ): Promise<ChildResult> {
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(program, {
-      args: [...options.args],
+    child = new Deno.Command("sh", {
+      args: supervisedArgs(program, options.args),
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-      env: { ...options.env },
-      stdin: "null",
+      env: { ...options.env.env },
+      clearEnv: !options.env.inherit,
+      // Never written; held open until the attempt is over (see above).
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
       detached: true,
@@ -118,19 +131,25 @@ export async function runChild(
   if (options.signal.aborted) onAbort();
   let exit: Deno.CommandStatus;
   try {
-    exit = await status;
+    try {
+      exit = await status;
+    } finally {
+      // Once the child is reaped its pid may be reused: from here on the
+      // group is signalled only while its output is still held open (below).
+      options.signal.removeEventListener("abort", onAbort);
+    }
+    if (!(await settles(drained, DRAIN_MS))) await stop();
+    await stopping;
+    // Only a process that left the group can still hold the output now.
+    if (!(await settles(drained, DRAIN_MS))) {
+      stdout.cancel();
+      stderr.cancel();
+      await drained;
+    }
   } finally {
-    // Once the child is reaped its pid may be reused: from here on the group
-    // is signalled only while its output is still held open (below).
-    options.signal.removeEventListener("abort", onAbort);
-  }
-  if (!(await settles(drained, DRAIN_MS))) await stop();
-  await stopping;
-  // Only a process that left the group can still hold the output now.
-  if (!(await settles(drained, DRAIN_MS))) {
-    stdout.cancel();
-    stderr.cancel();
-    await drained;
+    // The supervisor has exited and stopped its watcher; a watcher left
+    // behind (its supervisor was killed alone) now ends the group.
+    await child.stdin.close().catch(() => {});
   }
   return {
     exitCode: exit.signal === null ? exit.code : null,
@@ -174,8 +193,9 @@ export async function runAttempt(options: AttemptOptions): Promise<void> {
     await saveLog(options, {
       startedAt,
       exitCode: null,
+      error: oneLine(String((error as Error)?.message ?? error)),
       stdout: "",
-      stderr: `${(error as Error)?.message ?? error}\n`,
+      stderr: "",
       truncated: false,
     });
     throw error;

@@ -219,8 +219,9 @@ export function inputOf(record: JobRecord): JobInput {
       cmd: t.cmd,
       ...(t.cwd ? { cwd: t.cwd } : {}),
       ...(t.env ? { env: t.env } : {}),
+      ...(t.inheritEnv ? { inheritEnv: true } : {}),
     }
-    : { module: t.module };
+    : { module: t.module, ...(t.inheritEnv ? { inheritEnv: true } : {}) };
   return {
     id: spec.id,
     schedule: spec.schedule,

@@ -1,6 +1,7 @@
 /**
  * The runner of command targets: `sh -c <cmd>` in its own process group,
- * with the job's `cwd` and `env` given to the child only.
+ * under a supervisor that kills the group if the scheduler dies, with the
+ * job's `cwd` and a clean environment given to the child only.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
   runChild,
   tockEnv,
 } from "./_child_process.ts";
+import { jobEnv } from "./_job_env.ts";
 
 /** Options for {@linkcode createCommandRunner}. */
 export interface CommandRunnerOptions {
@@ -46,16 +48,22 @@ export interface CommandRunnerOptions {
  * Creates the runner of command targets. Each attempt runs `sh -c <cmd>`:
  *
  * - in `target.cwd` (default: the scheduler's working directory);
- * - with the scheduler's environment plus `target.env` plus `TOCK_JOB_ID`,
- *   `TOCK_SLOT` (ISO 8601 UTC with milliseconds), `TOCK_RUN_ID`,
- *   `TOCK_ATTEMPT` (1-based), `TOCK_INSTANCE` and `TOCK_TRIGGER`, given to
- *   the child only (the scheduler's own environment never changes, so jobs
- *   run in parallel safely);
- * - with stdin closed and the last `maxLogBytes` of stdout and stderr kept.
+ * - with a clean environment: the scheduler's `PATH`, `HOME`, `USER`,
+ *   `LOGNAME`, `SHELL`, `LANG`, `LC_*`, `TZ` and `TMPDIR` (those set), then
+ *   `target.env`, then `TOCK_JOB_ID`, `TOCK_SLOT` (ISO 8601 UTC with
+ *   milliseconds), `TOCK_RUN_ID`, `TOCK_ATTEMPT` (1-based), `TOCK_INSTANCE`
+ *   and `TOCK_TRIGGER`; nothing else of the scheduler's (`TOCK_STORE`,
+ *   `PG*`), unless `target.inheritEnv` passes its whole environment. It is
+ *   given to the child only (the scheduler's own environment never changes,
+ *   so jobs run in parallel safely);
+ * - with stdin closed and the last `maxLogBytes` of stdout and stderr kept;
+ * - under a supervisor: if the scheduler dies (even by SIGKILL), the
+ *   command's process group gets SIGTERM, then SIGKILL 1 s later.
  *
  * Exit 0 resolves. Any other exit rejects with
  * `Command exited with code 3` (plus the last line of stderr when short);
- * a command that cannot be started rejects with a one-line error. When the
+ * a command that cannot be started rejects with a one-line error (its log
+ * has `exitCode: null` and the message as `error`). When the
  * context's signal aborts, the command's whole process group gets SIGTERM,
  * then SIGKILL after `killGraceMs`; the promise rejects with the signal's
  * reason once the group is gone. Every attempt that started saves a
@@ -109,7 +117,11 @@ export function createCommandRunner(
           return await runChild("sh", {
             args: ["-c", target.cmd],
             cwd,
-            env: { ...target.env, ...tockEnv(context) },
+            env: jobEnv({
+              inherit: target.inheritEnv === true,
+              deno: false,
+              add: [target.env ?? {}, tockEnv(context)],
+            }),
             signal: context.signal,
             killGraceMs: settings.killGraceMs,
             maxLogBytes: settings.maxLogBytes,

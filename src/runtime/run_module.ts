@@ -8,22 +8,40 @@
  * `--allow-read=<the module's directory>` and nothing else: a job can read
  * the files next to it (its own code, its data), and a missing permission
  * fails the run at once instead of waiting on a prompt nobody answers.
- * Deno checks a dynamic import like any read, so imports from outside that
- * directory need `permissions` too. A remote module (`https:`) gets
+ * The directory is taken by its real path (the module is imported from
+ * there too), because Deno checks paths as written: a path through a
+ * symbolic link would otherwise reach what the denials below name by its
+ * real path. A module whose directory is the filesystem root is refused
+ * (it would read everything). Deno checks a dynamic import like any read,
+ * so imports from outside that directory need `permissions` too. The
+ * store's own files ({@linkcode JobStore.protectedPaths}, e.g. `./.tock`,
+ * which often lies inside the module's directory) are denied to every
+ * child with `--deny-read` and `--deny-write`, which no `--allow-*` flag
+ * overrides: a module never reads another job's secrets from the journal.
+ * A remote module (`https:`) gets
  * `--allow-import` for its own host plus Deno's default import hosts
  * (`deno.land`, `jsr.io`, `esm.sh`, `cdn.jsdelivr.net`,
  * `raw.githubusercontent.com`, `user.githubusercontent.com`) and no read
  * access. Anything more (network, environment, writes, subprocesses) is
  * opted into with {@linkcode ModuleRunnerOptions.permissions}: a job
- * definition cannot widen its own permissions. The child inherits the
- * scheduler's environment plus the `TOCK_*` variables (readable with
- * `--allow-env`), so Deno's own settings (`DENO_DIR`, proxies) apply.
+ * definition cannot widen its own permissions.
+ *
+ * **Environment.** The child gets a clean environment (readable with
+ * `--allow-env`): the scheduler's `PATH`, `HOME`, `USER`, `LOGNAME`,
+ * `SHELL`, `LANG`, `LC_*`, `TZ` and `TMPDIR`, Deno's own settings
+ * (`DENO_DIR`, `DENO_CERT`, `DENO_TLS_CA_STORE`, `NPM_CONFIG_REGISTRY`,
+ * `HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY` and their lower-case forms),
+ * those that are set, and the `TOCK_*` variables; never `TOCK_STORE` or
+ * `PG*`. A job with `inheritEnv` gets the scheduler's whole environment.
+ * Like a command, the child runs under a supervisor that kills it if the
+ * scheduler dies.
  *
  * @module
  */
 
 import type { CommandRunnerOptions } from "./run_command.ts";
 import type { JobContext, TargetRunner } from "./run_handler.ts";
+import type { JobStore } from "../store/store.ts";
 import type { Target } from "../types.ts";
 import {
   childRunnerSettings,
@@ -32,6 +50,7 @@ import {
   runChild,
   tockEnv,
 } from "./_child_process.ts";
+import { jobEnv } from "./_job_env.ts";
 
 const BOOTSTRAP = new URL("./_module_child.ts", import.meta.url).href;
 
@@ -135,13 +154,14 @@ export function createModuleRunner(
         `Cannot run a ${target.kind} target: the module runner runs module targets only`,
       );
     }
-    const url = moduleUrl(target.module);
+    const url = await realUrl(moduleUrl(target.module));
     const args = [
       "run",
       "--no-prompt",
       "--quiet",
       ...accessFlags(target.module, url),
       ...permissions,
+      ...storeDenials(target.module, store),
       BOOTSTRAP,
       url.href,
       JSON.stringify({
@@ -162,7 +182,11 @@ export function createModuleRunner(
         try {
           return await runChild(options.denoPath ?? Deno.execPath(), {
             args,
-            env: tockEnv(context),
+            env: jobEnv({
+              inherit: target.inheritEnv === true,
+              deno: true,
+              add: [tockEnv(context)],
+            }),
             signal: context.signal,
             killGraceMs: settings.killGraceMs,
             maxLogBytes: settings.maxLogBytes,
@@ -220,6 +244,25 @@ function moduleUrl(module: string): URL {
   return new URL(`file:///${parts.map(encodeURIComponent).join("/")}`);
 }
 
+/**
+ * A file URL whose directory is resolved to its real path (symbolic links
+ * followed); as given when the directory cannot be resolved (the load then
+ * fails and says why).
+ */
+async function realUrl(url: URL): Promise<URL> {
+  if (url.protocol !== "file:") return url;
+  const path = decodeURIComponent(url.pathname);
+  const at = path.lastIndexOf("/");
+  let dir: string;
+  try {
+    dir = await Deno.realPath(path.slice(0, at) || "/");
+  } catch {
+    return url;
+  }
+  const parts = [...dir.split("/"), path.slice(at + 1)].filter((p) => p);
+  return new URL(`file:///${parts.map(encodeURIComponent).join("/")}`);
+}
+
 /** The read or import permission a module needs to load itself. */
 function accessFlags(module: string, url: URL): string[] {
   if (url.protocol !== "file:") {
@@ -227,6 +270,11 @@ function accessFlags(module: string, url: URL): string[] {
   }
   const path = decodeURIComponent(url.pathname);
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+  if (dir === "/") {
+    throw new TypeError(
+      `Cannot run module "${module}": its directory is the filesystem root, which the module would be allowed to read`,
+    );
+  }
   if (dir.includes(",")) {
     // Deno's permission lists are comma-separated, with no escape.
     throw new TypeError(
@@ -234,4 +282,17 @@ function accessFlags(module: string, url: URL): string[] {
     );
   }
   return [`--allow-read=${dir}`];
+}
+
+/** Denies the store's files to the child: no reading, no writing. */
+function storeDenials(module: string, store: JobStore): string[] {
+  const paths = store.protectedPaths ?? [];
+  if (paths.length === 0) return [];
+  if (paths.some((path) => path.includes(","))) {
+    throw new TypeError(
+      `Cannot run module "${module}": the store's path contains a comma, which --deny-read cannot name`,
+    );
+  }
+  const list = paths.join(",");
+  return [`--deny-read=${list}`, `--deny-write=${list}`];
 }

@@ -168,7 +168,9 @@ Deno.test("createCommandRunner() turns exit codes into outcomes", async (t) => {
       );
       const [log] = await store.logs("exit-job", { runId: context.runId });
       assert.equal(log?.exitCode, null);
-      assert.match(log?.stderr ?? "", /no\/such\/dir/);
+      assert.equal(log?.signal, undefined);
+      assert.match(log?.error ?? "", /^Cannot start command in.*no\/such\/dir/);
+      assert.ok(!log?.error?.includes("\n"), log?.error);
     },
   );
 
@@ -371,4 +373,157 @@ Deno.test("createCommandRunner() in a scheduler: outcomes in the ledger, output 
   const [slow] = await store.logs("slow");
   assert.equal(slow?.signal, "SIGTERM");
   assert.deepEqual(await processesOf(slow!.runId), []);
+});
+
+/** What the scheduler may pass to a job (SPEC §7), besides `LC_*`. */
+const ALLOWED = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "LANG",
+  "TZ",
+  "TMPDIR",
+];
+/** Variables a shell sets itself. */
+const SHELL_SET = ["PWD", "OLDPWD", "SHLVL", "_"];
+const SECRETS = {
+  TOCK_STORE: "postgres://tock:hunter2@db.example/tock",
+  PGPASSWORD: "hunter2",
+  SECRET_X: "x",
+  LC_TIME: "C.UTF-8",
+};
+
+/** The environment the command received (read from /proc, NUL-separated). */
+function environOf(stdout: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of stdout.split("\0")) {
+    const at = entry.indexOf("=");
+    if (at > 0 && !SHELL_SET.includes(entry.slice(0, at))) {
+      env[entry.slice(0, at)] = entry.slice(at + 1);
+    }
+  }
+  return env;
+}
+
+Deno.test("createCommandRunner() gives a clean environment unless the job inherits the scheduler's", async (t) => {
+  await using store = createMemoryStore();
+  await addCommandJob(store, "clean-job");
+  const run = createCommandRunner({ store });
+  for (const [name, value] of Object.entries(SECRETS)) {
+    Deno.env.set(name, value);
+  }
+  try {
+    const environ = "cat /proc/self/environ";
+    await t.step("the allow-list, the job's env and TOCK_* only", async () => {
+      const { context } = attempt("clean-job");
+      await run(command(environ, { env: { GREETING: "hi" } }), context);
+      const [log] = await store.logs("clean-job", { runId: context.runId });
+      const passed = Object.fromEntries(
+        Object.entries(Deno.env.toObject()).filter(([name]) =>
+          ALLOWED.includes(name) || name.startsWith("LC_")
+        ),
+      );
+      assert.equal(passed.LC_TIME, "C.UTF-8");
+      assert.deepEqual(environOf(log!.stdout), {
+        ...passed,
+        GREETING: "hi",
+        TOCK_ATTEMPT: "1",
+        TOCK_INSTANCE: "test-instance",
+        TOCK_JOB_ID: "clean-job",
+        TOCK_RUN_ID: context.runId,
+        TOCK_SLOT: "2026-11-29T10:15:00.000Z",
+        TOCK_TRIGGER: "manual",
+      });
+    });
+    await t.step(
+      "inheritEnv passes the scheduler's whole environment",
+      async () => {
+        const { context } = attempt("clean-job");
+        await run(
+          command(environ, { env: { GREETING: "hi" }, inheritEnv: true }),
+          context,
+        );
+        const [log] = await store.logs("clean-job", { runId: context.runId });
+        const got = environOf(log!.stdout);
+        for (const [name, value] of Object.entries(SECRETS)) {
+          assert.equal(got[name], value, name);
+        }
+        assert.equal(got.GREETING, "hi");
+        assert.equal(got.TOCK_RUN_ID, context.runId);
+      },
+    );
+  } finally {
+    for (const name of Object.keys(SECRETS)) Deno.env.delete(name);
+  }
+});
+
+/** The target of a process's file descriptor (`pipe:[123]`), via a shell. */
+async function fdTarget(pid: number, fd: number): Promise<string> {
+  const { stdout } = await new Deno.Command("sh", {
+    args: ["-c", 'readlink /proc/"$1"/fd/"$2"', "sh", String(pid), String(fd)],
+    stdin: "null",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(stdout).trim();
+}
+
+/** The pids of every process that holds `target` (`pipe:[123]`) open. */
+async function holders(target: string): Promise<number[]> {
+  const pattern = target.replace(/[[\]]/g, "\\$&");
+  const { stdout } = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      'find /proc/[0-9]*/fd -lname "$1" 2>/dev/null',
+      "sh",
+      pattern,
+    ],
+    stdin: "null",
+    stderr: "null",
+  }).output();
+  const pids = new TextDecoder().decode(stdout).split("\n").filter(Boolean)
+    .map((path) => Number(path.split("/")[2]));
+  return [...new Set(pids)].sort((a, b) => a - b);
+}
+
+Deno.test("createCommandRunner() keeps each supervisor's pipe from the scheduler out of every other process", async () => {
+  await using store = createMemoryStore();
+  await addCommandJob(store, "pipe-job");
+  const run = createCommandRunner({ store, killGraceMs: 100 });
+  const a = attempt("pipe-job");
+  const b = attempt("pipe-job");
+  const runs = [a, b].map(({ context }) =>
+    run(command("sleep 30 & wait"), context).catch(() => {})
+  );
+  try {
+    for (const { context } of [a, b]) {
+      await waitFor(
+        "sleep",
+        async () =>
+          (await processesOf(context.runId)).some((p) => p.comm === "sleep"),
+      );
+    }
+    for (const { context } of [a, b]) {
+      // The watcher is the one process of the run whose stdin is a pipe.
+      const pipes: [number, string][] = [];
+      for (const p of await processesOf(context.runId)) {
+        const target = await fdTarget(p.pid, 0);
+        if (target.startsWith("pipe:")) pipes.push([p.pid, target]);
+      }
+      assert.equal(pipes.length, 1, JSON.stringify(pipes));
+      const [[watcher, pipe]] = pipes as [[number, string]];
+      // Only its watcher (the read end) and this process (the write end).
+      assert.deepEqual(
+        await holders(pipe),
+        [watcher, Deno.pid].sort((x, y) => x - y),
+      );
+    }
+  } finally {
+    a.controller.abort(new Error("done"));
+    b.controller.abort(new Error("done"));
+    await Promise.all(runs);
+  }
+  assert.deepEqual(await processesOf(a.context.runId), []);
+  assert.deepEqual(await processesOf(b.context.runId), []);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createModuleRunner } from "../../src/runtime/run_module.ts";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
+import { createFileStore } from "../../src/store/file_store.ts";
 import { createMemoryStore } from "../../src/store/memory_store.ts";
 import type { JobStore, RunLog } from "../../src/store/store.ts";
 import {
@@ -206,7 +207,11 @@ Deno.test("createModuleRunner() kills a module stuck in a loop", async () => {
   controller.abort(reason);
   await assert.rejects(done, (error) => error === reason);
   assert.deepEqual(await processesOf(context.runId), []);
-  assert.equal(await processState(child.pid), undefined);
+  // Killed with its supervisor, it is reaped by init (a zombie meanwhile).
+  await waitFor(
+    "the child to be gone",
+    async () => (await processState(child.pid)) === undefined,
+  );
   const log = await logOf(store, "mod-job", context.runId);
   assert.equal(log.signal, "SIGKILL");
 });
@@ -271,4 +276,151 @@ Deno.test("createModuleRunner() in a scheduler: outcomes in the ledger, output i
   );
   const [stuck] = await store.logs("stuck");
   assert.deepEqual(await processesOf(stuck!.runId), []);
+});
+
+Deno.test("createModuleRunner() gives the child a clean environment unless the job inherits the scheduler's", async (t) => {
+  await using store = createMemoryStore();
+  await addCommandJob(store, "mod-job");
+  const run = createModuleRunner({ store, permissions: ["--allow-env"] });
+  const secrets = {
+    TOCK_STORE: "postgres://tock:hunter2@db.example/tock",
+    PGPASSWORD: "hunter2",
+    SECRET_X: "x",
+    NO_PROXY: "example.invalid",
+  };
+  for (const [name, value] of Object.entries(secrets)) {
+    Deno.env.set(name, value);
+  }
+  const tock = [
+    "TOCK_ATTEMPT",
+    "TOCK_INSTANCE",
+    "TOCK_JOB_ID",
+    "TOCK_RUN_ID",
+    "TOCK_SLOT",
+    "TOCK_TRIGGER",
+  ];
+  const allowed = [
+    ...["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "TZ", "TMPDIR"],
+    ...["DENO_DIR", "DENO_CERT", "DENO_TLS_CA_STORE", "NPM_CONFIG_REGISTRY"],
+    ...["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"],
+    ...["http_proxy", "https_proxy", "no_proxy"],
+    ...tock,
+    "PWD", // set by the supervisor's shell
+  ];
+  const names = async (inheritEnv: boolean): Promise<string[]> => {
+    const { context } = attempt("mod-job");
+    await run(
+      {
+        ...module(fixture("env_names.ts")),
+        ...(inheritEnv ? { inheritEnv } : {}),
+      },
+      context,
+    );
+    return JSON.parse((await logOf(store, "mod-job", context.runId)).stdout);
+  };
+  try {
+    await t.step(
+      "the allow-list, Deno's settings and TOCK_* only",
+      async () => {
+        const got = await names(false);
+        for (const name of got) {
+          assert.ok(
+            allowed.includes(name) || name.startsWith("LC_"),
+            `${name} passed`,
+          );
+        }
+        for (const name of [...tock, "NO_PROXY"]) {
+          assert.ok(got.includes(name), `${name} is missing`);
+        }
+        if (Deno.env.get("PATH") !== undefined) assert.ok(got.includes("PATH"));
+      },
+    );
+    await t.step(
+      "inheritEnv passes the scheduler's whole environment",
+      async () => {
+        const got = await names(true);
+        for (const name of [...Object.keys(secrets), ...tock]) {
+          assert.ok(got.includes(name), `${name} is missing`);
+        }
+      },
+    );
+  } finally {
+    for (const name of Object.keys(secrets)) Deno.env.delete(name);
+  }
+});
+
+Deno.test("createModuleRunner() denies the store's directory to the child, even inside the module's directory", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "tock-module-store-" });
+  try {
+    await using store = await createFileStore({ dir: `${dir}/.tock` });
+    await addCommandJob(store, "mod-job");
+    await Deno.writeTextFile(`${dir}/data.txt`, "sibling data\n");
+    await Deno.writeTextFile(
+      `${dir}/job.ts`,
+      `export default async function () {
+  console.log((await Deno.readTextFile(new URL("./data.txt", import.meta.url))).trim());
+  const store = new URL("./.tock/", import.meta.url);
+  for await (const entry of Deno.readDir(store)) console.log(entry.name);
+}
+`,
+    );
+    await Deno.symlink(dir, `${dir}-link`);
+    const run = createModuleRunner({ store });
+    for (
+      const [how, path] of [
+        ["by its path", `${dir}/job.ts`],
+        ["through a symbolic link to its directory", `${dir}-link/job.ts`],
+      ]
+    ) {
+      await t.step(`reading the store fails, ${how}`, async () => {
+        const { context } = attempt("mod-job");
+        await assert.rejects(
+          run(module(path!), context),
+          (error: Error) =>
+            error.name === "NotCapable" && /read access/.test(error.message),
+        );
+        const log = await logOf(store, "mod-job", context.runId);
+        assert.equal(log.stdout, "sibling data\n");
+      });
+    }
+    await t.step(
+      "writing into the store fails, even with --allow-write",
+      async () => {
+        const written = createModuleRunner({
+          store,
+          permissions: [`--allow-write=${dir}`, "--allow-read"],
+        });
+        await Deno.writeTextFile(
+          `${dir}/write.ts`,
+          `export default () => Deno.writeTextFile(new URL("./.tock/evil", import.meta.url), "x");\n`,
+        );
+        const { context } = attempt("mod-job");
+        await assert.rejects(
+          written(module(`${dir}/write.ts`), context),
+          (error: Error) =>
+            error.name === "NotCapable" && /write access/.test(error.message),
+        );
+        await assert.rejects(
+          Deno.stat(`${dir}/.tock/evil`),
+          Deno.errors.NotFound,
+        );
+      },
+    );
+  } finally {
+    await Deno.remove(`${dir}-link`).catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("createModuleRunner() refuses a module whose directory is the filesystem root", async () => {
+  await using store = createMemoryStore();
+  await addCommandJob(store, "mod-job");
+  const run = createModuleRunner({ store });
+  const { context } = attempt("mod-job");
+  await assert.rejects(
+    run(module("/x.ts"), context),
+    (error: Error) =>
+      error.message ===
+        'Cannot run module "/x.ts": its directory is the filesystem root, which the module would be allowed to read',
+  );
 });

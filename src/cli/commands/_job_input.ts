@@ -48,7 +48,13 @@ export function jobPatch(parsed: ParsedArgs, context: FlagContext): JobPatch {
     const flag = `--${flagName(field)}`;
     if (field === "tz") continue;
     if (spec.kind === "boolean") {
-      if (booleanFlag(parsed, flagName(field))) patch[field] = true;
+      const on = booleanFlag(parsed, flagName(field));
+      const off = spec.negatable === true &&
+        booleanFlag(parsed, `no-${flagName(field)}`);
+      if (on && off) {
+        throw new UsageError(`Give ${flag} or --no-${flag.slice(2)}, not both`);
+      }
+      if (on || off) patch[field] = on;
       continue;
     }
     if (spec.kind === "env") {
@@ -107,6 +113,8 @@ export const JOB_FLAGS_HELP = `Job flags:
   --tz TZ                  IANA time zone of the schedule (default UTC)
   --cwd DIR                working directory of the command
   --env K=V                environment of the command (repeatable)
+  --inherit-env            give the job the scheduler's whole environment
+                           (default: a clean one; --no-inherit-env undoes)
   --overlap P              skip (default), queue, allow or replace
   --catchup M              latest (default), all or none
   --catchup-window DUR     missed slots older than this are not run (default 24h)

@@ -62,6 +62,7 @@ Example:
     const limit = limitFlag(parsed);
     await using store = await openStore(storeRef(parsed, ctx), {
       create: false,
+      readOnly: true,
     });
     if (id !== undefined && !(await store.job(id))) {
       throw new CliFailure(`Cannot find job: '${id}' does not exist`);
@@ -119,8 +120,9 @@ oldest first, one block per attempt.
   --run RUN  only this run (a unique prefix of its id is enough)
   --limit N  only the newest N attempts
   --json     print an array of run logs (job, runId, attempt, slot,
-             instance, startedAt, finishedAt, exitCode, signal, stdout,
-             stderr, truncated)
+             instance, startedAt, finishedAt, exitCode, signal, error,
+             stdout, stderr, truncated); error says why a process could not
+             be started
 ${GLOBAL_HELP}
 
 Example:
@@ -133,6 +135,7 @@ Example:
     const limit = limitFlag(parsed);
     await using store = await openStore(storeRef(parsed, ctx), {
       create: false,
+      readOnly: true,
     });
     if (!(await store.job(id))) {
       throw new CliFailure(`Cannot find job: '${id}' does not exist`);
@@ -173,9 +176,13 @@ function byPrefix(logs: RunLog[], prefix: string, job: string): RunLog[] {
 
 /** One attempt's output for people. */
 export function logText(log: RunLog): string {
+  // A log with neither an exit code nor a signal is a process that never
+  // started (older logs do not say why).
   const end = log.exitCode !== null
     ? `exit ${log.exitCode}`
-    : `killed by ${log.signal ?? "a signal"}`;
+    : log.signal !== undefined
+    ? `killed by ${log.signal}`
+    : `not started${log.error !== undefined ? `: ${log.error}` : ""}`;
   const lines = [
     `== ${log.runId} attempt ${log.attempt} · slot ${
       time(log.slot)

@@ -1,12 +1,13 @@
 // Outcomes of real command runs under `tock tick` (SPEC §3, §7): retries,
 // failures, timeouts that leave no process behind.
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import {
   assertNoProcessesLeft,
   lines,
   succeeded,
   tempDir,
   tock,
+  tockJson,
   uniqueSleep,
 } from "./_cli.ts";
 import { runOnce } from "./_run_once.ts";
@@ -20,13 +21,16 @@ Deno.test("tock runs commands: retries, failures and timeouts", async (t) => {
       "--retries",
       "1",
       "--cmd",
-      'echo "$TOCK_ATTEMPT $TOCK_TRIGGER" >> flaky.txt; [ "$TOCK_ATTEMPT" -ge 2 ]',
+      'echo "$TOCK_ATTEMPT $TOCK_TRIGGER $TOCK_SLOT $TOCK_RUN_ID" >> flaky.txt; [ "$TOCK_ATTEMPT" -ge 2 ]',
     ], { cwd: tmp.path });
     equal(entry.outcome, "succeeded", JSON.stringify(entry));
     equal(entry.attempt, 2);
-    const got = await lines(`${tmp.path}/flaky.txt`);
-    deepEqual(got.map((l) => l.split(" ")[0]), ["1", "2"]);
-    equal(got[0], "1 manual");
+    const got = (await lines(`${tmp.path}/flaky.txt`)).map((l) => l.split(" "));
+    deepEqual(got.map((l) => l[0]), ["1", "2"]);
+    deepEqual(got.map((l) => l[1]), ["manual", "retry"]);
+    // A retry belongs to the same slot and run: one ledger entry, there.
+    deepEqual(got.map((l) => l[2]), [entry.slot, entry.slot]);
+    deepEqual(got.map((l) => l[3]), [entry.runId, entry.runId]);
   });
 
   await t.step(
@@ -39,6 +43,36 @@ Deno.test("tock runs commands: retries, failures and timeouts", async (t) => {
       equal(entry.outcome, "failed", JSON.stringify(entry));
       const logs = succeeded(await tock(["logs", "broken"], { store }));
       ok(logs.includes("disk on fire"), logs);
+    },
+  );
+
+  await t.step(
+    "a command that cannot start is failed; logs say it was not started",
+    async () => {
+      const missing = `${tmp.path}/no-such-dir`;
+      const { entry } = await runOnce(store, "nowhere", [
+        "--cmd",
+        "true",
+        "--cwd",
+        missing,
+      ]);
+      equal(entry.outcome, "failed", JSON.stringify(entry));
+      const text = succeeded(await tock(["logs", "nowhere"], { store }));
+      ok(
+        text.includes(`· not started: Cannot start command in "${missing}": `),
+        text,
+      );
+      ok(!text.includes("killed by"), text);
+      const [log] = await tockJson<Record<string, unknown>[]>(
+        ["logs", "nowhere"],
+        { store },
+      );
+      equal(log?.exitCode, null);
+      equal(log?.signal, undefined);
+      match(
+        String(log?.error),
+        new RegExp(`^Cannot start command in "${missing}": [^\n]+$`),
+      );
     },
   );
 
