@@ -147,8 +147,36 @@ export function runJson(run: ActiveRun): Record<string, unknown> {
   };
 }
 
-/** A job as `list --json` and `show --json` print it. */
-export function jobJson(record: JobRecord): Record<string, unknown> {
+/** Options for {@linkcode jobJson}. */
+export interface JobJsonOptions {
+  /**
+   * Print the target's environment as `{ "NAME": "value" }` (as a jobs
+   * file writes it); by default only its names, `["NAME"]`.
+   */
+  readonly showEnv?: boolean;
+}
+
+/**
+ * A target as JSON: its `env` (if any) as an array of names, or with
+ * `showEnv` as the object of names and values.
+ */
+export function targetJson(
+  target: Target,
+  options: JobJsonOptions = {},
+): Record<string, unknown> {
+  const env = (target as { env?: Readonly<Record<string, string>> }).env;
+  if (env === undefined || options.showEnv) return { ...target };
+  return { ...target, env: Object.keys(env) };
+}
+
+/**
+ * A job as `list --json` and `show --json` print it. Environment values
+ * are left out (names only) unless `showEnv`: they often hold secrets.
+ */
+export function jobJson(
+  record: JobRecord,
+  options: JobJsonOptions = {},
+): Record<string, unknown> {
   const { spec, state } = record;
   return {
     id: spec.id,
@@ -159,7 +187,7 @@ export function jobJson(record: JobRecord): Record<string, unknown> {
     pauseNote: state.pauseNote ?? null,
     nextSlot: iso(state.nextSlot),
     nextDueAt: iso(state.nextDueAt),
-    target: spec.target,
+    target: targetJson(spec.target, options),
     overlap: spec.overlap,
     catchup: spec.catchup,
     catchupWindowMs: spec.catchupWindowMs,

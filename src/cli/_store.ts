@@ -7,6 +7,7 @@
 import type { JobStore } from "../store/store.ts";
 import { createFileStore } from "../store/file_store.ts";
 import { createMemoryStore } from "../store/memory_store.ts";
+import { redactUrl } from "../store/redact_url.ts";
 import { stringFlag } from "./_args.ts";
 import { CliFailure, UsageError } from "./_errors.ts";
 import type { ParsedArgs } from "./_args.ts";
@@ -22,9 +23,12 @@ export function storeRef(parsed: ParsedArgs, ctx: CliContext): string {
   return ref;
 }
 
-/** Hides a password in a URL before it is printed. */
+/**
+ * Hides the credentials in a store URL before it is printed: everything
+ * between `://` and the last `@` (`postgres://***@host/db`).
+ */
 export function redact(ref: string): string {
-  return ref.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, "$1:***@");
+  return redactUrl(ref);
 }
 
 /** Options for {@linkcode openStore}. */
@@ -35,6 +39,12 @@ export interface OpenStoreOptions {
    * created.
    */
   readonly create: boolean;
+  /**
+   * Open a file store without writing to it (no lock file, no probe, no
+   * directory created), for the read commands: they then work on a store
+   * directory they may not write.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -57,7 +67,14 @@ export async function openStore(
   if (scheme === "postgres" || scheme === "postgresql") {
     return await openPostgres(ref);
   } else if (scheme === "file") {
-    dir = decodeURIComponent(new URL(ref).pathname);
+    try {
+      dir = decodeURIComponent(new URL(ref).pathname);
+    } catch (error) {
+      throw new UsageError(
+        `Cannot open store "${redact(ref)}": not a valid file URL`,
+        { cause: error },
+      );
+    }
   } else if (scheme !== undefined) {
     throw new UsageError(
       `Cannot open store "${
@@ -67,7 +84,10 @@ export async function openStore(
   }
   if (!options.create && !(await exists(dir))) return createMemoryStore();
   try {
-    return await createFileStore({ dir });
+    return await createFileStore({
+      dir,
+      ...(options.readOnly ? { readOnly: true } : {}),
+    });
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     throw new CliFailure(

@@ -60,7 +60,9 @@ export function mainHelp(): string {
     "  --store DIR|URL  the store (default $TOCK_STORE, else ./.tock)",
     "  -h, --help       help; 'tock <command> --help' for a command's flags",
     "",
-    "Read commands (list, show, history, status, logs, next) take --json.",
+    "Read commands (list, show, history, status, logs, next) take --json and",
+    "work on a store they may not write; list and show print environment",
+    "values only with --show-env.",
     "Exit status: 0 success, 2 usage or validation error, 1 other failure.",
   ].join("\n");
 }

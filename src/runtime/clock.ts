@@ -16,7 +16,11 @@ export interface Clock {
    * reason when aborted. Long delays are fine (no 2^31-1 ms limit).
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** Timer functions for xstate's `createActor(logic, { clock })`. */
+  /**
+   * Timer functions for xstate's `createActor(logic, { clock })`. Long
+   * delays are fine here too: a timer fires after the whole delay, even
+   * past 2^31-1 ms (about 24.8 days).
+   */
   setTimeout(fn: () => void, ms: number): unknown;
   /** Cancels a timer made by {@linkcode Clock.setTimeout}. */
   clearTimeout(id: unknown): void;
@@ -64,14 +68,95 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The timer functions a long timer is built from. */
+export interface TimerFunctions {
+  /** Calls `fn` after `ms` (at most the `maxMs` of the long timer). */
+  setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer made by `setTimeout`. */
+  clearTimeout(id: unknown): void;
+}
+
+/** Options for {@linkcode setLongTimeout}. */
+export interface LongTimeoutOptions {
+  /**
+   * The timers to chain.
+   *
+   * @default {the platform's `setTimeout` and `clearTimeout`}
+   */
+  readonly timers?: TimerFunctions;
+  /**
+   * The longest single timer.
+   *
+   * @default {2147483647}
+   */
+  readonly maxMs?: number;
+}
+
+/** A timer made by {@linkcode setLongTimeout}. */
+export interface LongTimeout {
+  /** The timer now pending (one link of the chain). */
+  readonly current: unknown;
+}
+
+const PLATFORM_TIMERS: TimerFunctions = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id as number),
+};
+
+/**
+ * Calls `fn` once after `ms`, as a chain of timers of at most `maxMs`
+ * each: the platform's timers fire at once (or after 2^31-1 ms, when
+ * clamped) for longer delays, which would cut a 30-day timeout short.
+ *
+ * @param fn What to call.
+ * @param ms The delay, in ms (negative counts as 0; `Infinity` never fires).
+ * @param options The timers to chain and the longest single timer.
+ * @returns The timer, for {@linkcode clearLongTimeout}.
+ * @example A 30-day timer made of 2^31-1 ms links
+ * ```ts
+ * import { clearLongTimeout, setLongTimeout } from "./clock.ts";
+ *
+ * const timer = setLongTimeout(() => {}, 30 * 86_400_000);
+ * clearLongTimeout(timer);
+ * ```
+ */
+export function setLongTimeout(
+  fn: () => void,
+  ms: number,
+  options: LongTimeoutOptions = {},
+): LongTimeout {
+  const timers = options.timers ?? PLATFORM_TIMERS;
+  const maxMs = options.maxMs ?? MAX_TIMER_MS;
+  let left = Math.max(0, ms);
+  const timer = { current: undefined as unknown, timers };
+  const arm = () => {
+    const link = Math.min(left, maxMs);
+    left -= link;
+    timer.current = timers.setTimeout(left > 0 ? arm : fn, link);
+  };
+  arm();
+  return timer;
+}
+
+/**
+ * Cancels a timer made by {@linkcode setLongTimeout}; anything else is
+ * ignored.
+ *
+ * @param timer The timer.
+ */
+export function clearLongTimeout(timer: unknown): void {
+  const long = timer as { current?: unknown; timers?: TimerFunctions } | null;
+  if (typeof long !== "object" || long === null || !long.timers) return;
+  long.timers.clearTimeout(long.current);
+}
+
 /** The real clock: `Date.now()` and `performance.now()`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
   sleep: delay,
-  setTimeout: (fn, ms) =>
-    setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS)),
-  clearTimeout: (id) => clearTimeout(id as number),
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms),
+  clearTimeout: clearLongTimeout,
 };
 
 /**

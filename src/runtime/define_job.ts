@@ -47,6 +47,16 @@ export interface JobInput {
   /** Path or URL of a module whose default export is the handler. */
   readonly module?: string;
   /**
+   * Give the command's or module's process the scheduler's whole
+   * environment, instead of a clean one (`PATH`, `HOME`, `USER`, `LOGNAME`,
+   * `SHELL`, `LANG`, `LC_*`, `TZ`, `TMPDIR`, the job's `env` and the
+   * `TOCK_*` run variables; never `TOCK_STORE` or `PG*`). Not for `run`
+   * jobs.
+   *
+   * @default {false}
+   */
+  readonly inheritEnv?: boolean;
+  /**
    * What a slot does when it comes due while the job is still running.
    *
    * @default {"skip"}
@@ -225,12 +235,19 @@ function target(input: JobInput, fail: (m: string) => never): Target {
   if (given.length !== 1) {
     fail("give exactly one target: 'run' (a handler), 'cmd' or 'module'");
   }
+  refuseNul(input, fail);
+  const inherit = input.inheritEnv;
+  if (inherit !== undefined && typeof inherit !== "boolean") {
+    fail(`'inheritEnv' must be true or false: received ${typeof inherit}`);
+  }
   if (input.run !== undefined) {
     if (typeof input.run !== "string" || input.run === "") {
       fail("'run' must name a handler");
     }
+    if (inherit) fail("'inheritEnv' applies to 'cmd' and 'module' jobs only");
     return { kind: "function", name: input.run };
   }
+  const inheritEnv = inherit ? { inheritEnv: true } : {};
   if (input.cmd !== undefined) {
     if (typeof input.cmd !== "string" || input.cmd.trim() === "") {
       fail("'cmd' must be a non-empty command");
@@ -245,12 +262,39 @@ function target(input: JobInput, fail: (m: string) => never): Target {
       cmd: input.cmd,
       ...(input.cwd !== undefined ? { cwd: input.cwd } : {}),
       ...(input.env !== undefined ? { env: { ...input.env } } : {}),
+      ...inheritEnv,
     };
   }
   if (typeof input.module !== "string" || input.module === "") {
     fail("'module' must be a path or URL");
   }
-  return { kind: "module", module: input.module as string };
+  return { kind: "module", module: input.module as string, ...inheritEnv };
+}
+
+/**
+ * Refuses a NUL byte in what reaches a process (its command line, working
+ * directory or environment): no run could ever start with it.
+ */
+function refuseNul(input: JobInput, fail: (m: string) => never): void {
+  const nul = (value: unknown) =>
+    typeof value === "string" && value.includes("\0");
+  for (const field of ["cmd", "cwd", "module"] as const) {
+    if (nul(input[field])) fail(`'${field}' must not contain a NUL byte`);
+  }
+  const env = input.env;
+  if (env === null || typeof env !== "object") return;
+  for (const [name, value] of Object.entries(env)) {
+    if (nul(name)) {
+      fail(
+        `'env' name ${JSON.stringify(name)} must not contain a NUL byte`,
+      );
+    }
+    if (nul(value)) {
+      fail(
+        `'env' value of ${JSON.stringify(name)} must not contain a NUL byte`,
+      );
+    }
+  }
 }
 
 function choice<T extends string>(

@@ -18,6 +18,12 @@ import { createJournal } from "./_file_journal.ts";
 import { LEDGER_DIR } from "./_file_archive.ts";
 import { INSTANCES_DIR } from "./_file_instances.ts";
 import {
+  checkParent,
+  type DirIdentity,
+  modeOf,
+  parentOf,
+} from "./_file_guard.ts";
+import {
   checkMarker,
   encodeSnapshot,
   isJournalName,
@@ -41,31 +47,54 @@ export const LOCK_FILE = "lock";
 
 const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
 
+/** What {@linkcode prepareDir} found. */
+export interface PreparedDir {
+  /** The directory's identity, for {@linkcode verifyDir}. */
+  readonly identity: DirIdentity;
+  /**
+   * False only in read-only mode, for a directory no process has
+   * initialised yet (empty, or an interrupted initialisation).
+   */
+  readonly initialised: boolean;
+}
+
 /**
  * Makes sure `dir` is a safe, initialised tock store directory.
+ *
+ * In read-only mode nothing is written: the directory must exist, it is
+ * not initialised, and no lock is taken.
  *
  * @param dir The store directory (created 0700 if missing).
  * @param lock The store's lock (held while initialising).
  * @param context The message prefix (`Cannot open store "/x"`).
- * @throws {StoreError} If the directory is unsafe, foreign, or its marker or
- * snapshot cannot be read.
+ * @param options `readOnly`: write nothing.
+ * @returns The directory's identity, and whether it is initialised.
+ * @throws {StoreError} If the directory or its parent is unsafe, the
+ * directory is foreign, or its marker or snapshot cannot be read.
  */
 export async function prepareDir(
   dir: string,
   lock: Lock,
   context: string,
-): Promise<void> {
-  try {
-    await ensureDir(dir);
-  } catch (error) {
-    throw new StoreError(`${context}: ${(error as Error).message}`, {
-      cause: error,
-    });
+  options: { readonly readOnly: boolean } = { readOnly: false },
+): Promise<PreparedDir> {
+  const { readOnly } = options;
+  // Before the directory is created in it.
+  await checkParent(parentOf(dir), context);
+  if (!readOnly) {
+    try {
+      await ensureDir(dir);
+    } catch (error) {
+      throw new StoreError(`${context}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
-  await checkDir(dir, context);
+  const identity = await checkDir(dir, context, readOnly);
   if (!(await hasMarker(dir, context))) {
     // Refuse a foreign directory before the lock file is created in it.
     await leftovers(dir, context);
+    if (readOnly) return { identity, initialised: false };
     await using _lease = await lock.acquire();
     // Another process may have initialised it while we waited.
     if (!(await hasMarker(dir, context))) await initialise(dir, context);
@@ -73,39 +102,64 @@ export async function prepareDir(
   if (!(await statIfExists(join(dir, STATE_FILE)))) {
     throw new StoreError(`${context}: ${STATE_FILE} is missing`);
   }
-  await ensureDir(join(dir, LEDGER_DIR));
-  await ensureDir(join(dir, INSTANCES_DIR));
+  if (!readOnly) {
+    await ensureDir(join(dir, LEDGER_DIR));
+    await ensureDir(join(dir, INSTANCES_DIR));
+  }
+  return { identity, initialised: true };
 }
 
-async function checkDir(dir: string, context: string): Promise<void> {
-  const info = await Deno.stat(dir);
+async function checkDir(
+  dir: string,
+  context: string,
+  readOnly: boolean,
+): Promise<DirIdentity> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new StoreError(`${context}: it does not exist`, { cause: error });
+    }
+    throw new StoreError(`${context}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   if (!info.isDirectory) {
     throw new StoreError(`${context}: it is not a directory`);
   }
-  const uid = await ownUid(dir);
+  const uid = await ownUid(dir, readOnly);
   if (info.uid !== null && uid !== null && info.uid !== uid) {
     throw new StoreError(
       `${context}: it is owned by uid ${info.uid}, not by this user`,
     );
   }
   if (info.mode !== null && (info.mode & 0o022) !== 0) {
-    const mode = (info.mode & 0o7777).toString(8).padStart(4, "0");
     throw new StoreError(
-      `${context}: it is writable by group or others (mode ${mode}); run chmod 700 on it`,
+      `${context}: it is writable by group or others (mode ${
+        modeOf(info)
+      }); run chmod 700 on it`,
     );
   }
+  // Through a symbolic link, the directory that holds the real one counts.
+  const real = await Deno.realPath(dir).catch(() => undefined);
+  if (real !== undefined) await checkParent(parentOf(real), context);
+  return { dev: info.dev, ino: info.ino, uid: info.uid };
 }
 
 /**
  * This process's uid: `Deno.uid()` needs `--allow-sys`, so without it the
- * owner of a fresh temp file in the directory tells.
+ * owner of a fresh temp file in the directory tells. In read-only mode
+ * nothing may be written: without `--allow-sys=uid` the owner is then not
+ * checked (a read-only open never runs anything from the store).
  */
-async function ownUid(dir: string): Promise<number | null> {
+async function ownUid(dir: string, readOnly: boolean): Promise<number | null> {
   try {
     return Deno.uid();
   } catch (error) {
     if (!(error instanceof Deno.errors.NotCapable)) throw error;
   }
+  if (readOnly) return null;
   const probe = join(dir, `.probe.${randomId()}.tmp`);
   try {
     await Deno.writeFile(probe, new Uint8Array(), {

@@ -12,6 +12,7 @@
 
 import postgres from "postgres";
 import { StoreError } from "../errors.ts";
+import { redactUrl } from "./redact_url.ts";
 
 /** A postgres.js client (a pool of connections). */
 export type Sql = postgres.Sql;
@@ -28,7 +29,7 @@ export interface PgTarget {
   readonly url: string;
   /** The schema holding the store's tables. */
   readonly schema: string;
-  /** `postgres://user@host:port/db` without the password, for messages. */
+  /** `postgres://***@host:port/db`, without the credentials, for messages. */
   readonly label: string;
   /** The longest any statement may go unanswered, in ms. */
   readonly timeoutMs: number;
@@ -46,7 +47,7 @@ export interface ClientSettings {
 export interface StoreUrl {
   /** The URL for postgres.js (without tock's own `schema` parameter). */
   readonly url: string;
-  /** `postgres://user@host:port/db`, without the password, for messages. */
+  /** `postgres://***@host:port/db`, without the credentials, for messages. */
   readonly label: string;
   /** The `schema` query parameter, if given. */
   readonly schema?: string;
@@ -58,7 +59,8 @@ export interface StoreUrl {
  *
  * @param url The URL.
  * @returns Its parts.
- * @throws {TypeError} If it is not such a URL.
+ * @throws {TypeError} If it is not such a URL, or a `%` escape in it is
+ * malformed (the message shows the URL without its credentials).
  */
 export function parseStoreUrl(url: string): StoreUrl {
   let parsed: URL;
@@ -66,27 +68,40 @@ export function parseStoreUrl(url: string): StoreUrl {
     parsed = new URL(url);
   } catch {
     throw new TypeError(
-      `Cannot open PostgreSQL store: not a URL: ${JSON.stringify(hide(url))}`,
+      `Cannot open PostgreSQL store: not a URL: ${
+        JSON.stringify(redactUrl(url))
+      }`,
     );
   }
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
     throw new TypeError(
       `Cannot open PostgreSQL store: URL must start with postgres:// or postgresql://: received ${
-        JSON.stringify(hide(url))
+        JSON.stringify(redactUrl(url))
       }`,
     );
   }
-  const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : "";
+  // The driver decodes these; a malformed escape would surface from it as
+  // a bare "URI malformed".
+  for (const part of [parsed.username, parsed.password, parsed.hostname]) {
+    try {
+      decodeURIComponent(part);
+    } catch (error) {
+      throw new TypeError(
+        `Cannot open PostgreSQL store: malformed %-escape in ${
+          JSON.stringify(redactUrl(url))
+        }`,
+        { cause: error },
+      );
+    }
+  }
+  const credentials = parsed.username || parsed.password ? "***@" : "";
   const port = parsed.port ? `:${parsed.port}` : "";
-  const label = `postgres://${user}${parsed.hostname}${port}${parsed.pathname}`;
+  const label =
+    `postgres://${credentials}${parsed.hostname}${port}${parsed.pathname}`;
   const schema = parsed.searchParams.get("schema") ?? undefined;
   if (schema === undefined) return { url, label };
   parsed.searchParams.delete("schema");
   return { url: parsed.href, label, schema };
-}
-
-function hide(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, "$1:***@");
 }
 
 /**
@@ -191,7 +206,12 @@ export class PgClient {
     if (this.#closed) {
       throw new StoreError(`${context}: the store is closed`);
     }
-    const sql = this.#client();
+    let sql: Sql;
+    try {
+      sql = this.#client();
+    } catch (error) {
+      throw toStoreError(context, error);
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -48,14 +48,25 @@ Deno.test("tock add, update, pause, resume, remove change one job", async () => 
     kind: "command",
     cmd: "./report.sh",
     cwd: "/srv/app/work",
-    env: { LEVEL: "2", TOKEN: "secret" },
+    env: ["LEVEL", "TOKEN"],
   });
   equal(job.retries, 2);
   equal(job.timeoutMs, 600_000);
+  job = await cliJson<Json>(["show", "report", "--show-env", ...s]);
+  deepEqual(
+    (job.target as Json).env,
+    { LEVEL: "2", TOKEN: "secret" },
+    "--show-env prints the values, as a jobs file writes them",
+  );
 
   const shown = succeeded(await cli(["show", "report", ...s]));
   match(shown, /^env: +LEVEL, TOKEN \(values hidden\)$/m);
   ok(!shown.includes("secret"), "show hides env values");
+  const revealed = succeeded(
+    await cli(["show", "report", "--show-env", ...s]),
+  );
+  match(revealed, /^env: +LEVEL="2"$/m);
+  match(revealed, /^env: +TOKEN="secret"$/m);
 
   succeeded(await cli(["update", "report", "--schedule", "0 7 * * *", ...s]));
   job = await cliJson<Json>(["show", "report", ...s]);
@@ -135,6 +146,141 @@ Deno.test("tock list --json and show --json print the job contract", async () =>
   deepEqual(await cliJson(["show", "b", ...s]), jobs[1]);
 });
 
+Deno.test("tock list --json and show --json print env names only, values with --show-env", async () => {
+  await using dir = await tempDir();
+  const s = ["--store", `${dir.path}/store`];
+  succeeded(
+    await cli([
+      "add",
+      "a",
+      "--schedule",
+      "@daily",
+      "--cmd",
+      "true",
+      "--env",
+      "API_TOKEN=hunter2",
+      "--env",
+      "MODE=fast",
+      ...s,
+    ]),
+  );
+  succeeded(
+    await cli(["add", "b", "--schedule", "@daily", "--cmd", "true", ...s]),
+  );
+  const envs = (jobs: Json[]) => jobs.map((j) => (j.target as Json).env);
+  for (const args of [["list"], ["show", "a"]]) {
+    const plain = await cli([...args, "--json", ...s]);
+    ok(!succeeded(plain).includes("hunter2"), `${args[0]} --json`);
+  }
+  deepEqual(envs(await cliJson<Json[]>(["list", ...s])), [
+    ["API_TOKEN", "MODE"],
+    undefined,
+  ]);
+  deepEqual(envs(await cliJson<Json[]>(["list", "--show-env", ...s])), [
+    { API_TOKEN: "hunter2", MODE: "fast" },
+    undefined,
+  ]);
+  deepEqual(
+    (await cliJson<Json>(["show", "a", ...s])).target,
+    { kind: "command", cmd: "true", env: ["API_TOKEN", "MODE"] },
+  );
+  deepEqual(
+    (await cliJson<Json>(["show", "a", "--show-env", ...s])).target,
+    {
+      kind: "command",
+      cmd: "true",
+      env: { API_TOKEN: "hunter2", MODE: "fast" },
+    },
+  );
+  // Text: list never prints env; show prints the names only by default.
+  for (const args of [["list"], ["list", "--show-env"], ["show", "a"]]) {
+    ok(!succeeded(await cli([...args, ...s])).includes("hunter2"));
+  }
+  for (const command of ["list", "show"]) {
+    match(succeeded(await cli([command, "--help"])), /--show-env/);
+  }
+});
+
+Deno.test("tock add and update refuse a NUL byte in cmd, cwd or env with one line naming the field", async () => {
+  await using dir = await tempDir();
+  const store = `${dir.path}/store`;
+  const s = ["--store", store];
+  succeeded(
+    await cli(["add", "a", "--schedule", "@daily", "--cmd", "true", ...s]),
+  );
+  const before = await snapshot(store);
+  const job = ["a", "--schedule", "@daily"];
+  const cases: [string[], string][] = [
+    [["add", "b", "--schedule", "@daily", "--cmd", "a\0b"], "'cmd'"],
+    [["update", ...job, "--cmd", "a\0b"], "'cmd'"],
+    [["update", ...job, "--cwd", "/a\0b"], "'cwd'"],
+    [["update", ...job, "--env", "K=a\0b"], `'env' value of "K"`],
+  ];
+  for (const [args, field] of cases) {
+    const result = await cli([...args, ...s]);
+    equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    equal(result.stderr.split("\n").length, 1);
+    ok(
+      result.stderr.includes(`${field} must not contain a NUL byte`),
+      result.stderr,
+    );
+  }
+  deepEqual(await snapshot(store), before);
+});
+
+Deno.test("tock shows store URLs without credentials and reports a malformed one in one line", async (t) => {
+  const cases: [string, number, RegExp][] = [
+    // A slash in the password made the URL unparseable, and it was shown.
+    [
+      "postgres://u:pa/ss@127.0.0.1:1/db",
+      2,
+      /^tock: Cannot open PostgreSQL store: not a URL: "postgres:\/\/\*\*\*@127\.0\.0\.1:1\/db"$/,
+    ],
+    [
+      "postgres://u:p%zzw@127.0.0.1:1/db",
+      2,
+      /^tock: Cannot open PostgreSQL store: malformed %-escape in "postgres:\/\/\*\*\*@127\.0\.0\.1:1\/db"$/,
+    ],
+    [
+      "postgres://u%zz:pw@127.0.0.1:1/db",
+      2,
+      /^tock: Cannot open PostgreSQL store: malformed %-escape in "postgres:\/\/\*\*\*@127\.0\.0\.1:1\/db"$/,
+    ],
+    [
+      "postgresql://u:p@ss:w/rd@127.0.0.1:1/db",
+      2,
+      /^tock: Cannot open PostgreSQL store: not a URL: "postgresql:\/\/\*\*\*@127\.0\.0\.1:1\/db"$/,
+    ],
+    [
+      "postgres://u:p@ss@127.0.0.1:1/db",
+      1,
+      /^tock: Cannot open \(PostgreSQL store postgres:\/\/\*\*\*@127\.0\.0\.1:1\/db, schema tock\): connection refused/,
+    ],
+    [
+      "mysql://u:pa/ss@host/db",
+      2,
+      /^tock: Cannot open store "mysql:\/\/\*\*\*@host\/db": unknown store URL scheme "mysql:"/,
+    ],
+    [
+      "file:///tmp/a%zz",
+      2,
+      /^tock: Cannot open store "file:\/\/\/tmp\/a%zz": not a valid file URL$/,
+    ],
+  ];
+  for (const [url, code, pattern] of cases) {
+    await t.step(url, async () => {
+      const result = await cli(["list", "--store", url]);
+      equal(result.code, code, result.stderr);
+      equal(result.stdout, "");
+      equal(result.stderr.split("\n").length, 1);
+      match(result.stderr, pattern);
+      for (const secret of ["pa/ss", "p%zzw", "u%zz", "p@ss", "w/rd"]) {
+        ok(!result.stderr.includes(secret), `${secret} in ${result.stderr}`);
+      }
+    });
+  }
+});
+
 Deno.test("tock list, history, status and logs on a missing store print empty results and create nothing", async () => {
   await using dir = await tempDir();
   const store = `${dir.path}/none`;
@@ -211,7 +357,7 @@ Deno.test("tock exits 1 with one line for failures that are not usage errors, ch
     equal(result.stderr.split("\n").length, 1);
     match(
       result.stderr,
-      /^tock: Cannot open \(PostgreSQL store postgres:\/\/tock@127\.0\.0\.1:1\/tock, schema tock\): connection refused/,
+      /^tock: Cannot open \(PostgreSQL store postgres:\/\/\*\*\*@127\.0\.0\.1:1\/tock, schema tock\): connection refused/,
     );
     equal(result.stderr.includes("hunter2"), false);
   });

@@ -192,6 +192,21 @@ Deno.test("parseJobsFile() rejects each kind of bad file with one line naming jo
     ["one-shot in the past", {
       jobs: [{ ...ok, schedule: "2020-01-01T00:00:00Z" }],
     }, /is in the past/],
+    [
+      "NUL in cmd",
+      { jobs: [{ ...ok, cmd: "echo\u0000" }] },
+      /'cmd' must not contain a NUL byte/,
+    ],
+    [
+      "NUL in an env value",
+      { jobs: [{ ...ok, env: { TOKEN: "a\u0000b" } }] },
+      /'env' value of "TOKEN" must not contain a NUL byte/,
+    ],
+    [
+      "NUL in cwd",
+      { jobs: [{ ...ok, cwd: "a\u0000b" }] },
+      /'cwd' must not contain a NUL byte/,
+    ],
   ];
   for (const [name, data, pattern] of cases) {
     await t.step(name, () => {

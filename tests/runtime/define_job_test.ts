@@ -81,3 +81,74 @@ Deno.test("defineJob() reads startAt without an offset in the job's zone", () =>
   }, NOW);
   equal(new Date(spec.startAt!).toISOString(), "2026-12-01T08:00:00.000Z");
 });
+
+Deno.test("defineJob() refuses a NUL byte in cmd, cwd, module or env, naming the field", async (t) => {
+  const command = { id: "job", schedule: "* * * * *", cmd: "true" };
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["cmd", { cmd: "echo a\u0000b" }, "'cmd' must not contain a NUL byte"],
+    ["cwd", { cwd: "/srv\u0000x" }, "'cwd' must not contain a NUL byte"],
+    [
+      "env value",
+      { env: { TOKEN: "a\u0000b" } },
+      `'env' value of "TOKEN" must not contain a NUL byte`,
+    ],
+    [
+      "env name",
+      { env: { "TO\u0000KEN": "x" } },
+      `'env' name "TO\\u0000KEN" must not contain a NUL byte`,
+    ],
+    [
+      "module",
+      { cmd: undefined, module: "/srv/job\u0000.ts" },
+      "'module' must not contain a NUL byte",
+    ],
+  ];
+  for (const [name, patch, message] of cases) {
+    await t.step(name, () => {
+      throws(
+        () => defineJob({ ...command, ...patch } as never, NOW),
+        (error: Error) =>
+          error instanceof TypeError &&
+          error.message === `Cannot define job 'job': ${message}`,
+      );
+    });
+  }
+});
+
+Deno.test("defineJob() keeps inheritEnv on command and module targets only, and only when true", async (t) => {
+  const base = { id: "job", schedule: "* * * * *" };
+  await t.step("true is kept on a command and a module", () => {
+    deepEqual(
+      defineJob({ ...base, cmd: "env", inheritEnv: true }, NOW).target,
+      { kind: "command", cmd: "env", inheritEnv: true },
+    );
+    deepEqual(
+      defineJob({ ...base, module: "/srv/job.ts", inheritEnv: true }, NOW)
+        .target,
+      { kind: "module", module: "/srv/job.ts", inheritEnv: true },
+    );
+  });
+  await t.step("false is the default and is not stored", () => {
+    deepEqual(
+      defineJob({ ...base, cmd: "env", inheritEnv: false }, NOW).target,
+      { kind: "command", cmd: "env" },
+    );
+  });
+  await t.step("a function job refuses it", () => {
+    throws(
+      () => defineJob({ ...base, run: "f", inheritEnv: true }, NOW),
+      (error: Error) =>
+        error instanceof TypeError &&
+        error.message ===
+          "Cannot define job 'job': 'inheritEnv' applies to 'cmd' and 'module' jobs only",
+    );
+  });
+  await t.step("a value that is not a boolean is refused", () => {
+    throws(
+      () => defineJob({ ...base, cmd: "env", inheritEnv: "yes" } as never, NOW),
+      (error: Error) =>
+        error.message ===
+          "Cannot define job 'job': 'inheritEnv' must be true or false: received string",
+    );
+  });
+});

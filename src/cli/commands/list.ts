@@ -24,31 +24,40 @@ import {
 } from "../_output.ts";
 import { openStore, storeRef } from "../_store.ts";
 
-/** `tock list [--json]`. */
+/** `--show-env` of `list` and `show`. */
+const SHOW_ENV_FLAG = { "show-env": { type: "boolean" } } as const;
+
+/** `tock list [--json] [--show-env]`. */
 export const listCommand: Command = {
   name: "list",
   summary: "list the jobs",
-  usage: `Usage: tock list [--json]
+  usage: `Usage: tock list [--json] [--show-env]
 
 Lists every job: schedule, zone, next slot, last outcome, state and target.
+Reads the store only (it works on a store directory it may not write).
 
-  --json  print an array of jobs (id, schedule, enabled, nextSlot, tz,
-          target, pauseNote, last, counters, …)
+  --json      print an array of jobs (id, schedule, enabled, nextSlot, tz,
+              target, pauseNote, last, counters, …); a command's
+              environment is target.env, an array of its names
+  --show-env  with --json, print target.env with its values, as an object
+              { "NAME": "value" } (values often hold secrets)
 ${GLOBAL_HELP}
 
 Example:
   tock list --json`,
-  flags: { ...JSON_FLAG },
+  flags: { ...JSON_FLAG, ...SHOW_ENV_FLAG },
   async run(parsed, ctx) {
     positionals("list", parsed, []);
     await using store = await openStore(storeRef(parsed, ctx), {
       create: false,
+      readOnly: true,
     });
     const jobs = (await store.jobs()).sort((a, b) =>
       a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0
     );
     if (booleanFlag(parsed, "json")) {
-      ctx.out(json(jobs.map(jobJson)));
+      const showEnv = booleanFlag(parsed, "show-env");
+      ctx.out(json(jobs.map((job) => jobJson(job, { showEnv }))));
       return;
     }
     if (jobs.length === 0) {
@@ -95,39 +104,52 @@ function stateText(job: JobRecord): string {
   return "enabled";
 }
 
-/** `tock show ID [--json]`. */
+/** `tock show ID [--json] [--show-env]`. */
 export const showCommand: Command = {
   name: "show",
   summary: "show one job: definition and state",
-  usage: `Usage: tock show ID [--json]
+  usage: `Usage: tock show ID [--json] [--show-env]
 
 Shows a job's definition, state, counters and active runs. Environment
-values are not printed (only their names), except with --json.
+values are not printed, only their names, unless --show-env is given.
+Reads the store only (it works on a store directory it may not write).
 
-  --json  print the job as one JSON object
+  --json      print the job as one JSON object (target.env: an array of
+              the environment's names)
+  --show-env  print the environment's values too (with --json, target.env
+              is an object { "NAME": "value" }); they often hold secrets
 ${GLOBAL_HELP}
 
 Example:
   tock show backup`,
-  flags: { ...JSON_FLAG },
+  flags: { ...JSON_FLAG, ...SHOW_ENV_FLAG },
   async run(parsed, ctx) {
     const [rawId] = positionals("show", parsed, ["ID"]);
     const id = validating(() => validateJobId(rawId));
     await using store = await openStore(storeRef(parsed, ctx), {
       create: false,
+      readOnly: true,
     });
     const job = await store.job(id);
     if (!job) throw new CliFailure(`Cannot find job: '${id}' does not exist`);
+    const showEnv = booleanFlag(parsed, "show-env");
     if (booleanFlag(parsed, "json")) {
-      ctx.out(json(jobJson(job)));
+      ctx.out(json(jobJson(job, { showEnv })));
       return;
     }
-    ctx.out(showText(job, ctx.now()));
+    ctx.out(showText(job, ctx.now(), { showEnv }));
   },
 };
 
-/** A job for people, one `name: value` per line. */
-export function showText(job: JobRecord, now: number): string {
+/**
+ * A job for people, one `name: value` per line; the environment's values
+ * only with `showEnv` (one `env` line per variable).
+ */
+export function showText(
+  job: JobRecord,
+  now: number,
+  options: { readonly showEnv?: boolean } = {},
+): string {
   const { spec, state } = job;
   const t = spec.target;
   const rows: [string, string][] = [
@@ -137,7 +159,16 @@ export function showText(job: JobRecord, now: number): string {
   ];
   if (t.kind === "command" && t.cwd) rows.push(["cwd", t.cwd]);
   if (t.kind === "command" && t.env) {
-    rows.push(["env", Object.keys(t.env).join(", ") + " (values hidden)"]);
+    if (options.showEnv) {
+      for (const [name, value] of Object.entries(t.env)) {
+        rows.push(["env", `${name}=${JSON.stringify(value)}`]);
+      }
+    } else {
+      rows.push(["env", Object.keys(t.env).join(", ") + " (values hidden)"]);
+    }
+  }
+  if (t.kind !== "function" && t.inheritEnv) {
+    rows.push(["inherit env", "yes (the scheduler's whole environment)"]);
   }
   rows.push(
     [

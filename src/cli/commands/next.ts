@@ -144,6 +144,7 @@ async function findJob(
   }
   await using store = await openStore(storeRef(parsed, ctx), {
     create: false,
+    readOnly: true,
   });
   return await store.job(arg);
 }

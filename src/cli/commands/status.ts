@@ -115,7 +115,7 @@ Example:
   async run(parsed, ctx) {
     positionals("status", parsed, []);
     const ref = storeRef(parsed, ctx);
-    await using store = await openStore(ref, { create: false });
+    await using store = await openStore(ref, { create: false, readOnly: true });
     const now = ctx.now();
     const status = statusJson(
       redact(ref),

@@ -22,6 +22,8 @@ export interface TockOptions {
   readonly cwd?: string;
   /** Kill the child (SIGKILL) after this long. @default {30_000} */
   readonly timeoutMs?: number;
+  /** Deno permission flags of the child, instead of `-A`. */
+  readonly permissions?: readonly string[];
 }
 
 /** What a finished `tock` process left. */
@@ -59,7 +61,8 @@ function childArgs(args: readonly string[], options: TockOptions): string[] {
   const store = options.store !== undefined && options.storeVia !== "env"
     ? ["--store", options.store]
     : [];
-  return ["run", "-A", "--config", CONFIG, MAIN, ...args, ...store];
+  const permissions = options.permissions ?? ["-A"];
+  return ["run", ...permissions, "--config", CONFIG, MAIN, ...args, ...store];
 }
 
 /**
