@@ -73,6 +73,8 @@ export {
   type Capabilities,
   type DueOptions,
   type HistoryQuery,
+  type InstanceHold,
+  type InstanceHolder,
   type JobStore,
   type LogQuery,
   type NextDueOptions,

@@ -42,7 +42,11 @@ export type CatchupPolicy = "latest" | "all" | "none";
 /** What happens to a run whose instance died. */
 export type RecoverPolicy = "abandon" | "rerun";
 
-/** What a job runs. */
+/**
+ * What a job runs. A command or module job's process gets a clean
+ * environment unless `inheritEnv` (only set when true) passes the
+ * scheduler's whole environment.
+ */
 export type Target =
   | { readonly kind: "function"; readonly name: string }
   | {
@@ -50,8 +54,13 @@ export type Target =
     readonly cmd: string;
     readonly cwd?: string;
     readonly env?: Readonly<Record<string, string>>;
+    readonly inheritEnv?: boolean;
   }
-  | { readonly kind: "module"; readonly module: string };
+  | {
+    readonly kind: "module";
+    readonly module: string;
+    readonly inheritEnv?: boolean;
+  };
 
 /** A validated, normalised job definition (every default filled in). */
 export interface JobSpec {
@@ -120,6 +129,12 @@ export interface ActiveRun {
   readonly trigger: Trigger;
   /** Id of the instance that claimed the run and is executing it. */
   readonly instance: string;
+  /**
+   * The incarnation (a per-process nonce) of the instance that claimed the
+   * run: an instance id outlives its processes, so a run is a process's own
+   * only when both its id and its incarnation match.
+   */
+  readonly incarnation?: string;
   /** Wall time of the claim on that instance's clock, epoch ms. */
   readonly claimedAt: number;
   /**
@@ -240,10 +255,35 @@ export interface InstanceRecord {
    * between hosts cannot expire a live instance.
    */
   readonly beat: number;
-  /** Process id of the instance, for `status`. */
+  /** The process's incarnation: a nonce drawn when it started. */
+  readonly incarnation?: string;
+  /** Process id of the instance. */
   readonly pid?: number;
+  /**
+   * When the process started, in the kernel's units (Linux: clock ticks
+   * since boot), so that a reused pid is not taken for this process.
+   */
+  readonly pidStart?: number;
   /** Host name of the instance, for `status`. */
   readonly host?: string;
+  /**
+   * The machine and pid namespace the process runs in (Linux: the boot id
+   * and the pid namespace), so that an observer knows when `pid` is a pid
+   * it can look up itself.
+   */
+  readonly machine?: string;
+  /**
+   * Set by the store when it reads the record (never written): how long
+   * ago the heartbeat was written, in ms, on the store's own clock
+   * (PostgreSQL's `clock_timestamp()`), so that hosts' clocks do not matter.
+   */
+  readonly ageMs?: number;
+  /**
+   * Set by the store when it reads the record (never written): when the
+   * heartbeat was written, epoch ms, on the clock of the machine that holds
+   * the store (the file store: the file's modification time).
+   */
+  readonly storedAt?: number;
   /** Lock hold statistics of this instance, for `status`. */
   readonly lockHold?: {
     /** Lock holds since the instance started. */

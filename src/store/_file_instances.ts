@@ -63,8 +63,19 @@ export async function readInstances(dir: string): Promise<InstanceRecord[]> {
       continue;
     }
     try {
-      const value = JSON.parse(await Deno.readTextFile(join(path, entry.name)));
-      if (value?.id === id) records.push(value);
+      const file = join(path, entry.name);
+      const [text, info] = await Promise.all([
+        Deno.readTextFile(file),
+        Deno.stat(file),
+      ]);
+      const value = JSON.parse(text);
+      if (value?.id !== id) continue;
+      // The record as written, and when it was written on this machine's
+      // clock (for observers that never saw the instance beat).
+      delete value.ageMs;
+      delete value.storedAt;
+      const storedAt = info.mtime?.getTime();
+      records.push(storedAt === undefined ? value : { ...value, storedAt });
     } catch (error) {
       if (error instanceof SyntaxError) continue;
       if (error instanceof Deno.errors.NotFound) continue;

@@ -35,6 +35,8 @@ import type {
   Capabilities,
   DueOptions,
   HistoryQuery,
+  InstanceHold,
+  InstanceHolder,
   JobStore,
   LogQuery,
   NextDueOptions,
@@ -52,6 +54,12 @@ import {
 } from "./_state.ts";
 import { LOCK_FILE, prepareDir } from "./_file_open.ts";
 import {
+  type DirIdentity,
+  guardedLock,
+  refusingLock,
+  verifyDir,
+} from "./_file_guard.ts";
+import {
   deleteInstance,
   INSTANCES_DIR,
   readInstances,
@@ -63,6 +71,7 @@ import { deleteLogs, LOGS_DIR, readLogs, writeLog } from "./_file_logs.ts";
 import { checkLog, checkLogJob, selectLogs } from "./_logs.ts";
 import { join } from "./_fs.ts";
 import { watchDir } from "./_file_watch.ts";
+import { holdFileInstance } from "./_file_hold.ts";
 
 /** With file events, the safety poll runs this many times less often. */
 const WATCHED_POLL_FACTOR = 20;
@@ -96,6 +105,17 @@ export interface FileStoreOptions {
    * @default {250}
    */
   readonly pollMs?: number;
+  /**
+   * Open without writing anything: no directory, lock file or probe file
+   * is created and nothing is compacted, so a store directory this process
+   * may not write can be read. The directory must exist; one no process
+   * has initialised yet reads as empty. Taking the lock, committing,
+   * heartbeats and saving logs fail with a `StoreError`. Without
+   * `--allow-sys=uid`, the directory's owner is not checked.
+   *
+   * @default {false}
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -122,14 +142,60 @@ export async function createFileStore(
   options: FileStoreOptions,
 ): Promise<JobStore> {
   const dir = options.dir.replace(/(.)\/+$/, "$1");
-  const leases = trackLeases(createFileLock(join(dir, LOCK_FILE)));
-  await prepareDir(dir, leases.lock, `Cannot open store "${dir}"`);
+  const readOnly = options.readOnly ?? false;
+  // Known once the directory is open; re-checked whenever the store reads
+  // new data or takes its lock, so that a directory swapped in at the path
+  // is never read or written as ours.
+  const opened: { identity?: DirIdentity } = {};
+  const verify = (context: string) =>
+    opened.identity
+      ? verifyDir(dir, opened.identity, context)
+      : Promise.resolve();
+  const leases = trackLeases(
+    readOnly
+      ? refusingLock(() => readOnlyError(dir, "take the lock of"))
+      : guardedLock(
+        createFileLock(join(dir, LOCK_FILE)),
+        () => verify(`Cannot lock store "${dir}"`),
+      ),
+  );
+  const prepared = await prepareDir(
+    dir,
+    leases.lock,
+    `Cannot open store "${dir}"`,
+    { readOnly },
+  );
+  opened.identity = prepared.identity;
   const state = new FileState(dir, {
     compactBytes: options.compactBytes,
     historyLimit: options.historyLimit ?? 10_000,
+    verify,
+    uninitialised: !prepared.initialised,
   });
   await state.load(`Cannot open store "${dir}"`);
-  return new FileStore(dir, leases, state, options.pollMs ?? 250);
+  // Job processes must never read or write it: by its real path, and by
+  // the path given (Deno checks a module's permissions on paths as written).
+  const real = await Deno.realPath(dir).catch(() => dir);
+  return new FileStore(dir, leases, state, options.pollMs ?? 250, {
+    readOnly,
+    verify,
+    protectedPaths: dir.startsWith("/") && dir !== real ? [real, dir] : [real],
+  });
+}
+
+function readOnlyError(dir: string, action: string): StoreError {
+  return new StoreError(
+    `Cannot ${action} store "${dir}": it was opened read-only`,
+  );
+}
+
+/** How a {@linkcode FileStore} may use its directory. */
+interface DirAccess {
+  readonly readOnly: boolean;
+  /** Throws unless the directory is still the one opened. */
+  verify(context: string): Promise<void>;
+  /** See {@linkcode JobStore.protectedPaths}. */
+  readonly protectedPaths: readonly string[];
 }
 
 class FileStore implements JobStore {
@@ -143,13 +209,23 @@ class FileStore implements JobStore {
   #compaction: Promise<void> | undefined;
   /** The compaction holds a lease (not a caller's). */
   #compacting = false;
+  /** Instance ids held through this object, released at close. */
+  #holds = new Set<InstanceHold>();
+
+  #access: DirAccess;
+
+  /** The store directory's real path (and its path as given). */
+  readonly protectedPaths: readonly string[];
 
   constructor(
     dir: string,
     leases: TrackedLock,
     state: FileState,
     pollMs: number,
+    access: DirAccess,
   ) {
+    this.#access = access;
+    this.protectedPaths = access.protectedPaths;
     this.#dir = dir;
     this.#leases = leases;
     this.#state = state;
@@ -182,6 +258,7 @@ class FileStore implements JobStore {
 
   commit(lease: LockLease, changes: readonly StoreChange[]): Promise<void> {
     return this.#locked(lease, "commit", async (state) => {
+      this.#writable("commit to");
       await state.commit(changes, this.#context("write"));
       // Committed: the logs of deleted jobs go (a created id's leftover
       // logs, saved by a run that raced the delete, too). A failure here
@@ -239,6 +316,7 @@ class FileStore implements JobStore {
   saveLog(log: RunLog): Promise<void> {
     return this.#serial("save run log", async () => {
       checkLog(log);
+      this.#writable("save a run log in");
       await this.#state.sync(this.#context("read"));
       // A run may end right after its job was removed: drop its log.
       if (!this.#state.model.jobs.has(log.job)) return;
@@ -260,9 +338,32 @@ class FileStore implements JobStore {
     });
   }
 
+  async holdInstance(
+    id: string,
+    holder: InstanceHolder,
+  ): Promise<InstanceHold> {
+    this.#open("take instance id");
+    this.#writable("take an instance id in");
+    await this.#access.verify(this.#context("write"));
+    const hold = await holdFileInstance(this.#dir, id, holder);
+    this.#holds.add(hold);
+    const release = async () => {
+      this.#holds.delete(hold);
+      await hold.release();
+    };
+    // A check may take the id again: never in a directory swapped in.
+    const check = async () => {
+      await this.#access.verify(this.#context("write"));
+      return await hold.check();
+    };
+    return { ...hold, check, release, [Symbol.asyncDispose]: release };
+  }
+
   async heartbeat(instance: InstanceRecord): Promise<void> {
     this.#open("write heartbeat");
     assertInstanceId(instance?.id, "write heartbeat");
+    this.#writable("write a heartbeat in");
+    await this.#access.verify(this.#context("write"));
     try {
       await writeInstance(this.#dir, instance);
     } catch (error) {
@@ -273,12 +374,21 @@ class FileStore implements JobStore {
 
   async removeInstance(id: string): Promise<void> {
     this.#open("remove instance");
+    this.#writable("remove an instance from");
+    await this.#access.verify(this.#context("write"));
     await deleteInstance(this.#dir, id);
   }
 
   async instances(): Promise<InstanceRecord[]> {
     this.#open("list instances");
-    return await readInstances(this.#dir);
+    await this.#access.verify(this.#context("read"));
+    try {
+      return await readInstances(this.#dir);
+    } catch (error) {
+      // A store opened read-only before anyone initialised it.
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
   }
 
   changed(signal: AbortSignal): Promise<void> {
@@ -372,6 +482,8 @@ class FileStore implements JobStore {
       `Cannot use store "${this.#dir}": it was closed`,
     );
     for (const stop of [...this.#watchers]) stop(error);
+    for (const hold of [...this.#holds]) await hold.release();
+    this.#holds.clear();
     await this.#queue;
     await this.#leases.close(error);
     await this.#compaction;
@@ -411,6 +523,11 @@ class FileStore implements JobStore {
     return new StoreError(`${this.#context("write")}: ${file}: ${message}`, {
       cause: error,
     });
+  }
+
+  /** Throws in a read-only store. */
+  #writable(action: string): void {
+    if (this.#access.readOnly) throw readOnlyError(this.#dir, action);
   }
 
   #open(action: string): void {

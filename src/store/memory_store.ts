@@ -18,6 +18,8 @@ import type {
   Capabilities,
   DueOptions,
   HistoryQuery,
+  InstanceHold,
+  InstanceHolder,
   JobStore,
   LogQuery,
   NextDueOptions,
@@ -33,6 +35,7 @@ import {
   selectLogs,
 } from "./_logs.ts";
 import { type TrackedLock, trackLeases } from "./_leases.ts";
+import { instanceHold, takenError } from "./_instance_hold.ts";
 import {
   allRecords,
   applyChanges,
@@ -79,6 +82,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
 class MemoryStore implements JobStore {
   #model: StoreModel = createModel();
   #instances = new Map<string, InstanceRecord>();
+  /** Instance ids held, with their holders. */
+  #holds = new Map<string, InstanceHolder>();
   #logs = new Map<JobId, RunLog[]>();
   #events = new EventTarget();
   #leases: TrackedLock = trackLeases(createMemoryLock());
@@ -178,6 +183,25 @@ class MemoryStore implements JobStore {
     });
   }
 
+  holdInstance(id: string, holder: InstanceHolder): Promise<InstanceHold> {
+    return attempt(() => {
+      this.#open("take instance id");
+      assertInstanceId(id, "take instance id");
+      const current = this.#holds.get(id);
+      if (current) throw takenError(id, current);
+      const mine = { ...holder };
+      this.#holds.set(id, mine);
+      const held = () => this.#holds.get(id) === mine;
+      return instanceHold(id, {
+        check: () => Promise.resolve(held()),
+        release: () => {
+          if (held()) this.#holds.delete(id);
+          return Promise.resolve();
+        },
+      });
+    });
+  }
+
   heartbeat(instance: InstanceRecord): Promise<void> {
     return attempt(() => {
       this.#open("write heartbeat");
@@ -238,6 +262,7 @@ class MemoryStore implements JobStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#holds.clear();
     this.#events.dispatchEvent(new Event("close"));
     await this.#leases.close(
       new StoreError("Cannot acquire the lock: the store was closed"),

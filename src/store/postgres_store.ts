@@ -41,6 +41,8 @@ import type {
   Capabilities,
   DueOptions,
   HistoryQuery,
+  InstanceHold,
+  InstanceHolder,
   JobStore,
   LogQuery,
   NextDueOptions,
@@ -65,6 +67,7 @@ import {
   selectNextDueAt,
 } from "./_pg_jobs.ts";
 import { createPgLock } from "./_pg_lock.ts";
+import { holdPgInstance } from "./_pg_hold.ts";
 import { insertLog, selectJobLogs } from "./_pg_logs.ts";
 import {
   assertSchemaName,
@@ -192,6 +195,8 @@ class PostgresStore implements JobStore {
   readonly #leases: TrackedLock;
   readonly #watcher: ChangeWatcher;
   readonly #commit: Parameters<typeof commitChanges>[1];
+  /** Instance ids held through this object, released at close. */
+  readonly #holds = new Set<InstanceHold>();
   #closed = false;
 
   constructor(target: PgTarget, pool: PgClient, historyLimit: number) {
@@ -316,6 +321,25 @@ class PostgresStore implements JobStore {
     );
   }
 
+  async holdInstance(
+    id: string,
+    holder: InstanceHolder,
+  ): Promise<InstanceHold> {
+    this.#open("take instance id");
+    const hold = await holdPgInstance(
+      this.#target,
+      id,
+      holder,
+      contextOf(this.#target, "take instance id"),
+    );
+    this.#holds.add(hold);
+    const release = async () => {
+      this.#holds.delete(hold);
+      await hold.release();
+    };
+    return { ...hold, release, [Symbol.asyncDispose]: release };
+  }
+
   async heartbeat(instance: InstanceRecord): Promise<void> {
     this.#open("write heartbeat");
     assertInstanceId(instance?.id, "write heartbeat");
@@ -342,13 +366,20 @@ class PostgresStore implements JobStore {
   }
 
   async instances(): Promise<InstanceRecord[]> {
+    // The age is measured on the database's clock, where the heartbeat
+    // was stamped, so that hosts' clocks do not matter.
     const rows = await this.#read(
       "list instances",
       (sql) =>
-        sql<{ record: InstanceRecord }[]>`
-          select record from instances order by id`,
+        sql<{ record: InstanceRecord; age: number }[]>`
+          select record, extract(epoch from
+            clock_timestamp() - db_heartbeat_at) * 1000 as age
+          from instances order by id`,
     );
-    return rows.map((row) => row.record);
+    return rows.map(({ record, age }) => {
+      const { ageMs: _, storedAt: __, ...written } = record;
+      return { ...written, ageMs: Math.max(0, Number(age)) };
+    });
   }
 
   changed(signal: AbortSignal): Promise<void> {
@@ -362,6 +393,7 @@ class PostgresStore implements JobStore {
       `${contextOf(this.#target, "use the store")}: it was closed`,
     );
     await this.#watcher.close();
+    for (const hold of [...this.#holds]) await hold.release();
     await this.#leases.close(error);
     await this.#session.close();
     await this.#pool.close();

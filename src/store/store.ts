@@ -82,10 +82,19 @@ export interface RunLog {
   readonly startedAt: number;
   /** When it ended, epoch ms. */
   readonly finishedAt: number;
-  /** The exit code, or `null` when a signal ended the process. */
+  /**
+   * The exit code, or `null` when a signal ended the process or it could
+   * not be started (see `error`).
+   */
   readonly exitCode: number | null;
   /** The signal that ended the process, if one did. */
   readonly signal?: string;
+  /**
+   * Set when the process could not be started: why, on one line (`Cannot
+   * start command in "/srv/x": …`). `exitCode` is then `null` and
+   * `signal` unset.
+   */
+  readonly error?: string;
   /** Standard output (the last bytes, if it was cut). */
   readonly stdout: string;
   /** Standard error (the last bytes, if it was cut). */
@@ -123,6 +132,34 @@ export interface NextDueOptions {
   readonly backlog?: boolean;
 }
 
+/** Who asks for an instance id (see {@linkcode JobStore.holdInstance}). */
+export interface InstanceHolder {
+  /** The asking process's incarnation (a per-process nonce). */
+  readonly incarnation: string;
+  /** Its process id, shown to a process that is refused the id. */
+  readonly pid?: number;
+  /** Its host name, shown to a process that is refused the id. */
+  readonly host?: string;
+}
+
+/**
+ * An instance id held for the life of a process. Disposing it (or calling
+ * `release()`) gives the id up.
+ */
+export interface InstanceHold extends AsyncDisposable {
+  /** The instance id. */
+  readonly id: string;
+  /**
+   * Whether the hold still stands. A store that can lose a hold without
+   * the process dying (a PostgreSQL session whose connection broke, a lock
+   * file deleted under it) takes it again when the id is free; false means
+   * another process has the id now.
+   */
+  check(): Promise<boolean>;
+  /** Gives the id up; calling it again does nothing. */
+  release(): Promise<void>;
+}
+
 /** A query for {@linkcode JobStore.history}. */
 export interface HistoryQuery {
   /** Only this job's entries. */
@@ -139,6 +176,14 @@ export interface HistoryQuery {
 export interface JobStore extends AsyncDisposable {
   /** The lock every instance of this store shares. */
   readonly lock: Lock;
+
+  /**
+   * Paths that hold the store's data (absolute, real paths), which job
+   * processes must never read or write: the module runner denies them to
+   * every module's child. Unset for a store with no files (memory,
+   * PostgreSQL).
+   */
+  readonly protectedPaths?: readonly string[];
 
   /**
    * Jobs that need the claim step: those whose `nextDueAt` is at or before
@@ -201,6 +246,16 @@ export interface JobStore extends AsyncDisposable {
    * and none for a job that does not exist.
    */
   logs(job: JobId, query?: LogQuery): Promise<RunLog[]>;
+
+  /**
+   * Takes an instance id for the life of the calling process: while the
+   * hold stands, no other process (or store object) can hold the same id.
+   * The hold ends when it is released, when the store is closed, or when
+   * the process dies (the kernel drops a file lock, the server a session).
+   * Rejects with a `StoreError` naming the holder (pid, host) when the id is
+   * held, and with a `TypeError` when the id is invalid.
+   */
+  holdInstance(id: string, holder: InstanceHolder): Promise<InstanceHold>;
 
   /** Writes an instance's heartbeat; needs no lock (each writes its own). */
   heartbeat(instance: InstanceRecord): Promise<void>;

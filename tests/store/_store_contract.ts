@@ -8,7 +8,7 @@ import type {
   JobStore,
   StoreChange,
 } from "../../src/store/store.ts";
-import type { JobRecord } from "../../src/types.ts";
+import type { InstanceRecord, JobRecord } from "../../src/types.ts";
 import {
   append,
   claimed,
@@ -34,6 +34,12 @@ const ALL: Capabilities = { functions: [], commands: true, modules: true };
 
 function tick(ms = 30): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** An instance record as written (without what the store adds on read). */
+function written(record: InstanceRecord): InstanceRecord {
+  const { ageMs: _, storedAt: __, ...rest } = record;
+  return rest;
 }
 
 /** Options for {@linkcode testStoreContract}. */
@@ -155,6 +161,41 @@ export function testStoreContract(
       await commit(store, setState("a", one), setState("a", two));
       assert.deepEqual((await store.job("a"))?.state, two);
     });
+  });
+
+  test("a commit built from a stale version fails and changes nothing", async ({ store, reopen }) => {
+    // Two store objects where the backend has them (two processes); a
+    // memory store is one object, whose two readers go stale the same way.
+    const other = reopen ? await reopen() : store;
+    try {
+      const a = makeJob("a");
+      const b = makeJob("b");
+      await commit(store, create(a), create(b));
+      const [mine] = await read(store, ["a"]);
+      const [theirs] = await read(other, ["a"]);
+      assert.deepEqual(theirs, mine);
+      const first = claimed(mine!);
+      await commit(store, setState("a", first), append(succeeded("a", T0)));
+      const stale = { ...theirs!.state, version: theirs!.state.version + 1 };
+      await assert.rejects(
+        commit(
+          other,
+          setState("a", { ...stale, paused: true }),
+          append(succeeded("a", T0 + 5 * MIN)),
+          setState("b", { ...b.state, version: 2, paused: true }),
+        ),
+        (error: unknown) =>
+          error instanceof StoreError &&
+          error.message ===
+            "Cannot update job 'a': version 2 expected 3 (changed by another instance)",
+      );
+      for (const s of [store, other]) {
+        assert.deepEqual(await s.jobs(), [{ spec: a.spec, state: first }, b]);
+        assert.deepEqual(await s.history(), [succeeded("a", T0)]);
+      }
+    } finally {
+      if (other !== store) await other.close();
+    }
   });
 
   test("define replaces the spec and keeps the given state", async ({ store }) => {
@@ -395,7 +436,20 @@ export function testStoreContract(
     await store.heartbeat(instance("beta"));
     await store.heartbeat(instance("alpha"));
     await store.heartbeat(instance("beta", { beat: 2, heartbeatAt: T0 + 2 }));
-    assert.deepEqual(await store.instances(), [
+    const listed = await store.instances();
+    for (const record of listed) {
+      // Fields the store sets when it reads, on its own clock.
+      if (record.ageMs !== undefined) {
+        assert.ok(
+          record.ageMs >= 0 && record.ageMs < 60_000,
+          `${record.ageMs}`,
+        );
+      }
+      if (record.storedAt !== undefined) {
+        assert.ok(Math.abs(record.storedAt - Date.now()) < 60_000);
+      }
+    }
+    assert.deepEqual(listed.map(written), [
       instance("alpha"),
       instance("beta", { beat: 2, heartbeatAt: T0 + 2 }),
     ]);
@@ -405,6 +459,59 @@ export function testStoreContract(
     await assert.rejects(store.heartbeat(instance("../evil")), TypeError);
     await assert.rejects(store.removeInstance("a/b"), TypeError);
   });
+
+  test(
+    "holds an instance id for one holder at a time, until released or closed",
+    async ({ store, reopen }, t) => {
+      const holder = { incarnation: "one", pid: 4242, host: "box-1" };
+      const hold = await store.holdInstance("api", holder);
+      assert.equal(hold.id, "api");
+      assert.equal(await hold.check(), true);
+      await assert.rejects(
+        store.holdInstance("api", { incarnation: "two", pid: 1 }),
+        (error: Error) =>
+          error instanceof StoreError &&
+          /'api'.*pid 4242 on host box-1/.test(error.message) &&
+          !error.message.includes("\n"),
+      );
+      // Other ids are independent.
+      const other = await store.holdInstance("worker", { incarnation: "w" });
+      await other.release();
+      await hold.release();
+      await hold.release(); // idempotent
+      assert.equal(await hold.check(), false);
+      const again = await store.holdInstance("api", { incarnation: "three" });
+      await assert.rejects(
+        store.holdInstance("bad id!", holder),
+        TypeError,
+      );
+      await t.step({
+        name: "another store object on the backend is refused the id",
+        ignore: !reopen,
+        async fn() {
+          await using second = await reopen!();
+          await assert.rejects(
+            second.holdInstance("api", { incarnation: "four" }),
+            StoreError,
+          );
+          await again.release();
+          const taken = await second.holdInstance("api", {
+            incarnation: "four",
+          });
+          await assert.rejects(
+            store.holdInstance("api", { incarnation: "five" }),
+            StoreError,
+          );
+          // Closing the store object gives its ids up.
+          await second.close();
+          assert.equal(await taken.check(), false);
+          await (await store.holdInstance("api", { incarnation: "six" }))
+            .release();
+        },
+      });
+      await again.release();
+    },
+  );
 
   test("records cannot be changed through returned or given objects", async ({ store }) => {
     const job = makeJob("a");
@@ -600,7 +707,9 @@ export function testStoreContract(
     assert.deepEqual(await again.jobs(), before.jobs);
     assert.deepEqual(await again.history(), before.history);
     assert.deepEqual(await again.job("a"), { spec: a.spec, state });
-    assert.deepEqual(await again.instances(), [instance("alpha")]);
+    assert.deepEqual((await again.instances()).map(written), [
+      instance("alpha"),
+    ]);
     await using lease = await again.lock.acquire();
     assert.deepEqual(
       (await again.due(lease, T0 + 5 * MIN)).map((j) => j.spec.id),
