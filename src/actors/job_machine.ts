@@ -1,10 +1,16 @@
 /**
  * The job actor: one claimed slot of one job, from claim to recorded outcome.
  *
- * idle → claimed → running ⇄ retrying → recording → done
+ * idle → claimed → running ⇄ retrying → confirming → running … → recording → done
+ *                  ↘ fenced                ↘ fenced
  *
  * `job.claim` marks the slot claimed (durably, by the claim step); `job.start`
- * comes at the slot's due time and starts the first attempt.
+ * comes at the slot's due time and starts the first attempt, once the
+ * runtime knows the claim still stands; `job.fence` says it does not (the
+ * run was taken away while this process could not heartbeat). Before every
+ * later attempt, `confirming` asks the runtime the same (`confirmAttempt`).
+ * `fenced` is final and records nothing: the run is another instance's
+ * now.
  *
  * It exists only while its slot is claimed or running (an idle job is a
  * record in the store, not an actor). Everything fallible is an invoked
@@ -46,6 +52,7 @@ export interface JobMachineContext extends JobMachineInput {
 export type JobMachineEvent =
   | { readonly type: "job.claim" }
   | { readonly type: "job.start" }
+  | { readonly type: "job.fence" }
   | { readonly type: "job.cancel" };
 
 /** Input of the `runAttempt` and `recordOutcome` actors. */
@@ -63,13 +70,11 @@ function errorOf(value: unknown): { name: string; message: string } {
   return { name: "Error", message: String(value) };
 }
 
-function notProvided(name: string) {
-  return fromPromise<void, JobStepInput>(() => {
+function notProvided<T = void>(name: string) {
+  return fromPromise<T, JobStepInput>(() => {
     throw new Error(`Cannot run job actor: '${name}' was not provided`);
   });
 }
-
-const MAX_DELAY = 2 ** 31 - 1;
 
 /** The job machine (never exported from `mod.ts`). */
 export const jobMachine = setup({
@@ -81,21 +86,27 @@ export const jobMachine = setup({
   },
   actors: {
     runAttempt: notProvided("runAttempt"),
+    /** Resolves true when the run is still this process's to start. */
+    confirmAttempt: notProvided<boolean>("confirmAttempt"),
     recordOutcome: notProvided("recordOutcome"),
   },
   actions: {
     /** Runtime hook: an attempt is being left early; abort its signal. */
     abortAttempt: (_, _params: { cause: AbortCause }) => {},
     /** Runtime hook: the job reached a new phase (for events). */
-    notify: (_, _params: { phase: "started" | "retrying" | "done" }) => {},
+    notify: (
+      _,
+      _params: { phase: "started" | "retrying" | "done" | "fenced" },
+    ) => {},
   },
   guards: {
     canRetry: ({ context }) => context.attempt <= context.retries,
     hasTimeout: ({ context }) => context.timeoutMs !== undefined,
   },
   delays: {
-    runTimeout: ({ context }) =>
-      Math.min(context.timeoutMs ?? MAX_DELAY, MAX_DELAY),
+    // Not capped at 2^31-1 ms: the runtime's clock chains timers, so a
+    // 30-day timeout or backoff waits 30 days. Used only when there is one.
+    runTimeout: ({ context }) => context.timeoutMs ?? 0,
     backoff: ({ context }) =>
       Math.min(
         context.backoffMaxMs,
@@ -123,6 +134,7 @@ export const jobMachine = setup({
       // starts every run due at one instant from one timer.
       on: {
         "job.start": "running",
+        "job.fence": "fenced",
         "job.cancel": {
           target: "recording",
           actions: assign({ outcome: "cancelled" as const }),
@@ -189,7 +201,7 @@ export const jobMachine = setup({
       entry: { type: "notify", params: { phase: "retrying" } },
       after: {
         backoff: {
-          target: "running",
+          target: "confirming",
           actions: assign({ attempt: ({ context }) => context.attempt + 1 }),
         },
       },
@@ -199,6 +211,39 @@ export const jobMachine = setup({
           actions: assign({ outcome: "cancelled" as const }),
         },
       },
+    },
+    confirming: {
+      // A process frozen during the backoff may have lost the run to an
+      // instance that judged it dead; it must not run another attempt.
+      invoke: {
+        src: "confirmAttempt",
+        input: ({ context }) => ({ context }),
+        onDone: [
+          { guard: ({ event }) => event.output === true, target: "running" },
+          { target: "fenced" },
+        ],
+        onError: "confirmFailed",
+      },
+      on: {
+        "job.cancel": {
+          target: "recording",
+          actions: assign({ outcome: "cancelled" as const }),
+        },
+      },
+    },
+    confirmFailed: {
+      // The store could not be read: try again; the attempt waits.
+      after: { recordRetry: "confirming" },
+      on: {
+        "job.cancel": {
+          target: "recording",
+          actions: assign({ outcome: "cancelled" as const }),
+        },
+      },
+    },
+    fenced: {
+      type: "final",
+      entry: { type: "notify", params: { phase: "fenced" } },
     },
     recording: {
       invoke: {

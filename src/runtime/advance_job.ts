@@ -37,6 +37,13 @@ export interface AdvanceContext {
   readonly now: number;
   /** This instance's id. */
   readonly instance: string;
+  /**
+   * This process's incarnation, written on every run it claims. A run with
+   * this instance's id and another incarnation belongs to an earlier
+   * process with the id, which is dead (an id is held by one live process at
+   * a time), and is recovered.
+   */
+  readonly incarnation?: string;
   /** Whether this instance can run the job's target. */
   readonly canRun: boolean;
   /** Runs this instance may still start (shared across jobs; decremented). */
@@ -129,10 +136,11 @@ function recoverDeadRuns(
 ) {
   const alive: ActiveRun[] = [];
   const recovered: { slot: number; trigger: Trigger }[] = [];
-  const lost = (run: ActiveRun) =>
-    run.instance === ctx.instance
-      ? ctx.ownRuns !== undefined && !ctx.ownRuns.has(run.runId)
-      : ctx.isDead(run.instance);
+  const lost = (run: ActiveRun) => {
+    if (run.instance !== ctx.instance) return ctx.isDead(run.instance);
+    if (!isOwn(run, ctx)) return true;
+    return ctx.ownRuns !== undefined && !ctx.ownRuns.has(run.runId);
+  };
   for (const run of draft.state.runs) {
     if (!lost(run)) {
       alive.push(run);
@@ -296,7 +304,7 @@ function claimAhead(
     runId: ctx.newRunId(),
     slot,
     trigger: "schedule",
-    instance: ctx.instance,
+    ...claimant(ctx),
     claimedAt: ctx.now,
     startAt: dueAt,
   };
@@ -324,7 +332,7 @@ function dispatchBacklog(
       runId: next.runId ?? ctx.newRunId(),
       slot: next.slot,
       trigger: next.trigger,
-      instance: ctx.instance,
+      ...claimant(ctx),
       claimedAt: ctx.now,
       ...(next.note !== undefined ? { note: next.note } : {}),
     };
@@ -335,4 +343,28 @@ function dispatchBacklog(
     draft.touch();
   }
   return started;
+}
+
+/** The instance and incarnation a run claimed now carries. */
+function claimant(ctx: AdvanceContext) {
+  return {
+    instance: ctx.instance,
+    ...(ctx.incarnation !== undefined ? { incarnation: ctx.incarnation } : {}),
+  };
+}
+
+/**
+ * Whether a run is this process's own: this instance's id and, when the
+ * process has an incarnation, the same one.
+ *
+ * @param run A run of the store.
+ * @param self This process's instance id and incarnation.
+ * @returns True when it is.
+ */
+export function isOwn(
+  run: ActiveRun,
+  self: { readonly instance: string; readonly incarnation?: string },
+): boolean {
+  return run.instance === self.instance &&
+    (self.incarnation === undefined || run.incarnation === self.incarnation);
 }

@@ -11,19 +11,30 @@
 import type { ActiveRun, JobSpec, Outcome } from "../types.ts";
 import type { JobStore, StoreChange } from "../store/store.ts";
 import type { Clock } from "./clock.ts";
-import { advanceJob } from "./advance_job.ts";
+import { advanceJob, isOwn } from "./advance_job.ts";
 
 /** Options for {@linkcode claimDueJobs}. */
 export interface ClaimDueJobsOptions {
   readonly store: JobStore;
   readonly clock: Clock;
   readonly instance: string;
+  /** This process's incarnation (see `AdvanceContext.incarnation`). */
+  readonly incarnation?: string;
   /** How many runs this instance may still start. */
   readonly capacity: number;
   /** Whether this instance can run a job's target. */
   readonly canRun: (spec: JobSpec) => boolean;
-  /** Whether an instance is dead; called with the wall time of the claim. */
+  /** Whether an instance is dead, as judged before the lock was taken. */
   readonly isDead: (instance: string) => boolean;
+  /**
+   * Judges again, under the lock (reading the instances afresh); called
+   * only when a due job has runs of an instance `isDead` calls dead. A
+   * verdict made before the lock may be stale by the time the lock is
+   * held: the instance may have renewed its heartbeat and confirmed its
+   * runs under the lock in between (self-fencing), and recovering them now
+   * would run a slot twice.
+   */
+  readonly recheck?: () => Promise<(instance: string) => boolean>;
   /**
    * The runs this instance holds, run id → job id (see
    * `AdvanceContext.ownRuns`). Their jobs are read at each claim, to learn
@@ -72,6 +83,13 @@ export interface ClaimResult {
   readonly more: boolean;
   /** The wall time the claim used. */
   readonly now: number;
+  /** The verdict the claim used: runs of these instances were recovered. */
+  readonly isDead: (instance: string) => boolean;
+  /**
+   * When the lock was taken, on the clock's monotonic and wall time: every
+   * run in `active` was this process's as of then.
+   */
+  readonly lockedAt: { readonly monotonic: number; readonly wall: number };
 }
 
 /**
@@ -91,11 +109,26 @@ export async function claimDueJobs(
   onLock?.("acquired", 0);
   try {
     const now = clock.now();
+    const lockedAt = { monotonic: since, wall: now };
+    const self = {
+      instance: options.instance,
+      ...(options.incarnation !== undefined
+        ? { incarnation: options.incarnation }
+        : {}),
+    };
     const lookaheadUntil = now + Math.max(0, options.lookaheadMs ?? 0);
+    let isDead = options.isDead;
     const due = await store.due(lease, lookaheadUntil, {
-      isDead: options.isDead,
+      isDead,
       ...(options.full ? { all: true } : {}),
     });
+    const suspect = (run: ActiveRun) =>
+      run.instance !== options.instance && isDead(run.instance);
+    if (
+      options.recheck && due.some((r) => r.state.runs.some(suspect))
+    ) {
+      isDead = await options.recheck();
+    }
     const own = options.ownRuns;
     const ownRuns = own ? new Set(own.keys()) : undefined;
     const budget = { left: Math.max(0, options.capacity) };
@@ -108,10 +141,10 @@ export async function claimDueJobs(
     for (const record of due) {
       const result = advanceJob(record, {
         now,
-        instance: options.instance,
+        ...self,
         canRun: options.canRun(record.spec),
         budget,
-        isDead: options.isDead,
+        isDead,
         ...(ownRuns ? { ownRuns } : {}),
         newRunId: options.newRunId,
         lookaheadUntil,
@@ -121,7 +154,7 @@ export async function claimDueJobs(
         recorded.push({ job: record.spec.id, ...r });
       }
       for (const run of result.state.runs) {
-        if (run.instance !== options.instance) continue;
+        if (!isOwn(run, self)) continue;
         active.add(run.runId);
         if (run.cancelRequested) cancel.push(run.runId);
       }
@@ -143,13 +176,22 @@ export async function claimDueJobs(
     const rest = [...new Set(own?.values())].filter((id) => !read.has(id));
     for (const record of rest.length > 0 ? await store.read(lease, rest) : []) {
       for (const run of record.state.runs) {
-        if (run.instance !== options.instance) continue;
+        if (!isOwn(run, self)) continue;
         active.add(run.runId);
         if (run.cancelRequested) cancel.push(run.runId);
       }
     }
     if (changes.length > 0) await store.commit(lease, changes);
-    return { started, cancel, active, recorded, more, now };
+    return {
+      started,
+      cancel,
+      active,
+      recorded,
+      more,
+      now,
+      lockedAt,
+      isDead,
+    };
   } finally {
     await lease.release();
     onLock?.("released", clock.monotonic() - since);

@@ -5,7 +5,6 @@
  */
 
 import type { InstanceRecord } from "../types.ts";
-import type { JobStore } from "../store/store.ts";
 import type { Clock } from "./clock.ts";
 import type { Liveness } from "./liveness.ts";
 
@@ -42,9 +41,11 @@ function round(ms: number) {
 
 /** Options for {@linkcode runHeartbeat}. */
 export interface HeartbeatOptions {
-  readonly store: JobStore;
   readonly clock: Clock;
-  readonly record: () => InstanceRecord;
+  /** Writes one heartbeat. */
+  readonly beat: () => Promise<void>;
+  /** Reads the instances and judges them. */
+  readonly observe: () => Promise<unknown>;
   readonly intervalMs: number;
   readonly liveness: Liveness;
   /** Called when some instance looks dead (so a claim can recover its runs). */
@@ -61,12 +62,11 @@ export interface HeartbeatOptions {
  * @returns Resolves when the signal aborts.
  */
 export async function runHeartbeat(options: HeartbeatOptions): Promise<void> {
-  const { store, clock, signal } = options;
+  const { clock, signal } = options;
   while (!signal.aborted) {
     try {
-      await store.heartbeat(options.record());
-      const instances = await store.instances();
-      options.liveness.observe(instances, clock.monotonic());
+      await options.beat();
+      await options.observe();
       if (options.liveness.dead().length > 0) options.onDead();
     } catch (error) {
       if (!signal.aborted) options.onError(error);

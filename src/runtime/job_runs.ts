@@ -10,6 +10,11 @@
  * handler of a thousand starts microseconds, not a thousand transitions,
  * after the first.
  *
+ * No attempt starts unless this process knows its claim still stands (see
+ * `self_fence.ts`): on the fast path that is a check of two clocks; after a
+ * freeze, the runs are confirmed under the lock first, and those taken away
+ * meanwhile end `fenced` without running.
+ *
  * @module
  */
 
@@ -21,6 +26,7 @@ import { jobMachine, type JobMachineContext } from "../actors/job_machine.ts";
 import type { ClaimedJob, ClaimOutput } from "../actors/scheduler_machine.ts";
 import type { Clock } from "./clock.ts";
 import type { TockEventDetail, TockEventType } from "./events.ts";
+import type { SelfFence } from "./self_fence.ts";
 import { OutcomeBatch } from "./outcome_batch.ts";
 import {
   type JobHandler,
@@ -44,7 +50,17 @@ export interface JobRunsOptions {
   ) => void;
   /** Told how many runs ended (once per burst of runs ending together). */
   readonly onEnded: (count: number) => void;
+  /** Whether this process's claims still stand without a read. */
+  readonly fence: SelfFence;
+  /**
+   * Writes a heartbeat, then reads this process's runs under the lock:
+   * the ones still its own (the slow path of self-fencing).
+   */
+  readonly confirm: () => Promise<ReadonlySet<string>>;
 }
+
+/** How long a failed confirmation waits before it is tried again. */
+const CONFIRM_RETRY_MS = 1000;
 
 type JobLogic = ReturnType<typeof jobMachine.provide>;
 
@@ -70,6 +86,9 @@ export class JobRuns {
   #waiting: LocalRun[] = [];
   #timer: { readonly at: number; readonly stop: AbortController } | undefined;
   #ended = 0;
+  #closed = false;
+  /** Aborts the waits of confirmations when the scheduler stops. */
+  readonly #stopped = new AbortController();
 
   /** @param options The store, clock, handlers and hooks. */
   constructor(options: JobRunsOptions) {
@@ -159,9 +178,15 @@ export class JobRuns {
 
   /** Stops the start timer (the scheduler has stopped). */
   close(): void {
+    this.#closed = true;
+    this.#stopped.abort();
+    this.#disarm();
+    this.#waiting = [];
+  }
+
+  #disarm(): void {
     this.#timer?.stop.abort();
     this.#timer = undefined;
-    this.#waiting = [];
   }
 
   /**
@@ -188,20 +213,68 @@ export class JobRuns {
     let n = 0;
     while (n < this.#waiting.length && startAt(this.#waiting[n]!) <= now) n++;
     const due = this.#waiting.splice(0, n);
-    // Handlers first, in one loop; the actors' transitions after.
-    for (const local of due) {
-      if (local.actor?.getSnapshot().value === "claimed") {
-        local.first = this.#begin(local, 1);
-      }
+    if (due.length > 0) {
+      if (this.#options.fence.fresh()) this.#start(due);
+      else void this.#confirmThenStart(due);
     }
-    for (const local of due) local.actor?.send({ type: "job.start" });
     this.#arm();
+  }
+
+  /** Starts claimed runs: their handlers first, in one loop; then actors. */
+  #start(due: readonly LocalRun[]): void {
+    const claimed = due.filter((local) =>
+      local.actor?.getSnapshot().value === "claimed"
+    );
+    for (const local of claimed) local.first = this.#begin(local, 1);
+    for (const local of claimed) local.actor?.send({ type: "job.start" });
+  }
+
+  /**
+   * The slow path: confirm under the lock, fence the runs taken away,
+   * start the rest once the fast path holds again.
+   */
+  async #confirmThenStart(due: readonly LocalRun[]): Promise<void> {
+    let left = due;
+    while (left.length > 0) {
+      let ours: ReadonlySet<string> | undefined;
+      try {
+        ours = await this.#options.confirm();
+      } catch {
+        // The store could not be read: the runs wait, and a later claim
+        // may tell that they were taken away.
+      }
+      left = left.filter((local) =>
+        local.actor?.getSnapshot().value === "claimed"
+      );
+      if (ours) {
+        for (const local of left) {
+          if (!ours.has(local.claimed.runId)) {
+            local.actor?.send({ type: "job.fence" });
+          }
+        }
+        left = left.filter((local) => ours.has(local.claimed.runId));
+        // Frozen again while confirming? Then confirm again.
+        if (this.#options.fence.fresh()) return this.#start(left);
+      }
+      if (this.#closed) return;
+      await this.#options.clock.sleep(CONFIRM_RETRY_MS, this.#stopped.signal)
+        .catch(() => {});
+    }
+  }
+
+  /** Whether the run may start its next attempt (see `confirming`). */
+  async #confirmAttempt(context: JobMachineContext): Promise<boolean> {
+    const { fence, confirm } = this.#options;
+    while (!fence.fresh()) {
+      if (!(await confirm()).has(context.runId)) return false;
+    }
+    return true;
   }
 
   /** One timer, for the earliest waiting run. */
   #arm(): void {
     const next = this.#waiting[0];
-    if (!next) return this.close();
+    if (!next) return this.#disarm();
     const at = startAt(next);
     if (this.#timer && this.#timer.at <= at) return;
     this.#timer?.stop.abort();
@@ -233,6 +306,9 @@ export class JobRuns {
         runAttempt: fromPromise(({ input, signal }) =>
           this.#runAttempt(input.context, signal)
         ),
+        confirmAttempt: fromPromise(({ input }) =>
+          this.#confirmAttempt(input.context)
+        ),
         recordOutcome: fromPromise(({ input }) =>
           this.#recordOutcome(input.context)
         ),
@@ -252,7 +328,10 @@ export class JobRuns {
     });
   }
 
-  #notify(context: JobMachineContext, phase: "started" | "retrying" | "done") {
+  #notify(
+    context: JobMachineContext,
+    phase: "started" | "retrying" | "done" | "fenced",
+  ) {
     const { emit, clock } = this.#options;
     const base = {
       job: context.jobId,
@@ -262,6 +341,7 @@ export class JobRuns {
       trigger: context.trigger,
     };
     if (phase === "started") return emit("run.started", base);
+    if (phase === "fenced") return emit("run.fenced", base);
     if (phase === "retrying") {
       return emit("run.retrying", { ...base, ...errorOf(context) });
     }

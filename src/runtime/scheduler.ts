@@ -8,7 +8,12 @@
 
 import { type Actor, createActor, fromPromise } from "xstate";
 import type { InstanceRecord, JobRecord, LedgerEntry } from "../types.ts";
-import type { Capabilities, HistoryQuery, JobStore } from "../store/store.ts";
+import type {
+  Capabilities,
+  HistoryQuery,
+  InstanceHold,
+  JobStore,
+} from "../store/store.ts";
 import { canRun } from "../store/store.ts";
 import { SchedulerClosedError } from "../errors.ts";
 import {
@@ -18,6 +23,9 @@ import {
 } from "../actors/scheduler_machine.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { claimDueJobs } from "./claim_due_jobs.ts";
+import { confirmRuns } from "./confirm_runs.ts";
+import { type ProcessProbe, systemProbe } from "./process_probe.ts";
+import { SelfFence } from "./self_fence.ts";
 import type { JobInput } from "./define_job.ts";
 import {
   TockEvent,
@@ -74,13 +82,22 @@ function positive(name: string, value: number | undefined, fallback: number) {
   return value;
 }
 
-function defaultInstance(): string {
-  let host = "tock";
+function hostName(): string | undefined {
   try {
-    host = Deno.hostname();
-  } catch { /* no --allow-sys */ }
-  return `${host}-${Deno.pid}-${crypto.randomUUID().slice(0, 6)}`;
+    return Deno.hostname();
+  } catch {
+    return undefined; // no --allow-sys
+  }
 }
+
+function defaultInstance(): string {
+  return `${hostName() ?? "tock"}-${Deno.pid}-${
+    crypto.randomUUID().slice(0, 6)
+  }`;
+}
+
+/** How many heartbeats pass between checks that the instance id is held. */
+const HOLD_CHECK_BEATS = 5;
 
 /** The longest a slot is claimed ahead, however slow claims get. */
 const MAX_LOOKAHEAD_MS = 2000;
@@ -92,6 +109,11 @@ const ATTEMPT_SETTLE_MS = 10_000;
 
 class TockScheduler extends EventTarget implements Scheduler {
   readonly instance: string;
+  readonly incarnation: string = crypto.randomUUID();
+  readonly #host = hostName();
+  readonly #probe: ProcessProbe = systemProbe();
+  readonly #fence: SelfFence;
+  #hold: InstanceHold | undefined;
   readonly #store: JobStore;
   readonly #clock: Clock;
   readonly #handlers = new Map<string, JobHandler>();
@@ -139,10 +161,11 @@ class TockScheduler extends EventTarget implements Scheduler {
     this.#lookaheadMs = options.lookaheadMs === 0
       ? 0
       : positive("lookaheadMs", options.lookaheadMs, 250);
-    this.#liveness = new Liveness(
-      this.instance,
-      positive("leaseMs", options.leaseMs, 10_000),
-    );
+    const leaseMs = positive("leaseMs", options.leaseMs, 10_000);
+    this.#liveness = new Liveness(this.instance, leaseMs, {
+      probe: this.#probe,
+    });
+    this.#fence = new SelfFence({ clock: this.#clock, leaseMs });
     this.#signal = options.signal;
     for (const [name, handler] of Object.entries(options.handlers ?? {})) {
       this.handle(name, handler);
@@ -155,10 +178,19 @@ class TockScheduler extends EventTarget implements Scheduler {
       runners: this.#runners,
       emit: (type, detail) => this.#emit(type, detail),
       onEnded: (count) => this.#actor?.send({ type: "runs.ended", count }),
+      fence: this.#fence,
+      confirm: () => this.#confirm(),
     });
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    // Exclusive for this scheduler's life: a second live process with the
+    // same id would take this one's runs for its own lost runs.
+    this.#hold = await this.#store.holdInstance(this.instance, {
+      incarnation: this.incarnation,
+      pid: Deno.pid,
+      ...(this.#host !== undefined ? { host: this.#host } : {}),
+    });
     const machine = schedulerMachine.provide({
       actors: {
         register: fromPromise(() => this.#register()),
@@ -198,7 +230,6 @@ class TockScheduler extends EventTarget implements Scheduler {
       once: true,
     });
     actor.start();
-    return Promise.resolve();
   }
 
   #emit(type: TockEventType, detail: Omit<TockEventDetail, "instance">) {
@@ -231,23 +262,63 @@ class TockScheduler extends EventTarget implements Scheduler {
 
   #record(): InstanceRecord {
     this.#beat += 1;
+    const probe = this.#probe;
     return {
       id: this.instance,
+      incarnation: this.incarnation,
       startedAt: this.#startedAt,
       heartbeatAt: this.#clock.now(),
       beat: this.#beat,
       pid: Deno.pid,
+      ...(probe.pidStart !== undefined ? { pidStart: probe.pidStart } : {}),
+      ...(this.#host !== undefined ? { host: this.#host } : {}),
+      ...(probe.machine !== undefined ? { machine: probe.machine } : {}),
       lockHold: this.#holds.summary(),
     };
   }
 
-  async #register() {
-    this.#startedAt = this.#clock.now();
+  /** Writes a heartbeat, and tells the fence when it was written. */
+  async #beatNow(): Promise<void> {
+    const issued = this.#fence.now();
     await this.#store.heartbeat(this.#record());
-    this.#heartbeatDone = runHeartbeat({
+    this.#fence.beaten(issued);
+  }
+
+  /** Reads the instances and judges them (this instance's view now). */
+  async #observe(): Promise<(instance: string) => boolean> {
+    const instances = await this.#store.instances();
+    return this.#liveness.observe(
+      instances,
+      this.#clock.monotonic(),
+      this.#clock.now(),
+    );
+  }
+
+  /** The slow path of self-fencing (see `self_fence.ts`). */
+  async #confirm(): Promise<ReadonlySet<string>> {
+    await this.#beatNow();
+    const { ours, at } = await confirmRuns({
       store: this.#store,
       clock: this.#clock,
-      record: () => this.#record(),
+      instance: this.instance,
+      incarnation: this.incarnation,
+      runs: this.#runs.owned(),
+    });
+    this.#fence.confirmed(at);
+    return ours;
+  }
+
+  async #register() {
+    this.#startedAt = this.#clock.now();
+    await this.#beatNow();
+    let beats = 0;
+    this.#heartbeatDone = runHeartbeat({
+      clock: this.#clock,
+      beat: async () => {
+        await this.#beatNow();
+        if (++beats % HOLD_CHECK_BEATS === 0) await this.#checkHold();
+      },
+      observe: () => this.#observe(),
       intervalMs: this.#heartbeatMs,
       liveness: this.#liveness,
       onDead: () => this.#actor?.send({ type: "scheduler.wake" }),
@@ -257,10 +328,30 @@ class TockScheduler extends EventTarget implements Scheduler {
     });
   }
 
+  /**
+   * Stops the scheduler if another process took this instance's id (a
+   * store that lost the hold without this process dying).
+   */
+  async #checkHold(): Promise<void> {
+    if (!this.#hold || (await this.#hold.check())) return;
+    this.#emit("scheduler.error", {
+      error: {
+        name: "StoreError",
+        message:
+          `Cannot keep instance id '${this.instance}': another process took it; stopping`,
+      },
+    });
+    void this.stop({ graceMs: 0 });
+  }
+
   async #unregister() {
     this.#heartbeat.abort();
     await this.#heartbeatDone;
-    await this.#store.removeInstance(this.instance);
+    try {
+      await this.#store.removeInstance(this.instance);
+    } finally {
+      await this.#hold?.release();
+    }
   }
 
   async #waitForWork(full: boolean, signal: AbortSignal) {
@@ -298,19 +389,18 @@ class TockScheduler extends EventTarget implements Scheduler {
 
   async #claim(capacity: number, signal: AbortSignal): Promise<ClaimOutput> {
     const began = this.#clock.monotonic();
-    const isDead = this.#liveness.observe(
-      await this.#store.instances(),
-      this.#clock.monotonic(),
-    );
+    const isDead = await this.#observe();
     const capabilities = this.#capabilities();
     const owned = this.#runs.owned();
     const result = await claimDueJobs({
       store: this.#store,
       clock: this.#clock,
       instance: this.instance,
+      incarnation: this.incarnation,
       capacity,
       canRun: (spec) => canRun(capabilities, spec.target),
       isDead,
+      recheck: () => this.#observe(),
       ownRuns: owned,
       full: this.#fullClaim,
       newRunId: () => `${RUN_ID_PREFIX}${crypto.randomUUID()}`,
@@ -321,6 +411,7 @@ class TockScheduler extends EventTarget implements Scheduler {
         this.#emit(`lock.${event}`, event === "released" ? { holdMs } : {});
       },
     });
+    this.#fence.confirmed(result.lockedAt);
     this.#claimedAt = result.now;
     this.#claimMs.push(this.#clock.monotonic() - began);
     if (this.#claimMs.length > CLAIMS_REMEMBERED) this.#claimMs.shift();
@@ -336,7 +427,7 @@ class TockScheduler extends EventTarget implements Scheduler {
         outcome: r.outcome,
       });
     }
-    await this.#forgetDead();
+    await this.#forgetDead(result.isDead);
     this.#fullClaim = false;
     const fenced = [...owned.keys()].filter((id) => !result.active.has(id));
     const started = result.started.map(({ run, spec }) => {
@@ -355,8 +446,9 @@ class TockScheduler extends EventTarget implements Scheduler {
     };
   }
 
-  async #forgetDead() {
-    for (const id of this.#liveness.dead()) {
+  /** Removes the records of instances whose runs the claim recovered. */
+  async #forgetDead(verdict: (instance: string) => boolean) {
+    for (const id of this.#liveness.dead().filter(verdict)) {
       if (this.#reportedDead.has(id)) continue;
       this.#reportedDead.add(id);
       this.#emit("instance.dead", { other: id });
@@ -478,6 +570,7 @@ class TockScheduler extends EventTarget implements Scheduler {
     this.#runs.close();
     this.#heartbeat.abort();
     await this.#heartbeatDone;
+    await this.#hold?.release();
     await this.#runs.settle(this.#graceMs + ATTEMPT_SETTLE_MS);
   }
 

@@ -23,7 +23,10 @@ export interface SchedulerOptions {
    */
   readonly clock?: Clock;
   /**
-   * This instance's id, unique among the store's instances.
+   * This instance's id. It is exclusive: the scheduler holds it in the
+   * store for its whole life (`JobStore.holdInstance`), and
+   * `createScheduler()` rejects with a `StoreError` while another live
+   * scheduler, in this process or another, holds it.
    *
    * @default {"<host>-<pid>-<random>"}
    */
@@ -91,6 +94,11 @@ export type SchedulerJobInput =
 export interface Scheduler extends EventTarget, AsyncDisposable {
   /** This instance's id. */
   readonly instance: string;
+  /**
+   * This scheduler's incarnation: a nonce drawn when it was created and
+   * written on every run it claims (an instance id outlives processes).
+   */
+  readonly incarnation: string;
   /**
    * Registers a function handler under a name, replacing any earlier one.
    *

@@ -146,14 +146,28 @@ export class FakeClock implements Clock {
       const next = this.#timers[0];
       if (!next || next.at > end) break;
       this.#timers.shift();
-      this.#wall += next.at - this.#mono;
-      this.#mono = next.at;
+      // Overdue after a stall: fires now, time does not move back.
+      const at = Math.max(next.at, this.#mono);
+      this.#wall += at - this.#mono;
+      this.#mono = at;
       next.fn();
       await this.#settle();
     }
     this.#wall += end - this.#mono;
     this.#mono = end;
     await this.#settle();
+  }
+
+  /**
+   * Moves both clocks forward by `ms` without firing any timer, as a stopped
+   * process (SIGSTOP, a paused VM, a long GC) sees time: on the next
+   * {@linkcode FakeClock.tick} every overdue timer fires at once.
+   *
+   * @param ms How long the process was stopped, in ms.
+   */
+  stall(ms: number): void {
+    this.#wall += Math.max(0, ms);
+    this.#mono += Math.max(0, ms);
   }
 
   /**

@@ -24,10 +24,17 @@ const INPUT: JobMachineInput = {
   timeoutMs: 5000,
 };
 
-function machine(attempt: (n: number) => Promise<void>, recorded: string[]) {
+function machine(
+  attempt: (n: number) => Promise<void>,
+  recorded: string[],
+  confirm: (attempt: number) => Promise<boolean> = () => Promise.resolve(true),
+) {
   return jobMachine.provide({
     actors: {
       runAttempt: fromPromise(({ input }) => attempt(input.context.attempt)),
+      confirmAttempt: fromPromise(({ input }) =>
+        confirm(input.context.attempt)
+      ),
       recordOutcome: fromPromise(({ input }) => {
         recorded.push(input.context.outcome ?? "none");
         return Promise.resolve();
@@ -101,7 +108,50 @@ Deno.test("jobMachine retries once, then fails; a timeout gives timed_out", asyn
   });
 });
 
-Deno.test("jobMachine property: done absorbs every event sequence, with one recorded outcome", async () => {
+Deno.test("jobMachine fences: a claim taken away before the start, or during a retry's backoff, ends fenced and records nothing", async (t) => {
+  await t.step("before the first attempt", () => {
+    const recorded: string[] = [];
+    let calls = 0;
+    using actor = disposable(createActor(
+      machine(() => Promise.resolve(void calls++), recorded),
+      { input: INPUT, clock: new FakeClock() },
+    ));
+    actor.start();
+    actor.send({ type: "job.claim" });
+    actor.send({ type: "job.fence" });
+    equal(actor.getSnapshot().value, "fenced");
+    equal(actor.getSnapshot().status, "done");
+    equal(calls, 0);
+    deepEqual(recorded, []);
+  });
+  await t.step("before a retry", async () => {
+    const recorded: string[] = [];
+    const clock = new FakeClock();
+    const asked: number[] = [];
+    let calls = 0;
+    using actor = disposable(createActor(
+      machine(
+        () => Promise.reject(new Error(`fail ${++calls}`)),
+        recorded,
+        (attempt) => {
+          asked.push(attempt);
+          return Promise.resolve(false);
+        },
+      ),
+      { input: INPUT, clock },
+    ));
+    actor.start();
+    actor.send({ type: "job.claim" });
+    actor.send({ type: "job.start" });
+    await clock.tick(1000);
+    deepEqual(asked, [2]);
+    equal(actor.getSnapshot().value, "fenced");
+    equal(calls, 1);
+    deepEqual(recorded, []);
+  });
+});
+
+Deno.test("jobMachine property: done absorbs every event sequence, with one recorded outcome unless fenced", async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.array(
@@ -109,6 +159,7 @@ Deno.test("jobMachine property: done absorbs every event sequence, with one reco
           "job.claim",
           "job.start",
           "job.cancel",
+          "job.fence",
           "tick",
           "fail",
           "ok",
@@ -140,7 +191,11 @@ Deno.test("jobMachine property: done absorbs every event sequence, with one reco
           else if (step === "fail") pending.shift()?.reject(new Error("x"));
           else {
             actor.send({
-              type: step as "job.claim" | "job.start" | "job.cancel",
+              type: step as
+                | "job.claim"
+                | "job.start"
+                | "job.cancel"
+                | "job.fence",
             });
           }
           await clock.tick(0);
@@ -149,7 +204,8 @@ Deno.test("jobMachine property: done absorbs every event sequence, with one reco
           if (doneAt >= 0) equal(snapshot.status, "done");
         }
         equal(actor.getSnapshot().status, "done");
-        equal(recorded.length, 1);
+        const fenced = actor.getSnapshot().value === "fenced";
+        equal(recorded.length, fenced ? 0 : 1);
       },
     ),
     { numRuns: propertyRuns(200) },

@@ -182,7 +182,9 @@ Deno.test("tock start refuses the name of a live instance", async () => {
   equal(second!.code, 1);
   match(
     second!.stderr,
-    /^tock: Cannot start instance 'twin': an instance of that name is running/,
+    new RegExp(
+      `^tock: Cannot take instance id 'twin': a running process holds it \\(pid ${Deno.pid}`,
+    ),
   );
 });
 

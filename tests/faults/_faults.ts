@@ -64,6 +64,7 @@ export function gatedStore(store: JobStore, gate: Gate): JobStore {
     logs: wrap(store.logs.bind(store)),
     heartbeat: wrap(store.heartbeat.bind(store)),
     removeInstance: wrap(store.removeInstance.bind(store)),
+    holdInstance: wrap(store.holdInstance.bind(store)),
     instances: wrap(store.instances.bind(store)),
     ...(store.changed ? { changed: wrap(store.changed.bind(store)) } : {}),
     // Closing is the shared store's business, not one instance's.

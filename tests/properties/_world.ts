@@ -464,6 +464,7 @@ export function interleaved(store: JobStore, s: fc.Scheduler): JobStore {
     logs: store.logs.bind(store),
     heartbeat: store.heartbeat.bind(store),
     removeInstance: store.removeInstance.bind(store),
+    holdInstance: store.holdInstance.bind(store),
     close: store.close.bind(store),
     [Symbol.asyncDispose]: () => store.close(),
   };

@@ -1,7 +1,11 @@
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import {
+  deepEqual as assertEquals,
+  ok as assert,
+  rejects,
+} from "node:assert/strict";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
-import { JobTimeoutError } from "../../src/errors.ts";
+import { JobTimeoutError, StoreError } from "../../src/errors.ts";
 import { collect } from "../_helpers.ts";
 import type { JobContext } from "../../src/runtime/run_handler.ts";
 
@@ -51,6 +55,83 @@ Deno.test("createScheduler() runs a job at each slot and records it", async () =
   );
 });
 
+Deno.test("createScheduler() starts no run before the commit of its claim has resolved", async () => {
+  // A store whose claim commits (commits that add runs) stay pending until
+  // released: a run started before then could be lost with its claim.
+  const inner = createMemoryStore();
+  const clock = new FakeClock(T0);
+  const pending: (() => void)[] = [];
+  const early: number[] = [];
+  const store = new Proxy(inner, {
+    get(target, key) {
+      if (key === "due" && early.length > 0) {
+        // Seen what this test is for: stop claiming (a scheduler that does
+        // not wait for its commits would claim the same slot forever).
+        return () => Promise.reject(new Error("a run started early"));
+      }
+      if (key !== "commit") {
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return async (...args: Parameters<typeof inner.commit>) => {
+        const [, changes] = args;
+        const claims = changes.some((c) =>
+          c.type === "job.state" && c.state.runs.length > 0 &&
+          c.state.backlog.length === 0
+        );
+        if (claims) {
+          // Claims are sequential: a second one now would mean the first
+          // was not awaited.
+          if (pending.length > 0) throw new Error("a claim commit overlaps");
+          await new Promise<void>((resolve) => pending.push(resolve));
+        }
+        return await inner.commit(...args);
+      };
+    },
+  });
+  const started: number[] = [];
+  await using scheduler = await createScheduler({
+    store,
+    clock,
+    heartbeatMs: 60_000,
+    lookaheadMs: 0,
+  });
+  await scheduler.add({
+    id: "job",
+    schedule: "every 1m",
+    handler: ({ slot }) => {
+      if (pending.length > 0) early.push(slot.getTime());
+      started.push(slot.getTime());
+    },
+  });
+  await clock.tick(MIN);
+  await clock.tick(10 * SEC);
+  assertEquals(early, [], "a run started before its claim was durable");
+  assertEquals(pending.length, 1, "the claim commit is pending");
+  assertEquals(started, []);
+  pending.shift()!();
+  await clock.tick(0);
+  await scheduler.idle();
+  assertEquals(started, [T0 + MIN]);
+});
+
+Deno.test("createScheduler() holds its instance id: a second scheduler with the id is refused until the first stops", async () => {
+  const { store, scheduler } = await setup({ instance: "api" });
+  await rejects(
+    createScheduler({ store, instance: "api" }),
+    (error: Error) =>
+      error instanceof StoreError && error.message.includes("'api'") &&
+      error.message.includes(`pid ${Deno.pid}`),
+  );
+  // Another id is fine meanwhile.
+  await (await createScheduler({ store, instance: "worker" })).stop();
+  await scheduler.stop();
+  const again = await createScheduler({ store, instance: "api" });
+  assertEquals(again.instance, "api");
+  assert(again.incarnation !== scheduler.incarnation);
+  await again.stop();
+});
+
 Deno.test("createScheduler() retries a failing job with backoff, then records failed", async () => {
   const { clock, scheduler } = await setup();
   await using _ = scheduler;
@@ -80,6 +161,38 @@ Deno.test("createScheduler() retries a failing job with backoff, then records fa
   assertEquals(entry?.outcome, "failed");
   assertEquals(entry?.attempt, 3);
   assertEquals(entry?.error, { name: "Error", message: "boom 3" });
+});
+
+Deno.test("createScheduler() gives every attempt of a slot the same slot and run id, and records one entry at the slot with the final attempt", async () => {
+  const { clock, scheduler } = await setup();
+  await using _ = scheduler;
+  const seen: [number, number, string, string][] = [];
+  await scheduler.add({
+    id: "flaky",
+    schedule: "every 1h",
+    retries: 3,
+    backoff: "10s",
+    handler: ({ attempt, slot, runId, trigger }) => {
+      seen.push([attempt, slot.getTime(), runId, trigger]);
+      if (attempt < 3) throw new Error(`boom ${attempt}`);
+    },
+  });
+  await clock.tick(60 * MIN);
+  await clock.tick(10 * SEC);
+  await clock.tick(20 * SEC);
+  await scheduler.idle();
+  const slot = T0 + 60 * MIN;
+  const runId = seen[0]![2];
+  assertEquals(seen, [
+    [1, slot, runId, "schedule"],
+    [2, slot, runId, "retry"],
+    [3, slot, runId, "retry"],
+  ]);
+  const entries = await scheduler.history({ job: "flaky" });
+  assertEquals(
+    entries.map((e) => [e.slot, e.outcome, e.attempt, e.runId, e.trigger]),
+    [[slot, "succeeded", 3, runId, "schedule"]],
+  );
 });
 
 Deno.test("createScheduler() aborts a run's signal on timeout and records timed_out", async () => {

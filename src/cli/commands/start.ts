@@ -22,11 +22,10 @@ import {
 } from "../_args.ts";
 import { type CliContext, type Command, GLOBAL_HELP } from "../_command.ts";
 import { CliFailure } from "../_errors.ts";
-import { duration, relative } from "../_output.ts";
+import { duration } from "../_output.ts";
 import { openStore, redact, storeRef } from "../_store.ts";
 import { type JobsFile, readJobsFile } from "../jobs_file.ts";
 import { eventLine, PRINTED_EVENTS } from "./_events.ts";
-import { LOOKS_DEAD_MS } from "./status.ts";
 
 const DEFAULT_GRACE_MS = 10_000;
 const MAX_PARALLEL = 1000;
@@ -136,9 +135,6 @@ async function runScheduler(
   const stop = stopRequest(ctx);
   try {
     await using store = await openStore(ref, { create: true });
-    if (flags.instance !== undefined) {
-      await checkInstanceFree(store, flags.instance, ctx.now());
-    }
     const synced = file ? await syncJobs(store, file, ctx.now()) : undefined;
     const scheduler = await createScheduler({
       store,
@@ -264,18 +260,6 @@ function printEvents(
 
 function stamp(ctx: CliContext): string {
   return new Date(ctx.now()).toISOString().replace("T", " ");
-}
-
-/** Refuses an instance name that a live instance of the store uses. */
-async function checkInstanceFree(store: JobStore, id: string, now: number) {
-  const same = (await store.instances()).find((i) => i.id === id);
-  if (same && now - same.heartbeatAt <= LOOKS_DEAD_MS) {
-    throw new CliFailure(
-      `Cannot start instance '${id}': an instance of that name is running (pid ${
-        same.pid ?? "?"
-      }, heartbeat ${relative(same.heartbeatAt, now)})`,
-    );
-  }
 }
 
 /**
