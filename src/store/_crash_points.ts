@@ -47,6 +47,9 @@ export type CrashPoint =
   | "commit.before-write"
   | "commit.after-write"
   | "commit.after-sync"
+  | "claim.before-write"
+  | "claim.after-write"
+  | "claim.after-sync"
   | "archive.after-append"
   | "compact.after-archive"
   | "compact.after-archive-sync"
@@ -65,6 +68,10 @@ export const CRASH_POINTS: readonly CrashPoint[] = [
   "commit.before-write",
   "commit.after-write",
   "commit.after-sync",
+  // The same steps, counted only for commits that claim runs.
+  "claim.before-write",
+  "claim.after-write",
+  "claim.after-sync",
   // A compaction: archives, a new journal, the snapshot swap, the tidy.
   "archive.after-append",
   "compact.after-archive",
@@ -94,6 +101,17 @@ function readTarget(): { name: string; left: number } | undefined {
   return match
     ? { name: match[1]!, left: Number(match[2]) }
     : { name: value, left: 1 };
+}
+
+/**
+ * Whether a crash point of this family (`claim`) may fire: lets a caller
+ * skip work that only names a point.
+ *
+ * @param family The part of the point's name before the dot.
+ * @returns True when `TOCK_CRASH_POINT` names a point of the family.
+ */
+export function crashPointArmed(family: string): boolean {
+  return TARGET !== undefined && TARGET.name.startsWith(`${family}.`);
 }
 
 /**

@@ -138,11 +138,14 @@ export function prepareBatch(
  * @param path The journal file.
  * @param offset The end of the last complete line.
  * @param line The bytes to append.
+ * @param claim Whether the commit claims runs (for the `claim.*` crash
+ * points of tests).
  */
 export async function appendBatch(
   path: string,
   offset: number,
   line: Uint8Array,
+  claim = false,
 ): Promise<void> {
   using file = await openFile(path, { read: true, write: true });
   try {
@@ -151,8 +154,10 @@ export async function appendBatch(
     }
     await file.seek(offset, Deno.SeekMode.Start);
     crashPoint("commit.before-write");
+    if (claim) crashPoint("claim.before-write");
     await writeAll(file, path, line);
     crashPoint("commit.after-write");
+    if (claim) crashPoint("claim.after-write");
     await syncFile(file, path, { data: true });
   } catch (error) {
     await truncateFile(file, path, offset).catch(() => {});

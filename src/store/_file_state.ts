@@ -41,7 +41,7 @@ import {
   parseSnapshot,
   STATE_FILE,
 } from "./_file_snapshot.ts";
-import { crashPoint } from "./_crash_points.ts";
+import { crashPoint, crashPointArmed } from "./_crash_points.ts";
 import {
   atomicWrite,
   join,
@@ -67,7 +67,20 @@ export interface FileStateOptions {
   readonly compactBytes: number | undefined;
   /** Archived entries kept per job. */
   readonly historyLimit: number;
+  /**
+   * Checks that the directory is still the one opened; called before
+   * anything newly read from it is used (a reload, new journal lines).
+   */
+  readonly verify?: (context: string) => Promise<void>;
+  /**
+   * The directory was not initialised when opened read-only: until a
+   * `state.json` appears, it reads as an empty store.
+   */
+  readonly uninitialised?: boolean;
 }
+
+/** The snapshot key of a read-only view whose `state.json` is not there yet. */
+const NO_SNAPSHOT = "none";
 
 /** The in-memory view of a file store directory; see the module doc. */
 export class FileState {
@@ -107,6 +120,11 @@ export class FileState {
     const path = join(this.#dir, STATE_FILE);
     for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
       const file = await readWithStat(path);
+      if (!file && this.#notYet()) {
+        await this.#options.verify?.(context);
+        this.#snapshotKey = NO_SNAPSHOT;
+        return;
+      }
       if (!file) throw new StoreError(`${context}: ${STATE_FILE} is missing`);
       const snapshot = parseSnapshot(file.bytes, context);
       const model = createModel(snapshot);
@@ -120,6 +138,9 @@ export class FileState {
         if (now && keyOf(now) !== keyOf(file.stat)) continue;
         throw new StoreError(`${context}: ${snapshot.journal} is missing`);
       }
+      // Nothing read is used (the model stays as it was) unless the
+      // directory is still the one opened.
+      await this.#options.verify?.(context);
       this.#trusted = undefined;
       this.#offset = replay(model, read, 0, `${context}: ${snapshot.journal}`);
       this.model = model;
@@ -147,6 +168,7 @@ export class FileState {
     if (token !== undefined && token === this.#trusted) return;
     this.#trusted = undefined;
     const info = await statIfExists(join(this.#dir, STATE_FILE));
+    if (!info && this.#snapshotKey === NO_SNAPSHOT) return;
     if (!info) throw new StoreError(`${context}: ${STATE_FILE} is missing`);
     const path = join(this.#dir, this.#journal);
     const read = keyOf(info) === this.#snapshotKey
@@ -158,6 +180,7 @@ export class FileState {
       await this.load(context);
     } else {
       const where = `${context}: ${this.#journal}`;
+      if (read.batches.length > 0) await this.#options.verify?.(context);
       try {
         this.#offset = replay(this.model, read, this.#offset, where);
       } catch (error) {
@@ -169,6 +192,13 @@ export class FileState {
       this.#seenSize = read.size;
     }
     this.#trusted = token;
+  }
+
+  /** Whether a missing `state.json` still means "not initialised yet". */
+  #notYet(): boolean {
+    return this.#options.uninitialised === true &&
+      (this.#snapshotKey === undefined || this.#snapshotKey === NO_SNAPSHOT) &&
+      this.model.seq === 0;
   }
 
   /**
@@ -189,6 +219,7 @@ export class FileState {
   async current(): Promise<string> {
     const state = await statIfExists(join(this.#dir, STATE_FILE));
     const key = state ? keyOf(state) : undefined;
+    if (!state && this.#snapshotKey === NO_SNAPSHOT) return this.watermark();
     if (key !== this.#snapshotKey) return `${key}`;
     const journal = await statIfExists(join(this.#dir, this.#journal));
     return `${key}|${this.#journal}|${journal?.size}`;
@@ -210,8 +241,14 @@ export class FileState {
     const model = this.model;
     const { line, batch } = prepareBatch(model.seq + 1, changes);
     checkChanges(model, batch.changes);
+    const claim = crashPointArmed("claim") && claimsRuns(model, changes);
     try {
-      await appendBatch(join(this.#dir, this.#journal), this.#offset, line);
+      await appendBatch(
+        join(this.#dir, this.#journal),
+        this.#offset,
+        line,
+        claim,
+      );
     } catch (error) {
       this.#trusted = undefined;
       throw new StoreError(
@@ -220,6 +257,7 @@ export class FileState {
       );
     }
     crashPoint("commit.after-sync");
+    if (claim) crashPoint("claim.after-sync");
     this.#offset += line.length;
     this.#tail = line;
     this.#seenSize = this.#offset;
@@ -394,4 +432,15 @@ function keyOf(info: Deno.FileInfo): string {
     info.mtime?.getTime(),
     info.ctime?.getTime(),
   ].join(":");
+}
+
+/** Whether the changes add a run that the model's job does not have. */
+function claimsRuns(model: StoreModel, changes: readonly StoreChange[]) {
+  return changes.some((change) => {
+    if (change.type !== "job.state") return false;
+    const before = model.jobs.get(change.id)?.state.runs ?? [];
+    return change.state.runs.some((run) =>
+      !before.some((old) => old.runId === run.runId)
+    );
+  });
 }

@@ -1,10 +1,13 @@
 // G2 the lock never spans execution: real scheduler instances (the xstate
 // actors and all) share one store on fake time. Jobs run for random fake
-// durations, some forever. The trace of claim-lock events and run starts
-// must show every run starting outside its instance's claim lock; no lease
-// (claim or outcome write) is ever held while fake time passes, whatever the
-// run durations; and while runs that never end are running, every instance
-// keeps claiming: a per-second job beside them runs every slot.
+// durations, some forever. The test's lock counts its own leases and notes
+// under which lease each run was committed: every handler must find that
+// lease released when it starts (the scheduler's own `lock.released` event
+// is not trusted for this). The trace of claim-lock events and run starts
+// must also agree; no lease (claim or outcome write) is ever held while fake
+// time passes, whatever the run durations; and while runs that never end are
+// running, every instance keeps claiming: a per-second job beside them runs
+// every slot.
 import { deepEqual, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
@@ -20,6 +23,10 @@ const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
 interface Trace {
   readonly events: string[];
   readonly holds: number[];
+  /** Leases acquired and not yet released. */
+  readonly outstanding: Set<LockLease>;
+  /** The lease under which each run was first committed. */
+  readonly claimedUnder: Map<string, LockLease>;
 }
 
 /** A store whose lock measures every lease in fake monotonic time. */
@@ -30,14 +37,27 @@ function measured(store: JobStore, clock: FakeClock, trace: Trace): JobStore {
     const since = clock.monotonic();
     const inner = lease.release.bind(lease);
     let done = false;
+    trace.outstanding.add(lease);
     const release = async () => {
       if (!done) {
         done = true;
         trace.holds.push(clock.monotonic() - since);
+        trace.outstanding.delete(lease);
       }
       await inner();
     };
     return Object.assign(lease, { release, [Symbol.asyncDispose]: release });
+  };
+  const commit: JobStore["commit"] = async (lease, changes) => {
+    await store.commit(lease, changes);
+    for (const change of changes) {
+      if (change.type !== "job.state") continue;
+      for (const run of change.state.runs) {
+        if (!trace.claimedUnder.has(run.runId)) {
+          trace.claimedUnder.set(run.runId, lease);
+        }
+      }
+    }
   };
   const lock: Lock = {
     acquire: async (options) => wrapLease(await store.lock.acquire(options)),
@@ -49,6 +69,7 @@ function measured(store: JobStore, clock: FakeClock, trace: Trace): JobStore {
   return new Proxy(store, {
     get(target, key) {
       if (key === "lock") return lock;
+      if (key === "commit") return commit;
       const value = Reflect.get(target, key, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -70,12 +91,26 @@ Deno.test("G2 the lock never spans execution: runs start after their claim relea
     fc.asyncProperty(scenarioArb, async ({ instances, slow, seconds }) => {
       const clock = new FakeClock(T0);
       const shared = createMemoryStore();
-      const trace: Trace = { events: [], holds: [] };
+      const trace: Trace = {
+        events: [],
+        holds: [],
+        outstanding: new Set(),
+        claimedUnder: new Map(),
+      };
       const inClaim = new Map<string, boolean>();
       const fast: number[] = [];
       const violations: string[] = [];
-      const handler = async ({ jobId, slot, instance, signal }: JobContext) => {
+      const handler = async (
+        { jobId, slot, instance, signal, runId }: JobContext,
+      ) => {
         trace.events.push(`start ${jobId} ${instance}`);
+        const lease = trace.claimedUnder.get(runId);
+        if (!lease) violations.push(`G2: ${runId} started, never committed`);
+        else if (trace.outstanding.has(lease)) {
+          violations.push(
+            `G2: ${jobId} started while the lease that claimed it was held`,
+          );
+        }
         if (inClaim.get(instance)) {
           violations.push(
             `G2: ${jobId} started while ${instance} held its claim lock`,

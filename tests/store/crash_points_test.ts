@@ -39,6 +39,8 @@ import {
 import { collect } from "../_helpers.ts";
 
 const CHILD = new URL("./_crash_child.ts", import.meta.url).pathname;
+const SCHEDULER_CHILD =
+  new URL("./_crash_scheduler_child.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PARALLEL = 8;
 const RECOVERY = "recovery";
@@ -58,6 +60,8 @@ interface Case {
   readonly hit: number;
   /** Archive rewrites happen only when pruning; other cases keep all. */
   readonly historyLimit: number;
+  /** The scheduler child's lookahead (0: runs start as soon as claimed). */
+  readonly lookaheadMs?: number;
 }
 
 function cases(): Case[] {
@@ -106,10 +110,21 @@ function parse(stdout: string): ChildReport {
   return { committed, claims, now, ...(inFlight ? { inFlight } : {}) };
 }
 
-async function crashChild(dir: string, c: Case): Promise<ChildReport> {
+async function crashChild(
+  dir: string,
+  c: Case,
+  child = CHILD,
+): Promise<ChildReport> {
   const name = c.hit === 1 ? c.point : `${c.point}@${c.hit}`;
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CHILD, dir, String(c.historyLimit)],
+    args: [
+      "run",
+      "-A",
+      child,
+      dir,
+      String(c.historyLimit),
+      String(c.lookaheadMs ?? 250),
+    ],
     cwd: ROOT,
     env: { TOCK_CRASH_POINT: name },
     stdout: "piped",
@@ -249,11 +264,11 @@ async function tempFiles(dir: string): Promise<string[]> {
   return found;
 }
 
-async function runCase(c: Case): Promise<void> {
+async function runCase(c: Case, child = CHILD): Promise<void> {
   const root = await Deno.makeTempDir({ prefix: "tock-crash-" });
   const dir = `${root}/.tock`;
   try {
-    const report = await crashChild(dir, c);
+    const report = await crashChild(dir, c, child);
     await using store = await openAfterCrash(dir, c);
     await checkCommits(store, report);
     const claims = await recover(store, report);
@@ -296,6 +311,36 @@ Deno.test("file store: a SIGKILL at any crash point loses no commit and breaks n
     ),
     new Set(CRASH_POINTS),
   );
+});
+
+Deno.test("file store: a real scheduler killed inside its Nth claim commit had started no run of that claim (G1, G4)", async (t) => {
+  // The child reports each run as its handler starts. A run started before
+  // its claim was durable belongs to a claim the crash can lose: the new
+  // instance then claims and runs the slot again.
+  const all: Case[] = [
+    ["claim.before-write", 1, 0],
+    ["claim.before-write", 2, 0],
+    ["claim.before-write", 4, 0],
+    ["claim.before-write", 6, 0],
+    ["claim.before-write", 3, 250],
+    ["claim.after-write", 3, 0],
+    ["claim.after-sync", 2, 0],
+    ["claim.after-sync", 6, 250],
+  ].map(([point, hit, lookaheadMs]) => ({
+    point: point as CrashPoint,
+    hit: hit as number,
+    historyLimit: 100_000,
+    lookaheadMs: lookaheadMs as number,
+  }));
+  const results = await Promise.allSettled(
+    all.map((c) => runCase(c, SCHEDULER_CHILD)),
+  );
+  for (const [k, c] of all.entries()) {
+    await t.step(`${c.point}@${c.hit}, lookahead ${c.lookaheadMs}`, () => {
+      const result = results[k]!;
+      if (result.status === "rejected") throw result.reason;
+    });
+  }
 });
 
 Deno.test("createScheduler() restarted under a killed instance's id recovers the runs it left", async () => {
