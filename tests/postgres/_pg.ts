@@ -3,8 +3,9 @@
 //
 // The URL is `TOCK_TEST_POSTGRES_URL`, else the local test database. When
 // the database cannot be reached, the tests are registered as ignored with
-// a name that says why; with `CI=true` a failing test says so instead, so CI
-// never passes without having run them.
+// a name that says why; with `CI=true` (or `TOCK_TEST_POSTGRES_REQUIRED=1`,
+// which `deno task test:props` sets) a failing test says so instead, so CI
+// and long property runs never pass without having run them.
 import postgres from "postgres";
 import {
   createPostgresStore,
@@ -47,7 +48,8 @@ const problem = await probe();
 
 /**
  * Whether this file's PostgreSQL tests must be ignored. Registers a test
- * that explains why: ignored locally, failing when `CI=true`.
+ * that explains why: ignored locally, failing when `CI=true` or
+ * `TOCK_TEST_POSTGRES_REQUIRED=1` (as `deno task test:props` sets).
  *
  * @param what The tests, for the message.
  */
@@ -55,10 +57,11 @@ export function ignorePostgres(what: string): boolean {
   if (problem === undefined) return false;
   const message =
     `PostgreSQL is not reachable at ${PG_LABEL} (${problem}); start it or set TOCK_TEST_POSTGRES_URL`;
-  const ci = env("CI") === "true";
+  const required = env("CI") === "true" ||
+    env("TOCK_TEST_POSTGRES_REQUIRED") === "1";
   Deno.test({
-    name: `${what}: ${ci ? "FAILED" : "ignored"}: ${message}`,
-    ignore: !ci,
+    name: `${what}: ${required ? "FAILED" : "ignored"}: ${message}`,
+    ignore: !required,
     fn() {
       throw new Error(`${what} cannot run: ${message}`);
     },
