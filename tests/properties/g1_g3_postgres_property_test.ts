@@ -6,7 +6,8 @@
 import fc from "fast-check";
 import { createPostgresStore } from "../../src/store/postgres_store.ts";
 import type { JobInput } from "../../src/runtime/define_job.ts";
-import { jobArb, runStep, type Step, stepArb, World } from "./_world.ts";
+import { World } from "./_world.ts";
+import { jobArb, runStep, type Step, stepArb } from "./_world_steps.ts";
 import { propertyParams } from "./_runs.ts";
 import {
   dropSchema,
@@ -21,15 +22,17 @@ const worldArb = fc.record({
   instances: fc.integer({ min: 2, max: 4 }),
   jobs: jobArb,
   steps: fc.array(stepArb, { minLength: 5, maxLength: 40 }),
+  probe: fc.boolean(),
 });
 
 async function live(
-  input: { instances: number; jobs: JobInput[]; steps: Step[] },
+  input: { instances: number; jobs: JobInput[]; steps: Step[]; probe: boolean },
   check: (world: World) => Promise<void>,
 ) {
   const schema = freshSchema();
-  const world = new World(() =>
-    createPostgresStore({ url: PG_URL, schema, poolSize: 2 })
+  const world = new World(
+    () => createPostgresStore({ url: PG_URL, schema, poolSize: 2 }),
+    { probe: input.probe },
   );
   try {
     await world.start(input.instances, input.jobs);

@@ -1,15 +1,26 @@
 // G1 (at most once) and G3 (no silent drop), over the memory store and the
-// file store: 2–5 instances share one store; fast-check chooses their steps,
-// interleaves concurrent claims and outcome writes with fc.scheduler(), moves
-// the clock (forward, backward, large jumps), and crashes or freezes
-// instances at any point (including between a committed claim and the start
-// of its runs). A failure prints fast-check's seed and path; replay it with
-// TOCK_PROPERTY_SEED=<seed>.
+// file store: 2–5 processes share one store; fast-check chooses their steps,
+// interleaves concurrent claims, starts and outcome writes with
+// fc.scheduler(), moves the clock (forward, backward, large jumps), claims
+// ahead by a random lookahead, fails attempts into retries, and crashes or
+// freezes processes at any point (between a committed claim and the start of
+// its runs, between two attempts, before a start claimed ahead). It also
+// starts a second process under a live process's id, restarts processes
+// under their id, and runs `tock tick` processes that claim once and exit or
+// are killed; a second property has ticks only. A failure prints fast-check's
+// seed and path; replay it with TOCK_PROPERTY_SEED=<seed>.
 import fc from "fast-check";
 import { createMemoryStore } from "../../src/store/memory_store.ts";
 import { createFileStore } from "../../src/store/file_store.ts";
 import type { JobStore } from "../../src/store/store.ts";
-import { jobArb, runStep, type Step, stepArb, World } from "./_world.ts";
+import { World } from "./_world.ts";
+import {
+  jobArb,
+  runStep,
+  type Step,
+  stepArb,
+  tickStepArb,
+} from "./_world_steps.ts";
 import type { JobInput } from "../../src/runtime/define_job.ts";
 import { propertyParams } from "./_runs.ts";
 
@@ -50,15 +61,23 @@ const worldArb = fc.record({
   instances: fc.integer({ min: 2, max: 5 }),
   jobs: jobArb,
   steps: fc.array(stepArb, { minLength: 5, maxLength: 60 }),
+  probe: fc.boolean(),
+});
+
+const tickWorldArb = fc.record({
+  instances: fc.constant(0),
+  jobs: jobArb,
+  steps: fc.array(tickStepArb, { minLength: 5, maxLength: 40 }),
+  probe: fc.constant(true),
 });
 
 async function live(
   backend: Open,
-  input: { instances: number; jobs: JobInput[]; steps: Step[] },
+  input: { instances: number; jobs: JobInput[]; steps: Step[]; probe: boolean },
   check: (world: World) => Promise<void>,
 ) {
   const { open, cleanup } = await backend();
-  const world = new World(open);
+  const world = new World(open, { probe: input.probe });
   try {
     await world.start(input.instances, input.jobs);
     for (const step of input.steps) await runStep(world, step);
@@ -83,6 +102,20 @@ for (
         (input) =>
           live(backend, input, async (world) => {
             await world.quiesce(); // executions are checked as they happen
+          }),
+      ),
+      propertyParams(runs),
+    );
+  });
+
+  Deno.test(`G1 and G3 with tick processes only: a tick killed mid-run does not wedge the ticks after it (${name})`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        tickWorldArb,
+        (input) =>
+          live(backend, input, async (world) => {
+            await world.quiesce();
+            await world.checkLedger();
           }),
       ),
       propertyParams(runs),

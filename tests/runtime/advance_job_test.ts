@@ -323,3 +323,38 @@ Deno.test("advanceJob() recovers a run claimed ahead by an instance that died be
   assertEq(r.state.counters.abandoned, 1);
   assertEq(r.entries.map((e) => "outcome" in e && e.outcome), ["abandoned"]);
 });
+
+Deno.test("advanceJob() treats a run of this instance's id as its own only with its incarnation", () => {
+  // An id outlives processes: a run of an earlier process with this id is
+  // that dead process's, whatever this process's own runs are.
+  const job = record({ recover: "abandon" }, T0, {
+    cursor: T0 + 5 * MIN,
+    nextSlot: T0 + 10 * MIN,
+    nextDueAt: T0 + 10 * MIN,
+    runs: [
+      running(T0 + 5 * MIN, {
+        runId: "run-earlier",
+        instance: "me",
+        incarnation: "earlier",
+      }),
+    ],
+  });
+  const now = T0 + 6 * MIN;
+  const mine = advanceJob(job, context(now, { incarnation: "earlier" }));
+  assertEq(mine.changed, false, "its own incarnation keeps the run");
+  const next = advanceJob(job, context(now, { incarnation: "now" }));
+  assertEq(next.state.runs, []);
+  assertEq(
+    next.entries.map((e) => [e.slot, e.outcome, e.runId, e.instance]),
+    [[T0 + 5 * MIN, "abandoned", "run-earlier", "me"]],
+  );
+  // Runs it claims carry its incarnation.
+  const claimed = advanceJob(
+    record({}),
+    context(T0 + 5 * MIN, { incarnation: "now" }),
+  );
+  assertEq(claimed.started.map((r) => [r.instance, r.incarnation]), [[
+    "me",
+    "now",
+  ]]);
+});
