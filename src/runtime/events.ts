@@ -52,7 +52,11 @@ export interface TockEventDetail {
   readonly durationMs?: number;
   /** `instance.dead`: the id of the instance judged dead. */
   readonly other?: string;
-  /** A short human note (`paused`, `overlap`, …). */
+  /**
+   * A short human note (`paused`, `overlap`, …); on `run.fenced`,
+   * `unstarted` when the attempt never started (self-fencing), absent when
+   * a run that ended had been recovered by another instance.
+   */
   readonly note?: string;
 }
 

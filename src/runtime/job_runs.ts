@@ -341,7 +341,9 @@ export class JobRuns {
       trigger: context.trigger,
     };
     if (phase === "started") return emit("run.started", base);
-    if (phase === "fenced") return emit("run.fenced", base);
+    if (phase === "fenced") {
+      return emit("run.fenced", { ...base, note: "unstarted" });
+    }
     if (phase === "retrying") {
       return emit("run.retrying", { ...base, ...errorOf(context) });
     }

@@ -94,8 +94,9 @@ export function eventLine(
       text = `${job}: run ${d.runId} cancelled${took}`;
       break;
     case "run.fenced":
-      text =
-        `${job}: run ${d.runId} ended, but another instance had recovered it; its outcome is not recorded`;
+      text = d.note === "unstarted"
+        ? `${job}: run ${d.runId} attempt ${d.attempt} not started: another instance took it while this one could not heartbeat (fenced)`
+        : `${job}: run ${d.runId} ended, but another instance had recovered it; its outcome is not recorded (fenced)`;
       break;
     case "slot.skipped":
       text = `${job}: slot ${slot} skipped${d.note ? ` (${d.note})` : ""}`;
