@@ -1,8 +1,9 @@
 /**
  * Judges which instances are dead.
  *
- * **Watched.** An instance is dead when its heartbeat counter has not
- * changed for `leaseMs` of this instance's monotonic time. Wall-clock jumps
+ * **Watched.** An instance is dead when its heartbeat counter (and the
+ * incarnation behind its id) has not changed for `leaseMs` of this
+ * instance's monotonic time. Wall-clock jumps
  * and skew between hosts cannot expire a live instance, and a stale wall
  * time cannot revive a dead one. Judgments are made only at the moment of
  * an observation, never later: an observer that was itself frozen (SIGSTOP,
@@ -44,6 +45,8 @@ export interface LivenessOptions {
 
 interface Seen {
   readonly beat: number;
+  /** The process behind the id (a restart under the id counts again from 1). */
+  readonly incarnation: string | undefined;
   /** When the beat last changed (or was first seen), monotonic. */
   readonly since: number;
   /** Whether this observer saw the beat change. */
@@ -95,9 +98,13 @@ export class Liveness {
       present.add(record.id);
       this.#missing.delete(record.id);
       const seen = this.#seen.get(record.id);
-      const moved = seen !== undefined && seen.beat !== record.beat;
+      // A new process under the id counts its beats from 1 again: the same
+      // count from another incarnation is a new beat, not a stalled one.
+      const moved = seen !== undefined &&
+        (seen.beat !== record.beat || seen.incarnation !== record.incarnation);
       this.#seen.set(record.id, {
         beat: record.beat,
+        incarnation: record.incarnation,
         since: !seen || moved ? monotonic : seen.since,
         changed: moved || (seen?.changed ?? false),
         ...this.#fromRecord(record, wall),

@@ -41,3 +41,84 @@ Deno.test("Liveness judges only as of an observation, so its own freeze is not t
   // The next observation sees the beat moved on: alive.
   equal(live.observe([beat("other", 16)], 15_000)("other"), false);
 });
+
+Deno.test("Liveness takes a process restarted under the id, counting its beats from 1 again, for a live one", () => {
+  // Counterexample of the chaos harness (seed 29768009): an observer that
+  // last saw beat 2 of the old process saw beat 2 of the new one 12 s later.
+  const live = new Liveness("me", 10_000);
+  live.observe([{ ...beat("api", 2), incarnation: "old" }], 0);
+  const dead = live.observe(
+    [{ ...beat("api", 2), incarnation: "new" }],
+    12_000,
+  );
+  equal(dead("api"), false);
+  equal(
+    live.observe([{ ...beat("api", 2), incarnation: "new" }], 22_001)("api"),
+    true,
+    "the new process's own beat then stands still",
+  );
+});
+
+const probe = {
+  machine: "box",
+  pidStart: 1,
+  alive: (pid: number, start?: number) =>
+    pid === 100 ? start === 7 : pid === 300 ? undefined : false,
+};
+
+Deno.test("Liveness without history judges by the record: a process gone on this machine at once, elsewhere a heartbeat older than three leases on the store's clock", async (t) => {
+  await t.step("same machine: gone, reused pid, alive", () => {
+    const live = new Liveness("me", 10_000, { probe });
+    const dead = live.observe([
+      { ...beat("gone", 1), machine: "box", pid: 200, pidStart: 3 },
+      { ...beat("reused", 1), machine: "box", pid: 100, pidStart: 8 },
+      // Alive, however old its record looks (one machine's clock can step).
+      {
+        ...beat("alive", 1),
+        machine: "box",
+        pid: 100,
+        pidStart: 7,
+        ageMs: 3_600_000,
+      },
+    ], 0);
+    equal(dead("gone"), true);
+    equal(dead("reused"), true);
+    equal(dead("alive"), false);
+    deepEqual(live.dead().sort(), ["gone", "reused"]);
+  });
+  await t.step(
+    "another machine, or a process it cannot look up: the age",
+    () => {
+      const live = new Liveness("me", 10_000, { probe });
+      const dead = live.observe(
+        [
+          { ...beat("old", 1), machine: "elsewhere", pid: 200, ageMs: 30_001 },
+          {
+            ...beat("young", 1),
+            machine: "elsewhere",
+            pid: 200,
+            ageMs: 29_000,
+          },
+          { ...beat("unknown", 1), machine: "box", pid: 300, ageMs: 40_000 },
+          // Written on this machine's clock: aged against the observer's wall.
+          { ...beat("stored", 1), storedAt: 1_000 },
+        ],
+        0,
+        50_000,
+      );
+      deepEqual(
+        ["old", "young", "unknown", "stored"].map((id) => dead(id)),
+        [true, false, true, true],
+      );
+    },
+  );
+  await t.step(
+    "an instance seen beating is judged by its beat, not its age",
+    () => {
+      const live = new Liveness("me", 10_000, { probe });
+      live.observe([{ ...beat("peer", 1), ageMs: 40_000 }], 0);
+      const dead = live.observe([{ ...beat("peer", 2), ageMs: 40_000 }], 1_000);
+      equal(dead("peer"), false);
+    },
+  );
+});
