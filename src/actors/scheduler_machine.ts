@@ -3,6 +3,10 @@
  *
  * starting → waiting → locked → dispatching → waiting … ; stopping → stopped
  *
+ * With `once` (`tock tick`), dispatching leads to `holding` instead of
+ * `waiting` once nothing more is due: the instance runs what it claimed and
+ * claims no more.
+ *
  * `locked` is the only state in which the store lock is held: it invokes
  * `claim` (claim-and-advance), which takes the lock and releases it before
  * it resolves; leaving `locked` for any reason stops that actor, whose
@@ -50,12 +54,15 @@ export interface SchedulerMachineContext {
   /** Consecutive failed claims (for the error backoff). */
   readonly failures: number;
   readonly graceMs: number;
+  /** Claim until nothing more is due, then only run what was claimed. */
+  readonly once: boolean;
 }
 
 /** The scheduler actor's input. */
 export interface SchedulerMachineInput {
   readonly maxParallel: number;
   readonly graceMs: number;
+  readonly once?: boolean;
 }
 
 /** Events the scheduler actor accepts. */
@@ -113,7 +120,8 @@ export const schedulerMachine = setup({
   },
   guards: {
     again: ({ context }) =>
-      context.claimed.more || context.dirty || context.stopRequested,
+      context.claimed.more || context.stopRequested ||
+      (context.dirty && !context.once),
     idle: ({ context }) => context.running === 0,
   },
   delays: {
@@ -127,6 +135,7 @@ export const schedulerMachine = setup({
   context: ({ input }) => ({
     maxParallel: input.maxParallel,
     graceMs: input.graceMs,
+    once: input.once ?? false,
     running: 0,
     claimed: EMPTY,
     dirty: false,
@@ -244,8 +253,14 @@ export const schedulerMachine = setup({
           target: "stopping",
         },
         { guard: "again", target: "locked" },
+        { guard: ({ context }) => context.once, target: "holding" },
         { target: "waiting" },
       ],
+    },
+    holding: {
+      // `once`: the claims are done; the runs go on until they end (and a
+      // stop request, handled at the root, cancels them after the grace).
+      on: { "scheduler.wake": {} },
     },
     stopping: {
       entry: { type: "notify", params: { phase: "stopping" } },

@@ -123,6 +123,7 @@ class TockScheduler extends EventTarget implements Scheduler {
   readonly #graceMs: number;
   readonly #maxSleepMs: number;
   readonly #lookaheadMs: number;
+  readonly #once: boolean;
   readonly #liveness: Liveness;
   readonly #holds = new HoldStats();
   readonly #runs: JobRuns;
@@ -167,6 +168,7 @@ class TockScheduler extends EventTarget implements Scheduler {
     });
     this.#fence = new SelfFence({ clock: this.#clock, leaseMs });
     this.#signal = options.signal;
+    this.#once = options.once ?? false;
     for (const [name, handler] of Object.entries(options.handlers ?? {})) {
       this.handle(name, handler);
     }
@@ -213,7 +215,11 @@ class TockScheduler extends EventTarget implements Scheduler {
       },
     });
     const actor = createActor(machine, {
-      input: { maxParallel: this.#maxParallel, graceMs: this.#graceMs },
+      input: {
+        maxParallel: this.#maxParallel,
+        graceMs: this.#graceMs,
+        once: this.#once,
+      },
       clock: this.#clock,
     });
     this.#done = new Promise<void>((resolve) => {
@@ -542,7 +548,8 @@ class TockScheduler extends EventTarget implements Scheduler {
       const check = () => {
         const snapshot = actor.getSnapshot();
         const done = snapshot.status !== "active" ||
-          (snapshot.matches("waiting") && snapshot.context.running === 0);
+          ((snapshot.matches("waiting") || snapshot.matches("holding")) &&
+            snapshot.context.running === 0);
         if (done) {
           subscription?.unsubscribe();
           resolve();

@@ -83,6 +83,14 @@ export interface SchedulerOptions {
   readonly lookaheadMs?: number;
   /** Stops the scheduler when aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * Claim until nothing more is due now, then only run what was claimed:
+   * no later slot, new job or manual trigger is claimed (`tock tick`).
+   * `idle()` resolves once those runs have ended.
+   *
+   * @default {false}
+   */
+  readonly once?: boolean;
 }
 
 /** A job as {@linkcode Scheduler.add} takes it: a `handler` may be inline. */

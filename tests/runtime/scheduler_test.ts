@@ -7,6 +7,7 @@ import { createScheduler } from "../../src/runtime/scheduler.ts";
 import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
 import { JobTimeoutError, StoreError } from "../../src/errors.ts";
 import { collect } from "../_helpers.ts";
+import { addJob } from "../../src/runtime/manage_jobs.ts";
 import type { JobContext } from "../../src/runtime/run_handler.ts";
 
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
@@ -113,6 +114,38 @@ Deno.test("createScheduler() starts no run before the commit of its claim has re
   await clock.tick(0);
   await scheduler.idle();
   assertEquals(started, [T0 + MIN]);
+});
+
+Deno.test("createScheduler({ once }) claims until nothing more is due, then only runs what it claimed (tock tick)", async () => {
+  // Counterexample of the chaos harness (seeds 296587874, 2142425754): a
+  // tick whose runs outlasted a second kept claiming, and one never exited.
+  const store = createMemoryStore();
+  const clock = new FakeClock(T0);
+  const started: number[] = [];
+  const slow = async ({ slot, signal }: JobContext) => {
+    started.push(slot.getTime());
+    await clock.sleep(5 * SEC, signal).catch(() => {});
+  };
+  await addJob(store, {
+    id: "slow",
+    schedule: "every 1s",
+    overlap: "allow",
+    run: "slow",
+  }, { now: T0 });
+  await clock.tick(SEC);
+  await using scheduler = await createScheduler({
+    store,
+    clock,
+    once: true,
+    lookaheadMs: 0,
+    heartbeatMs: 60_000,
+    handlers: { slow },
+  });
+  let idle = false;
+  void scheduler.idle().then(() => idle = true);
+  await clock.tick(10 * SEC);
+  assertEquals(started, [T0 + SEC], "a tick claimed again");
+  assert(idle, "idle() after the run ended");
 });
 
 Deno.test("createScheduler() holds its instance id: a second scheduler with the id is refused until the first stops", async () => {

@@ -144,6 +144,8 @@ async function runScheduler(
         ? { maxParallel: flags.maxParallel }
         : {}),
       gracePeriodMs: flags.graceMs,
+      // A tick claims once (until nothing more is due), then runs that.
+      once: command === "tick",
       runners: {
         command: createCommandRunner({ store, clock: ctx.clock }),
         module: createModuleRunner({ store, clock: ctx.clock }),
