@@ -73,6 +73,8 @@ interface LocalRun {
   controller?: AbortController;
   /** The first attempt, begun by the start loop before the actor runs. */
   first?: Promise<unknown>;
+  /** Its outcome was not recorded: another instance had taken the run. */
+  fenced?: boolean;
 }
 
 /** The runs of one instance; see the module documentation. */
@@ -347,7 +349,10 @@ export class JobRuns {
     if (phase === "retrying") {
       return emit("run.retrying", { ...base, ...errorOf(context) });
     }
-    const startedAt = this.#runs.get(context.runId)?.startedAt;
+    const local = this.#runs.get(context.runId);
+    // `run.fenced` said it all: the outcome is not the slot's.
+    if (local?.fenced) return;
+    const startedAt = local?.startedAt;
     const outcome = context.outcome ?? "cancelled";
     emit(`run.${outcome}`, {
       ...base,
@@ -424,6 +429,8 @@ export class JobRuns {
       ...errorOf(context),
     });
     if (!recorded) {
+      const local = this.#runs.get(context.runId);
+      if (local) local.fenced = true;
       emit("run.fenced", {
         job: context.jobId,
         runId: context.runId,

@@ -312,6 +312,7 @@ async function frozenOwner(recover: "abandon" | "rerun") {
     "instance.dead",
     "slot.abandoned",
     "run.fenced",
+    "run.failed",
     "job.claimed",
   );
   return { store, clock, gate, hangs, runs, a, b, events };
@@ -357,6 +358,13 @@ Deno.test("createScheduler() records abandoned the run of an instance frozen pas
     deepEqual(
       fenced.map((e) => [e.detail.instance, e.detail.runId, e.detail.slot]),
       [["b", runId, new Date(at(10, 1))]],
+    );
+    // Fenced, so not also reported as failed.
+    deepEqual(
+      w.events.filter((e) =>
+        e.type === "run.failed" && e.detail.runId === runId
+      ),
+      [],
     );
     // Both instances run on; every slot has one outcome, 10:01 abandoned.
     await w.clock.tick(3 * MIN);
