@@ -3,6 +3,7 @@
 // killed or frozen instance must leave behind). Pure, so that
 // check_test.ts can feed it broken worlds and see each one caught.
 import type { HistoryEntry } from "../cli/e2e/_cli.ts";
+import { type Effect, readEffects } from "./_effects.ts";
 import { gridOf, onGrid, slotsIn } from "./_grid.ts";
 
 /** A job as the checker needs it. */
@@ -35,20 +36,30 @@ export interface ListedJob {
 /** Everything a run left, and what the harness did to its instances. */
 export interface CheckInput {
   readonly jobs: readonly CheckJob[];
-  /** Lines of the side-effect file. */
+  /** Lines of the side-effect file (see `_effects.ts`). */
   readonly effects: readonly string[];
   readonly history: readonly HistoryEntry[];
   readonly listed: readonly ListedJob[];
-  /** SIGKILLed instances, with the wall-clock time of the kill. */
-  readonly killed: ReadonlyMap<string, number>;
+  /**
+   * SIGKILLed instance ids, with the wall-clock times of the kills, oldest
+   * first (an id reused by a restart may be killed again).
+   */
+  readonly killed: ReadonlyMap<string, readonly number[]>;
   /** Instances that were SIGSTOPped (frozen past the lease). */
   readonly stopped: ReadonlySet<string>;
   /**
-   * Frozen instances that were never killed, with the wall-clock time of
-   * their last SIGCONT: alive from then on, so no run of theirs whose slot
-   * came after it may be recovered as if they had died.
+   * Frozen instances with the wall-clock time of their last SIGCONT. Unless
+   * the id was killed since, that process is alive from then on: it starts
+   * no attempt of a run given away while it was stopped, and no run of its
+   * whose slot came after the SIGCONT may be recovered as if it had died.
    */
   readonly resumed?: ReadonlyMap<string, number>;
+  /**
+   * Whether instances' wall clocks were moved: their slots cannot be
+   * compared to a SIGCONT then (start lines still can: `date` is not moved).
+   * @default {false}
+   */
+  readonly skewedClocks?: boolean;
   /** Instances that received SIGTERM (the final one included). */
   readonly termed: ReadonlySet<string>;
   /** Wall-clock time of the final SIGTERM. */
@@ -61,7 +72,7 @@ export interface CheckInput {
 export interface CheckResult {
   /** Scheduled slots checked for exactly one outcome (G3). */
   slots: number;
-  /** `start` lines: executions that began. */
+  /** Executions that began (attempt-1 `start` lines). */
   runs: number;
   /** (job, slot) pairs executed more often than allowed (G1). */
   duplicates: number;
@@ -82,18 +93,14 @@ export interface CheckResult {
   readonly violations: string[];
 }
 
-interface Effect {
-  readonly kind: "start" | "end";
-  readonly job: string;
-  readonly slot: string;
-  readonly instance: string;
-  readonly runId: string;
-  readonly trigger: string;
-}
-
-const EFFECT = /^(start|end) (\S+) (\S+) (\S+) (\S+) (\S+)$/;
 /** At most this many examples per finding, so a report stays readable. */
 const EXAMPLES = 5;
+/**
+ * A command started just before its instance was SIGKILLed may write its
+ * start line just after the kill; a restart under the same id starts no
+ * command this soon (it waits ≥ 200 ms, then starts Deno).
+ */
+const KILL_SLACK_MS = 500;
 
 /** Checks one chaos run; see {@linkcode CheckResult}. */
 export function checkChaos(input: CheckInput): CheckResult {
@@ -114,47 +121,28 @@ export function checkChaos(input: CheckInput): CheckResult {
   const v = result.violations;
   const jobs = new Map(input.jobs.map((job) => [job.id, job]));
   const listed = new Map(input.listed.map((job) => [job.id, job]));
+  const kills = (instance: string) => input.killed.get(instance) ?? [];
+  // An id killed once counts as dead for its runs, whichever process held it.
   const died = (instance: string) =>
-    input.killed.has(instance) || input.stopped.has(instance);
+    kills(instance).length > 0 || input.stopped.has(instance);
+  /** The last SIGCONT of an id not killed since: alive from then on. */
+  const aliveSince = (instance: string) => {
+    const at = input.resumed?.get(instance);
+    return at !== undefined && !kills(instance).some((k) => k >= at)
+      ? at
+      : undefined;
+  };
   /** A run claimed after its frozen instance was resumed for good. */
   const late = (instance: string, slot: string) => {
-    const at = input.resumed?.get(instance);
-    return at !== undefined && !input.killed.has(instance) &&
-      Date.parse(slot) >= at;
+    const at = aliveSince(instance);
+    return !input.skewedClocks && at !== undefined && Date.parse(slot) >= at;
   };
 
-  // The side-effect file.
-  const starts = new Map<string, Effect[]>();
-  const startByRun = new Map<string, Effect>();
-  const ends = new Set<string>();
-  const endEffects: Effect[] = [];
-  for (const line of input.effects) {
-    const m = EFFECT.exec(line);
-    if (!m) {
-      v.push(`side-effect file: unreadable line ${JSON.stringify(line)}`);
-      continue;
-    }
-    const [, kind, job, slot, instance, runId, trigger] = m;
-    const e = { kind, job, slot, instance, runId, trigger } as Effect;
-    if (!jobs.has(e.job)) v.push(`side-effect file: unknown job in "${line}"`);
-    if (e.kind === "end") {
-      ends.add(e.runId);
-      endEffects.push(e);
-      continue;
-    }
-    result.runs += 1;
-    if (startByRun.has(e.runId)) {
-      v.push(`run ${e.runId} started twice ("${line}")`);
-    }
-    startByRun.set(e.runId, e);
-    const key = `${e.job} ${e.slot}`;
-    starts.set(key, [...starts.get(key) ?? [], e]);
-  }
-  for (const e of endEffects) {
-    if (!startByRun.has(e.runId)) {
-      v.push(`run ${e.runId} (${e.job} ${e.slot}) ended but never started`);
-    }
-  }
+  // The side-effect file: executions are attempt-1 start lines.
+  const effects = readEffects(input.effects, new Set(jobs.keys()));
+  v.push(...effects.violations);
+  const starts = effects.executions;
+  for (const list of starts.values()) result.runs += list.length;
 
   // G1: at most once, or at most twice with the second a recovery.
   for (const [key, list] of starts) {
@@ -185,6 +173,18 @@ export function checkChaos(input: CheckInput): CheckResult {
     }
   }
 
+  /** Another run of the same slot, as a recovery (of `runId`'s run). */
+  const recoveryOf = (job: string, slot: string, runId: string) =>
+    (singles.get(`${job} ${slot}`) ?? []).find((e) =>
+      e.trigger === "recovery" && e.runId !== runId
+    ) ?? [
+      ...listed.get(job)?.running ?? [],
+      ...listed.get(job)?.queued ?? [],
+    ].find((r) =>
+      r.slot === slot && r.trigger === "recovery" &&
+      (!("runId" in r) || r.runId !== runId)
+    );
+
   // G3: every slot of every job up to its cursor has exactly one outcome or
   // is the pending/running one, and the counters agree with the ledger.
   for (const job of input.jobs) {
@@ -205,11 +205,16 @@ export function checkChaos(input: CheckInput): CheckResult {
           v.push(`${what}: ledger says instance ${own.instance}`);
         }
         switch (own.outcome) {
-          case "succeeded":
-            if (job?.sleeper && !ends.has(s.runId)) {
-              v.push(`${what}: recorded succeeded but never appended "end"`);
+          case "succeeded": {
+            const last = own.attempt ??
+              effects.attempts.get(s.runId)?.length ?? 1;
+            if (job?.sleeper && !effects.ends.get(s.runId)?.has(last)) {
+              v.push(
+                `${what}: recorded succeeded but attempt ${last} never appended "end"`,
+              );
             }
             break;
+          }
           case "abandoned":
             result.abandoned += 1;
             break;
@@ -224,11 +229,7 @@ export function checkChaos(input: CheckInput): CheckResult {
         }
         continue;
       }
-      const recovery = (singles.get(key) ?? []).find((e) =>
-        e.trigger === "recovery"
-      ) ?? listed.get(s.job)?.queued.find((q) =>
-        q.slot === s.slot && q.trigger === "recovery"
-      );
+      const recovery = recoveryOf(s.job, s.slot, s.runId);
       if (job?.recover === "rerun" && recovery && s.trigger !== "recovery") {
         result.reruns += 1;
         if (!died(s.instance)) {
@@ -244,7 +245,10 @@ export function checkChaos(input: CheckInput): CheckResult {
       const running = listed.get(s.job)?.running.find((r) =>
         r.runId === s.runId
       );
-      const killedAt = input.killed.get(s.instance);
+      // The kill of the process that ran it (the id may have been reused).
+      const killedAt = kills(s.instance).find((k) =>
+        k >= s.at - KILL_SLACK_MS
+      ) ?? kills(s.instance).at(-1);
       if (running && killedAt !== undefined) {
         if (input.endedAt - killedAt > leaseMs + 5_000) {
           result.unaccounted += 1;
@@ -273,8 +277,14 @@ export function checkChaos(input: CheckInput): CheckResult {
     const what = `ledger ${e.job} ${e.slot} ${e.outcome} run ${e.runId}@${
       e.instance ?? "?"
     }`;
-    if (e.outcome === "succeeded" && !startByRun.has(e.runId)) {
+    const started = effects.attempts.get(e.runId)?.length ?? 0;
+    if (e.outcome === "succeeded" && started === 0) {
       v.push(`${what}: recorded succeeded but never executed`);
+    }
+    if (e.outcome === "succeeded" && started > 0 && e.attempt !== started) {
+      v.push(
+        `${what}: recorded succeeded at attempt ${e.attempt}, but it started ${started} time(s)`,
+      );
     }
     if (e.outcome === "abandoned" && !died(e.instance ?? "")) {
       v.push(`${what}: abandoned, but its instance was never killed or frozen`);
@@ -284,6 +294,27 @@ export function checkChaos(input: CheckInput): CheckResult {
         `${what}: abandoned, but its slot came after its instance was resumed`,
       );
     }
+  }
+
+  // Self-fencing: a process frozen past the lease whose run was given away
+  // meanwhile (abandoned, or its slot re-run as a recovery) must not start
+  // an attempt of it once resumed (SIGCONT). Start lines carry the true
+  // time, so this holds with moved wall clocks too.
+  const givenAway = (s: Effect) => {
+    const own = byRun.get(s.runId);
+    if (own) return own.outcome === "abandoned";
+    const first = effects.attempts.get(s.runId)?.[0];
+    return first?.trigger !== "recovery" &&
+      recoveryOf(s.job, s.slot, s.runId) !== undefined;
+  };
+  for (const s of effects.starts) {
+    const resumedAt = aliveSince(s.instance);
+    if (resumedAt === undefined || s.at < resumedAt || !givenAway(s)) continue;
+    v.push(
+      `attempt ${s.attempt} of ${s.runId} (${s.job} ${s.slot}) started after SIGCONT although the run was given away while ${s.instance} was stopped (${
+        s.at - resumedAt
+      } ms after it)`,
+    );
   }
   return result;
 }

@@ -1,11 +1,39 @@
 // The instances of a chaos run, one per slot: carries out the plan's actions
-// (SIGKILL, SIGSTOP/SIGCONT, SIGTERM, restarts under a new name), remembers
-// what was done to whom, and makes sure every process is gone at the end.
+// (SIGKILL, SIGSTOP/SIGCONT, also during a retry's backoff, SIGTERM, restarts
+// under a new name or the killed one's, twins asking for a live instance's
+// id, ticks), remembers what was done to whom, and makes sure every process
+// is gone at the end. It is past 600 lines because every action reads and
+// changes the same state (each slot's current process and busy flag, the
+// pause of the daemons for a tick); the pure checks of a process's output
+// live in _process_checks.ts.
 import type { ChaosAction } from "./_plan.ts";
 import { ChaosInstance } from "./_instance.ts";
+import {
+  claimedAgain,
+  countFenced,
+  fencedWhileAlive,
+  lineTime,
+  twinRefused,
+} from "./_process_checks.ts";
+import { delay, within } from "./_wait.ts";
 
 const RUN_STARTED = /: run \S+ (attempt \d+ )?started/;
 const INSTANCE_STARTED = / instance \S+ started \(store /;
+const RETRYING = /: run \S+ attempt 1 failed.*; retrying$/;
+/** How long a refused twin may take to exit, ms. */
+const TWIN_MS = 10_000;
+/** How long a tick may take (a claim, a backoff, a sleeper), ms. */
+const TICK_MS = 30_000;
+/**
+ * How long the daemons are paused (SIGSTOP) for a tick, at most, ms: under
+ * half the 10 s lease, so nothing of theirs may be taken.
+ */
+const HOLD_MS = 3_500;
+/**
+ * How far into the pause the tick starts, ms: past the daemons' lookahead
+ * (250 ms, more after slow claims), so that slots come due unclaimed.
+ */
+const HOLD_LEAD_MS = 1_000;
 
 /** Options of the {@linkcode Fleet} constructor. */
 export interface FleetOptions {
@@ -24,7 +52,10 @@ export interface FleetOptions {
 interface Slot {
   current?: ChaosInstance;
   generation: number;
-  /** Being killed, stopped, or restarted: not a target for now. */
+  /**
+   * Being killed, stopped, restarted, asked for its id by a twin, or paused
+   * for a tick: not a target for now.
+   */
   busy: boolean;
 }
 
@@ -38,14 +69,29 @@ export interface FleetCounts {
   clockJumps: number;
   /** Actions dropped because no instance could take them. */
   skipped: number;
+  /** Twins refused as expected (exit 1, one stderr line naming the id). */
+  twins: number;
+  /** `tock tick` processes started. */
+  ticks: number;
+  /** Ticks SIGKILLed after they printed `run … started`. */
+  tickKills: number;
+  /** SIGSTOPs sent right after an attempt failed into a retry. */
+  retryStops: number;
 }
 
 /** The instances of one chaos run. */
 export class Fleet {
-  /** Every instance ever started, in order. */
+  /** Every `tock start` instance ever started, in order. */
   readonly all: ChaosInstance[] = [];
-  /** SIGKILLed instances and the wall-clock time of the kill. */
-  readonly killed: Map<string, number> = new Map();
+  /** Every `tock tick`, in order. */
+  readonly ticks: ChaosInstance[] = [];
+  /** Every twin (a `tock start` asking for a live instance's id). */
+  readonly twins: ChaosInstance[] = [];
+  /**
+   * SIGKILLed instance ids (ticks too) and the wall-clock times of the
+   * kills, oldest first: an id reused after a kill may be killed again.
+   */
+  readonly killed: Map<string, number[]> = new Map();
   readonly stopped: Set<string> = new Set();
   readonly termed: Set<string> = new Set();
   /** Frozen instances and the wall-clock time of their last SIGCONT. */
@@ -57,6 +103,10 @@ export class Fleet {
     restarts: 0,
     clockJumps: 0,
     skipped: 0,
+    twins: 0,
+    ticks: 0,
+    tickKills: 0,
+    retryStops: 0,
   };
   /** What went wrong with the processes themselves. */
   readonly violations: string[] = [];
@@ -65,6 +115,11 @@ export class Fleet {
   readonly #offsets: number[];
   readonly #tasks = new Set<Promise<void>>();
   readonly #abort = new AbortController();
+  /** Resolves when the daemons paused for a tick are resumed. */
+  #hold: Promise<void> | undefined;
+  /** When each process was first frozen past the lease, s after origin. */
+  readonly #frozenAt = new Map<ChaosInstance, number>();
+  #closed = false;
 
   constructor(options: FleetOptions) {
     this.#options = options;
@@ -93,6 +148,14 @@ export class Fleet {
     if (action.kind === "jump" || action.kind === "reset") {
       return await this.#jump(action.kind, action.target, action.deltaMs);
     }
+    if (action.kind === "tick") {
+      return this.#tick(action.kill, action.pause, action.delayMs);
+    }
+    if (action.kind === "backoff-stop") {
+      return this.#backoffStop(action.target, action.waitMs, action.forMs);
+    }
+    // Every daemon may be paused for a tick: act on one after that.
+    await this.#hold;
     const index = this.#pick(action.target);
     if (index === undefined) {
       this.counts.skipped += 1;
@@ -118,29 +181,23 @@ export class Fleet {
             ? `${action.delayMs} ms after a run started`
             : "(no run started within 4 s)";
         }
-        instance.signal("SIGKILL");
-        this.killed.set(instance.name, Date.now());
+        this.#kill(instance);
         this.counts.kills += 1;
         this.#log(`SIGKILL ${instance.name} ${how}`);
         this.#background(async () => {
           await instance.exited;
-          await this.#restart(index, action.restartAfterMs);
+          await this.#restart(
+            index,
+            action.restartAfterMs,
+            action.reuseName ? instance.name : undefined,
+          );
         });
         return;
       }
       case "stop":
-        instance.signal("SIGSTOP");
-        this.stopped.add(instance.name);
-        this.counts.stops += 1;
-        this.#log(`SIGSTOP ${instance.name} for ${action.forMs} ms`);
-        this.#background(async () => {
-          await delay(action.forMs, this.#abort.signal);
-          instance.signal("SIGCONT");
-          this.resumed.set(instance.name, Date.now());
-          this.#log(`SIGCONT ${instance.name}`);
-          slot.busy = false;
-        });
-        return;
+        return this.#stop(index, action.forMs, "");
+      case "twin":
+        return this.#twin(index);
       case "term":
         instance.signal("SIGTERM");
         this.termed.add(instance.name);
@@ -183,12 +240,18 @@ export class Fleet {
   async close(): Promise<void> {
     this.#abort.abort();
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
-    for (const instance of this.all) {
+    const everyone = [...this.all, ...this.ticks, ...this.twins];
+    for (const instance of everyone) {
       if (instance.exit === undefined) instance.signal("SIGKILL");
     }
-    await Promise.all(this.all.map((i) => i.exited));
+    await Promise.all(everyone.map((i) => i.exited));
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#checkFenced();
+    // Ticks and twins exit by themselves; a daemon must not (a SIGSTOP or
+    // SIGCONT does not end it).
     for (const instance of this.all) {
-      if (instance.signals.length === 0) {
+      if (!ended(instance)) {
         this.violations.push(
           `instance ${instance.name} exited by itself (${
             JSON.stringify(instance.exit)
@@ -198,21 +261,32 @@ export class Fleet {
     }
   }
 
-  /**
-   * Frozen instances never killed afterwards, with the wall-clock time of
-   * their last SIGCONT.
-   */
-  resumedAlive(): Map<string, number> {
-    return new Map(
-      [...this.resumed].filter(([name]) => !this.killed.has(name)),
+  /** No process lost a run while it could heartbeat. */
+  #checkFenced() {
+    for (const process of [...this.all, ...this.ticks]) {
+      const found = fencedWhileAlive(
+        `${process.name} (pid ${process.pid})`,
+        process.output,
+        this.#frozenAt.get(process),
+      );
+      if (found) this.violations.push(found);
+    }
+  }
+
+  /** How many `run.fenced` lines the processes printed. */
+  fenced(): number {
+    return [...this.all, ...this.ticks].reduce(
+      (n, i) => n + countFenced(i.output),
+      0,
     );
   }
 
-  /** Every instance's output, in time order. */
+  /** Every process's output (ticks and twins too), in time order. */
   output(): string {
-    const lines = this.all.flatMap((i) => i.output);
-    const at = (line: string) => Number(/^\+([\d.]+)s/.exec(line)?.[1] ?? 0);
-    return lines.sort((a, b) => at(a) - at(b)).join("\n") + "\n";
+    const lines = [...this.all, ...this.ticks, ...this.twins].flatMap((i) =>
+      i.output
+    );
+    return lines.sort((a, b) => lineTime(a) - lineTime(b)).join("\n") + "\n";
   }
 
   async #jump(kind: "jump" | "reset", index: number, deltaMs: number) {
@@ -235,27 +309,255 @@ export class Fleet {
     );
   }
 
-  #spawn(index: number): Promise<boolean> {
+  /** SIGKILLs an instance (or tick) and records when. */
+  #kill(instance: ChaosInstance) {
+    instance.signal("SIGKILL");
+    const kills = this.killed.get(instance.name) ?? [];
+    kills.push(Date.now());
+    this.killed.set(instance.name, kills);
+  }
+
+  /** Freezes the slot's instance past the lease, then resumes it. */
+  #stop(index: number, forMs: number, how: string) {
+    const slot = this.#slots[index]!;
+    const instance = slot.current!;
+    slot.busy = true;
+    instance.signal("SIGSTOP");
+    if (!this.#frozenAt.has(instance)) {
+      this.#frozenAt.set(instance, this.#elapsed());
+    }
+    this.stopped.add(instance.name);
+    this.counts.stops += 1;
+    this.#log(`SIGSTOP ${instance.name} for ${forMs} ms${how}`);
+    this.#background(async () => {
+      await delay(forMs, this.#abort.signal);
+      // Taken before the signal: every line the resumed process writes
+      // (a start line's `date`) comes after this instant.
+      this.resumed.set(instance.name, Date.now());
+      instance.signal("SIGCONT");
+      this.#log(`SIGCONT ${instance.name}`);
+      slot.busy = false;
+    });
+  }
+
+  /**
+   * SIGSTOPs the first instance that prints `…attempt 1 failed…; retrying`
+   * within `waitMs`, at that line (its run then sits in its backoff while
+   * the lease runs out); if none does, the slot `target`'s instance. Does
+   * not hold up the next actions meanwhile.
+   */
+  #backoffStop(target: number, waitMs: number, forMs: number) {
+    const { promise, resolve } = Promise.withResolvers<boolean>();
+    let done = false;
+    const unwatch: (() => void)[] = [];
+    for (const [index, slot] of this.#slots.entries()) {
+      const instance = slot.current;
+      if (!instance || instance.exit !== undefined) continue;
+      unwatch.push(instance.watch((line) => {
+        if (done || !RETRYING.test(line)) return;
+        if (slot.current !== instance || !this.#available(index)) return;
+        done = true;
+        this.counts.retryStops += 1;
+        this.#stop(index, forMs, " right after an attempt failed into a retry");
+        resolve(true);
+      }));
+    }
+    const timer = setTimeout(() => resolve(false), waitMs);
+    const onAbort = () => resolve(false);
+    this.#abort.signal.addEventListener("abort", onAbort, { once: true });
+    this.#background(async () => {
+      const saw = await promise;
+      done = true;
+      clearTimeout(timer);
+      this.#abort.signal.removeEventListener("abort", onAbort);
+      for (const stop of unwatch) stop();
+      if (saw || this.#abort.signal.aborted) return;
+      const index = this.#pick(target);
+      if (index === undefined) {
+        this.counts.skipped += 1;
+        this.#log(`backoff-stop: no instance available, skipped`);
+        return;
+      }
+      this.#stop(
+        index,
+        forMs,
+        ` (no attempt failed into a retry within ${waitMs} ms)`,
+      );
+    });
+  }
+
+  /**
+   * Starts a second `tock start` under the slot's live instance's id: it
+   * must exit 1 within 10 s, with one stderr line naming the id.
+   */
+  #twin(index: number) {
+    const slot = this.#slots[index]!;
+    const instance = slot.current!;
+    slot.busy = true;
+    const twin = new ChaosInstance({
+      name: instance.name,
+      label: `twin-of-${instance.name}`,
+      store: this.#options.store,
+      origin: this.#options.origin,
+    });
+    this.twins.push(twin);
+    this.#log(`twin: tock start --instance ${instance.name} while it runs`);
+    this.#background(async () => {
+      const exit = await within(twin.exited, TWIN_MS);
+      if (exit === undefined) {
+        twin.signal("SIGKILL");
+        await twin.exited;
+      }
+      slot.busy = false;
+      const found = twinRefused(instance.name, exit, twin.stderr);
+      if (found) this.violations.push(`${found}:\n${twin.tail()}`);
+      else this.counts.twins += 1;
+    });
+  }
+
+  /**
+   * Starts a `tock tick`. The daemons claim ahead of the slots, so a tick
+   * started at a random moment nearly always finds nothing due and exits at
+   * once; with `pause`, it is started into a pause of every idle daemon,
+   * which ends when it has started a run (or at `HOLD_MS`). With `kill`
+   * (always paused), it is SIGKILLed `delayMs` after it printed `run …
+   * started`. A tick not killed must exit 0 by itself.
+   */
+  #tick(kill: boolean, pause: boolean, delayMs: number) {
+    this.#background(async () => {
+      if (pause) await this.#hold;
+      const resume = pause ? this.#holdDaemons() : () => {};
+      if (pause) await delay(HOLD_LEAD_MS, this.#abort.signal);
+      const tick = new ChaosInstance({
+        name: `tick-${this.ticks.length}`,
+        store: this.#options.store,
+        origin: this.#options.origin,
+        command: "tick",
+      });
+      this.ticks.push(tick);
+      this.counts.ticks += 1;
+      this.#log(
+        `tick ${tick.name}${
+          kill ? " (to be killed mid-run)" : pause ? " (daemons paused)" : ""
+        }`,
+      );
+      try {
+        const saw = pause &&
+          await tick.waitForLine(
+            RUN_STARTED,
+            HOLD_MS - HOLD_LEAD_MS - 500,
+            this.#abort.signal,
+          );
+        if (kill && saw && delayMs > 0) {
+          await delay(delayMs, this.#abort.signal);
+        }
+        if (
+          kill && saw && tick.exit === undefined && !this.#abort.signal.aborted
+        ) {
+          this.#kill(tick);
+          this.counts.tickKills += 1;
+          this.#log(`SIGKILL ${tick.name} ${delayMs} ms after a run started`);
+        }
+      } finally {
+        resume();
+      }
+      if (kill && tick.signals.length > 0) {
+        await tick.exited;
+        return this.#checkOneClaim(tick);
+      }
+      if (kill) this.#log(`${tick.name}: not killed (no run started in it)`);
+      await this.#awaitTick(tick);
+    });
+  }
+
+  /**
+   * SIGSTOPs every daemon that is up and not busy, for at most `HOLD_MS`.
+   *
+   * @returns A function that resumes them (SIGCONT) at once.
+   */
+  #holdDaemons(): () => void {
+    const held = [...this.#slots.keys()].filter((i) => this.#available(i));
+    const names = held.map((i) => this.#slots[i]!.current!.name).join(", ");
+    for (const index of held) {
+      this.#slots[index]!.busy = true;
+      this.#slots[index]!.current!.signal("SIGSTOP");
+    }
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#hold = promise;
+    this.#log(`SIGSTOP ${names || "no daemon"} for a tick (< ${HOLD_MS} ms)`);
+    let resumed = false;
+    const resume = () => {
+      if (resumed) return;
+      resumed = true;
+      clearTimeout(timer);
+      for (const index of held) {
+        this.#slots[index]!.current!.signal("SIGCONT");
+        this.#slots[index]!.busy = false;
+      }
+      this.#log(`SIGCONT ${names || "no daemon"} after the tick`);
+      this.#hold = undefined;
+      resolve();
+    };
+    const timer = setTimeout(resume, HOLD_MS);
+    return resume;
+  }
+
+  /** A tick not killed must exit 0 by itself, soon. */
+  async #awaitTick(tick: ChaosInstance) {
+    const exit = await within(tick.exited, TICK_MS);
+    if (exit === undefined) {
+      // Killed like any tick, so that its runs are accounted for.
+      this.#kill(tick);
+      await tick.exited;
+      this.violations.push(
+        `${tick.name} still running ${
+          TICK_MS / 1000
+        } s after it started (killed):\n${tick.tail()}`,
+      );
+    } else if (exit.code !== 0 && !ended(tick)) {
+      this.violations.push(
+        `${tick.name} exited ${exit.code}${
+          exit.signal ? ` (${exit.signal})` : ""
+        } (a tick must exit 0):\n${tick.tail()}`,
+      );
+    }
+    this.#checkOneClaim(tick);
+  }
+
+  /** A tick's runs must all come from its one claim (SPEC: `tick`). */
+  #checkOneClaim(tick: ChaosInstance) {
+    // A daemon whose clock ran ahead moved the jobs' slots ahead of true
+    // time, which the tick keeps: its slots cannot be compared to its time.
+    if (this.counts.clockJumps > 0) return;
+    const found = claimedAgain(tick.name, tick.output);
+    if (found) this.violations.push(found);
+  }
+
+  /** Starts the slot's next instance, under `name` or a new one. */
+  #spawn(index: number, name?: string): Promise<boolean> {
     const slot = this.#slots[index]!;
     const dir = this.#options.clockDir;
     const instance = new ChaosInstance({
-      name: `i${index}-gen${slot.generation}`,
+      name: name ?? `i${index}-gen${slot.generation++}`,
       store: this.#options.store,
       origin: this.#options.origin,
       ...(dir !== undefined ? { clockFile: `${dir}/clock-${index}.ms` } : {}),
     });
-    slot.generation += 1;
     slot.current = instance;
     this.all.push(instance);
     return instance.waitForLine(INSTANCE_STARTED, 30_000, this.#abort.signal);
   }
 
-  async #restart(index: number, afterMs: number) {
+  async #restart(index: number, afterMs: number, name?: string) {
     await delay(afterMs, this.#abort.signal);
     if (this.#abort.signal.aborted) return;
-    const ready = this.#spawn(index);
+    const ready = this.#spawn(index, name);
     this.counts.restarts += 1;
-    this.#log(`restart slot ${index} as ${this.#slots[index]!.current!.name}`);
+    this.#log(
+      `restart slot ${index} as ${this.#slots[index]!.current!.name}${
+        name !== undefined ? " (the killed one's id)" : ""
+      }`,
+    );
     await ready;
     this.#slots[index]!.busy = false;
   }
@@ -282,12 +584,15 @@ export class Fleet {
     const n = this.#slots.length;
     for (let k = 0; k < n; k++) {
       const index = (target + k) % n;
-      const slot = this.#slots[index]!;
-      if (!slot.busy && slot.current && slot.current.exit === undefined) {
-        return index;
-      }
+      if (this.#available(index)) return index;
     }
     return undefined;
+  }
+
+  #available(index: number): boolean {
+    const slot = this.#slots[index]!;
+    return !slot.busy && slot.current !== undefined &&
+      slot.current.exit === undefined;
   }
 
   #background(task: () => Promise<void>) {
@@ -298,37 +603,16 @@ export class Fleet {
   }
 
   #log(line: string) {
-    const at = ((performance.now() - this.#options.origin) / 1000).toFixed(1);
-    this.#options.log(`+${at}s ${line}`);
+    this.#options.log(`+${this.#elapsed().toFixed(1)}s ${line}`);
+  }
+
+  /** Seconds since the origin, as in every process's output. */
+  #elapsed(): number {
+    return (performance.now() - this.#options.origin) / 1000;
   }
 }
 
-/** An abortable wait; resolves early (never rejects) on abort. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** The promise's value, or `undefined` if it takes longer than `ms`. */
-async function within<T>(
-  promise: Promise<T>,
-  ms: number,
-): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Whether the harness sent the process a signal that ends it. */
+function ended(instance: ChaosInstance): boolean {
+  return instance.signals.some((s) => s === "SIGKILL" || s === "SIGTERM");
 }

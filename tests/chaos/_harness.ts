@@ -5,7 +5,8 @@
 import { lines, processesWith, tock } from "../cli/e2e/_cli.ts";
 import type { HistoryEntry } from "../cli/e2e/_cli.ts";
 import { checkChaos, type ListedJob } from "./_check.ts";
-import { delay, Fleet } from "./_fleet.ts";
+import { Fleet } from "./_fleet.ts";
+import { delay } from "./_wait.ts";
 import { type ChaosJob, describePlan, planChaos } from "./_plan.ts";
 
 /** Options of {@linkcode runChaos}. */
@@ -45,9 +46,19 @@ export interface ChaosReport {
   readonly clockJumps: number;
   /** Planned actions dropped because no instance could take them. */
   readonly skipped: number;
+  /** Twins (a second `tock start` under a live id) refused as expected. */
+  readonly twins: number;
+  /** `tock tick` processes started. */
+  readonly ticks: number;
+  /** Ticks SIGKILLed right after a run started in them. */
+  readonly tickKills: number;
+  /** SIGSTOPs sent right after an attempt failed into a retry. */
+  readonly retryStops: number;
+  /** `run.fenced` lines the instances printed. */
+  readonly fenced: number;
   /** Scheduled slots checked for exactly one outcome. */
   readonly slots: number;
-  /** Executions (side-effect `start` lines). */
+  /** Executions (attempt-1 side-effect `start` lines). */
   readonly runs: number;
   readonly duplicates: number;
   readonly doubled: number;
@@ -64,7 +75,7 @@ export interface ChaosReport {
 }
 
 const EFFECT_FIELDS =
-  "$TOCK_JOB_ID $TOCK_SLOT $TOCK_INSTANCE $TOCK_RUN_ID $TOCK_TRIGGER";
+  "$TOCK_JOB_ID $TOCK_SLOT $TOCK_INSTANCE $TOCK_RUN_ID $TOCK_TRIGGER $TOCK_ATTEMPT";
 
 /** Runs one chaos run; see {@linkcode ChaosOptions}. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -118,6 +129,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           {
             plan,
             killed: Object.fromEntries(fleet.killed),
+            ticks: fleet.ticks.map((t) => t.name),
             stopped: [...fleet.stopped],
             resumed: Object.fromEntries(fleet.resumed),
             termed: [...fleet.termed],
@@ -137,10 +149,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         listed: world.listed,
         killed: fleet.killed,
         stopped: fleet.stopped,
-        // With skewed wall clocks a slot cannot be compared to the resume.
-        ...(fleet.counts.clockJumps === 0
-          ? { resumed: fleet.resumedAlive() }
-          : {}),
+        resumed: fleet.resumed,
+        skewedClocks: fleet.counts.clockJumps > 0,
         termed: fleet.termed,
         endedAt,
       })
@@ -155,6 +165,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       seed,
       instances: fleet.all.length,
       ...fleet.counts,
+      fenced: fleet.fenced(),
       slots: check?.slots ?? 0,
       runs: check?.runs ?? 0,
       duplicates: check?.duplicates ?? 0,
@@ -187,19 +198,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
 /** One line per run, for logs and `long.ts`. */
 export function summaryLine(r: ChaosReport): string {
-  return `seed ${r.seed}: ${r.instances} instances, ${r.kills} kills, ${r.stops} stops, ${r.terms} terms, ${r.restarts} restarts; ${r.slots} slots, ${r.runs} runs, ${r.abandoned} abandoned, ${r.reruns} reruns, ${r.cancelled} cancelled, ${r.unsettled} unsettled; ${r.duplicates} duplicates, ${r.doubled} doubled, ${r.unaccounted} unaccounted, ${r.dropped} dropped; ${
+  return `seed ${r.seed}: ${r.instances} instances, ${r.kills} kills, ${r.stops} stops (${r.retryStops} in a backoff), ${r.terms} terms, ${r.restarts} restarts, ${r.twins} twins refused, ${r.ticks} ticks (${r.tickKills} killed), ${r.fenced} fenced; ${r.slots} slots, ${r.runs} runs, ${r.abandoned} abandoned, ${r.reruns} reruns, ${r.cancelled} cancelled, ${r.unsettled} unsettled; ${r.duplicates} duplicates, ${r.doubled} doubled, ${r.unaccounted} unaccounted, ${r.dropped} dropped; ${
     (r.elapsedMs / 1000).toFixed(1)
   } s; ${
     r.violations.length === 0 ? "OK" : `${r.violations.length} VIOLATIONS`
   }`;
 }
 
-/** The command of a job: append a `start` line, maybe sleep and an `end`. */
+/**
+ * The command of a job: append a `start` line (with the wall time, ms, to
+ * compare with the harness's SIGCONTs), fail a retry job's first attempt,
+ * maybe sleep and append an `end`.
+ */
 export function jobCommand(job: ChaosJob, effects: string): string {
-  const start = `echo "start ${EFFECT_FIELDS}" >> '${effects}'`;
-  if (!job.sleeper) return start;
-  return `${start}; sleep ${(job.sleepMs / 1000).toFixed(1)}; ` +
-    `echo "end ${EFFECT_FIELDS}" >> '${effects}'`;
+  const parts = [
+    `echo "start ${EFFECT_FIELDS} $(date +%s%3N)" >> '${effects}'`,
+  ];
+  if (job.retries > 0) parts.push(`[ "$TOCK_ATTEMPT" -gt 1 ] || exit 1`);
+  if (job.sleeper) {
+    parts.push(
+      `sleep ${(job.sleepMs / 1000).toFixed(1)}`,
+      `echo "end ${EFFECT_FIELDS}" >> '${effects}'`,
+    );
+  }
+  return parts.join("; ");
 }
 
 /**
@@ -223,6 +245,9 @@ export async function addJobs(
       job.overlap,
       "--recover",
       job.recover,
+      ...(job.retries > 0
+        ? ["--retries", `${job.retries}`, "--backoff", `${job.backoffMs}ms`]
+        : []),
     ], { store });
     if (result.code !== 0) {
       throw new Error(`Cannot add chaos job ${job.id}: ${result.stderr}`);

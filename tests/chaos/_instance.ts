@@ -1,6 +1,7 @@
-// One `tock start` process under the harness's control: its output is read
-// line by line as it comes (to kill it right after a run starts), and it can
-// be signalled and awaited.
+// One `tock start` (or `tock tick`) process under the harness's control: its
+// output is read line by line as it comes (to kill it right after a run
+// starts, or to freeze it right after an attempt failed into a retry), and it
+// can be signalled and awaited.
 
 const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
@@ -19,14 +20,24 @@ export interface SpawnInstanceOptions {
   readonly origin: number;
   /** Its wall-clock offset file (`TOCK_TEST_CLOCK_FILE`), if any. */
   readonly clockFile?: string;
+  /** The command: a daemon, or one claim. @default {"start"} */
+  readonly command?: "start" | "tick";
+  /** Its name in `output` (a twin shares its id with another). @default {name} */
+  readonly label?: string;
 }
 
-/** A running `tock start --instance NAME --grace 1s`. */
+/** A running `tock start|tick --instance NAME --grace 1s`. */
 export class ChaosInstance {
   readonly name: string;
+  readonly command: "start" | "tick";
   readonly pid: number;
-  /** Every line it printed, `+12.345s out|err text`. */
+  /**
+   * Every line it printed, `+12.345s LABEL out|err text`, and the signals
+   * the harness sent it and its exit, `+12.345s LABEL --- text`.
+   */
   readonly output: string[] = [];
+  /** The lines it printed on stderr, as printed. */
+  readonly stderr: string[] = [];
   /** Resolves when it has exited and its output is read to the end. */
   readonly exited: Promise<InstanceExit>;
   /** The signals the harness sent it, in order. */
@@ -34,11 +45,14 @@ export class ChaosInstance {
   #exit: InstanceExit | undefined;
   readonly #child: Deno.ChildProcess;
   readonly #origin: number;
+  readonly #label: string;
   readonly #watchers = new Set<(line: string) => void>();
 
   /** Starts the process. */
   constructor(options: SpawnInstanceOptions) {
     this.name = options.name;
+    this.command = options.command ?? "start";
+    this.#label = options.label ?? options.name;
     this.#origin = options.origin;
     const env = Deno.env.toObject();
     delete env.TOCK_STORE;
@@ -51,7 +65,7 @@ export class ChaosInstance {
         "--config",
         CONFIG,
         MAIN,
-        "start",
+        this.command,
         "--store",
         options.store,
         "--instance",
@@ -73,6 +87,11 @@ export class ChaosInstance {
     this.exited = Promise.all([this.#child.status, reading]).then(
       ([status]) => {
         this.#exit = { code: status.code, signal: status.signal };
+        // In instances.log too: how a process ended is the first question
+        // when it vanished.
+        this.#note(
+          `exited ${status.code}${status.signal ? ` (${status.signal})` : ""}`,
+        );
         return this.#exit;
       },
     );
@@ -87,6 +106,7 @@ export class ChaosInstance {
   signal(signal: Deno.Signal): void {
     if (this.#exit) return;
     this.signals.push(signal);
+    this.#note(`harness sends ${signal}`);
     try {
       this.#child.kill(signal);
     } catch {
@@ -106,24 +126,45 @@ export class ChaosInstance {
     const { promise, resolve } = Promise.withResolvers<boolean>();
     const done = (value: boolean) => {
       clearTimeout(timer);
-      this.#watchers.delete(watch);
+      unwatch();
       signal?.removeEventListener("abort", onAbort);
       resolve(value);
     };
-    const watch = (line: string) => {
+    const unwatch = this.watch((line) => {
       if (pattern.test(line)) done(true);
-    };
+    });
     const onAbort = () => done(false);
     const timer = setTimeout(() => done(false), timeoutMs);
-    this.#watchers.add(watch);
     signal?.addEventListener("abort", onAbort, { once: true });
     void this.exited.then(() => done(false));
     return promise;
   }
 
+  /**
+   * Calls `listener` with every line printed from now on, synchronously as
+   * it is read (so that a signal sent from it follows the line at once).
+   *
+   * @returns A function that stops the calls.
+   */
+  watch(listener: (line: string) => void): () => void {
+    const own = (line: string) => listener(line);
+    this.#watchers.add(own);
+    return () => this.#watchers.delete(own);
+  }
+
   /** The last lines of its output, for a report. */
   tail(count = 8): string {
     return this.output.slice(-count).join("\n");
+  }
+
+  /** A line of the harness's own about this process (`---`). */
+  #note(text: string) {
+    this.output.push(`${this.#stamp()} --- ${text}`);
+  }
+
+  #stamp(): string {
+    const at = ((performance.now() - this.#origin) / 1000).toFixed(3);
+    return `+${at}s ${this.#label}`;
   }
 
   async #read(stream: ReadableStream<Uint8Array>, name: "out" | "err") {
@@ -137,8 +178,8 @@ export class ChaosInstance {
   }
 
   #line(stream: "out" | "err", line: string) {
-    const at = ((performance.now() - this.#origin) / 1000).toFixed(3);
-    this.output.push(`+${at}s ${this.name} ${stream} ${line}`);
+    this.output.push(`${this.#stamp()} ${stream} ${line}`);
+    if (stream === "err") this.stderr.push(line);
     for (const watch of [...this.#watchers]) watch(line);
   }
 }

@@ -14,6 +14,14 @@ export interface ChaosJob {
   readonly sleeper: boolean;
   /** How long a sleeper sleeps, ms (0–3000). */
   readonly sleepMs: number;
+  /**
+   * Extra attempts after a failure (`--retries`, 0–2). A job with retries
+   * fails its first attempt on purpose (after its `start` line), so that
+   * its runs spend a backoff in the `retrying` state.
+   */
+  readonly retries: number;
+  /** Delay before its first retry (`--backoff`, 3000–5000), ms; 0 without. */
+  readonly backoffMs: number;
 }
 
 /** One thing done to an instance (`target` is its slot, 0-based). */
@@ -27,6 +35,11 @@ export type ChaosAction =
     /** Extra wait after that line, ms. */
     readonly delayMs: number;
     readonly restartAfterMs: number;
+    /**
+     * Restart under the killed instance's id (free again once its holder
+     * is dead), so the new process must recover its predecessor's runs.
+     */
+    readonly reuseName: boolean;
   }
   | {
     readonly at: number;
@@ -34,6 +47,42 @@ export type ChaosAction =
     readonly target: number;
     /** How long it stays stopped (past the 10 s lease), ms. */
     readonly forMs: number;
+  }
+  | {
+    readonly at: number;
+    /**
+     * SIGSTOP whichever instance first prints `…attempt 1 failed…;
+     * retrying` within `waitMs` (the slot `target`'s instance if none
+     * does), for `forMs`: its run is given away during the backoff, and it
+     * must not start the retry after SIGCONT.
+     */
+    readonly kind: "backoff-stop";
+    readonly target: number;
+    readonly waitMs: number;
+    readonly forMs: number;
+  }
+  | {
+    readonly at: number;
+    /**
+     * A second `tock start --instance <the slot's instance id>` while that
+     * instance runs: must be refused (exit 1, one stderr line).
+     */
+    readonly kind: "twin";
+    readonly target: number;
+  }
+  | {
+    readonly at: number;
+    /**
+     * A `tock tick --instance tick-N`: claims once, runs what it claimed,
+     * exits 0. With `pause` it is started while every daemon is paused for
+     * a moment, so that it finds due slots they did not claim ahead. With
+     * `kill` (always paused) it is SIGKILLed `delayMs` after it printed `run
+     * … started`, leaving its runs to be recovered.
+     */
+    readonly kind: "tick";
+    readonly pause: boolean;
+    readonly kill: boolean;
+    readonly delayMs: number;
   }
   | {
     readonly at: number;
@@ -67,6 +116,8 @@ export const WARMUP_MS = 3_000;
  * recovered after the 10 s lease, plus a heartbeat and a claim.
  */
 export const CALM_MS = 14_000;
+/** How long a backoff stop waits for an attempt to fail into a retry, ms. */
+export const BACKOFF_WAIT_MS = 8_000;
 const SCHEDULES = ["* * * * * *", "every 1s", "*/2 * * * * *", "every 2s"];
 
 /** Options of {@linkcode planChaos}. */
@@ -102,19 +153,44 @@ export function planChaos(seed: number, options: PlanChaosOptions): ChaosPlan {
       recover,
       sleeper,
       sleepMs: sleeper ? prng.int(recover === "rerun" ? 10 : 0, 30) * 100 : 0,
+      retries: 0,
+      backoffMs: 0,
     };
   });
+  // Jobs that fail into a retry; at least one, for the backoff stops.
+  const retrying = jobs.map(() => prng.chance(0.3));
+  if (!retrying.includes(true)) retrying[prng.int(0, jobs.length - 1)] = true;
+  for (const [i, job] of jobs.entries()) {
+    if (!retrying[i]) continue;
+    jobs[i] = {
+      ...job,
+      id: `${job.id}-retry`,
+      retries: prng.int(1, 2),
+      backoffMs: prng.int(30, 50) * 100,
+    };
+  }
 
   const n = options.instances;
   const actions: ChaosAction[] = [];
   const last = options.durationMs - CALM_MS;
-  // Stops, one at a time, each over before the end.
+  // Stops, one at a time, each over before the end; plain stops and stops
+  // during a retry's backoff alternate, the first drawn.
   let at = prng.int(WARMUP_MS, WARMUP_MS + 7_000);
+  let backoff = prng.chance(0.5);
   for (;;) {
     const forMs = prng.int(11_000, 15_000);
-    if (at > last || at + forMs > options.durationMs - 2_000) break;
-    actions.push({ at, kind: "stop", target: prng.int(0, n - 1), forMs });
-    at += forMs + prng.int(2_000, 15_000);
+    const waitMs = backoff ? BACKOFF_WAIT_MS : 0;
+    const target = prng.int(0, n - 1);
+    if (
+      at + waitMs > last || at + waitMs + forMs > options.durationMs - 2_000
+    ) break;
+    actions.push(
+      backoff
+        ? { at, kind: "backoff-stop", target, waitMs, forMs }
+        : { at, kind: "stop", target, forMs },
+    );
+    at += waitMs + forMs + prng.int(2_000, 15_000);
+    backoff = !backoff;
   }
   // Kills and SIGTERMs: the first three are one kill mid-run, one kill at
   // a random instant (mid-claim, mid-startup…) and one SIGTERM.
@@ -139,9 +215,28 @@ export function planChaos(seed: number, options: PlanChaosOptions): ChaosPlan {
         afterStart: kind === "kill-run",
         delayMs: kind === "kill-run" && prng.chance(0.5) ? prng.int(0, 300) : 0,
         restartAfterMs: prng.int(200, 3_000),
+        reuseName: prng.chance(0.5),
       });
     }
     at += prng.int(1_500, 5_000);
+  }
+  // Twins: a second process asking for a running instance's id.
+  for (at = WARMUP_MS + prng.int(0, 4_000); at <= last;) {
+    actions.push({ at, kind: "twin", target: prng.int(0, n - 1) });
+    at += prng.int(5_000, 15_000);
+  }
+  // Ticks, the first one killed mid-run; none killed in the calm end.
+  at = WARMUP_MS + prng.int(0, 3_000);
+  for (let i = 0; at <= last; i++) {
+    const kill = i === 0 || prng.chance(0.5);
+    actions.push({
+      at,
+      kind: "tick",
+      pause: kill || prng.chance(0.5),
+      kill,
+      delayMs: kill && prng.chance(0.5) ? prng.int(0, 300) : 0,
+    });
+    at += prng.int(3_000, 8_000);
   }
   if (options.clockJumps) {
     at = WARMUP_MS + prng.int(0, 3_000);
@@ -166,20 +261,41 @@ export function describePlan(plan: ChaosPlan): string[] {
     ...plan.jobs.map((j) =>
       `  job ${j.id}: "${j.schedule}" overlap=${j.overlap} recover=${j.recover}${
         j.sleeper ? ` sleeps ${j.sleepMs} ms` : ""
-      }`
-    ),
-    ...plan.actions.map((a) =>
-      `  +${(a.at / 1000).toFixed(1)}s ${a.kind} slot ${a.target}${
-        a.kind === "jump"
-          ? ` by ${a.deltaMs / 1000} s`
-          : a.kind === "stop"
-          ? ` for ${(a.forMs / 1000).toFixed(1)}s`
-          : a.kind === "kill"
-          ? a.afterStart
-            ? ` after a run starts (+${a.delayMs} ms)`
-            : " anywhere"
+      }${
+        j.retries > 0
+          ? ` retries ${j.retries} (backoff ${j.backoffMs} ms), attempt 1 fails`
           : ""
       }`
     ),
+    ...plan.actions.map((a) =>
+      `  +${(a.at / 1000).toFixed(1)}s ${a.kind}${
+        a.kind === "tick" ? "" : ` slot ${a.target}`
+      }${describeAction(a)}`
+    ),
   ];
+}
+
+function describeAction(a: ChaosAction): string {
+  switch (a.kind) {
+    case "jump":
+      return ` by ${a.deltaMs / 1000} s`;
+    case "stop":
+      return ` for ${(a.forMs / 1000).toFixed(1)}s`;
+    case "backoff-stop":
+      return ` for ${
+        (a.forMs / 1000).toFixed(1)
+      }s, the first instance to fail into a retry within ${a.waitMs} ms`;
+    case "kill":
+      return `${
+        a.afterStart ? ` after a run starts (+${a.delayMs} ms)` : " anywhere"
+      }${a.reuseName ? ", restart under the same id" : ""}`;
+    case "tick":
+      return a.kill
+        ? ` killed after a run starts (+${a.delayMs} ms)`
+        : a.pause
+        ? " while the daemons pause"
+        : "";
+    default:
+      return "";
+  }
 }

@@ -1,14 +1,17 @@
 // deno-lint-ignore-file no-console
 // The short chaos run of `deno task test`: three real `tock start`
-// processes on one store, SIGKILLed, frozen past their lease and SIGTERMed at
-// seeded random moments for ~40 s, then G1, G3 and G4 are checked (see
-// _check.ts). Replay a failure with the seed it prints:
+// processes on one store, SIGKILLed (and restarted, some under the same id),
+// frozen past their lease (half the seeds right after an attempt failed into
+// a retry), SIGTERMed, asked for a second time for their id, and `tock tick`
+// processes (the first killed mid-run) at seeded random moments for ~40 s;
+// then G1, G3 and G4 are checked (see _check.ts). Replay a failure with the
+// seed it prints:
 //   CHAOS_SEED=1234 deno test -A tests/chaos/chaos_test.ts
 import { deepEqual, ok } from "node:assert/strict";
 import { runChaos } from "./_harness.ts";
 import { parseSeed, randomSeed } from "./_prng.ts";
 
-Deno.test("runChaos() with 3 instances SIGKILLed, frozen past the lease and SIGTERMed: G1, G3, G4 hold", async () => {
+Deno.test("runChaos() with 3 instances SIGKILLed, frozen past the lease (also in a retry's backoff), SIGTERMed, twinned, and ticks killed mid-run: G1, G3, G4 hold", async () => {
   const text = Deno.env.get("CHAOS_SEED");
   const seed = text ? parseSeed(text) : randomSeed();
   console.log(
@@ -29,5 +32,6 @@ Deno.test("runChaos() with 3 instances SIGKILLed, frozen past the lease and SIGT
   deepEqual(report.violations, [], `seed ${seed}: violations`);
   ok(report.kills >= 1, `seed ${seed}: no kill happened`);
   ok(report.stops >= 1, `seed ${seed}: no stop happened`);
+  ok(report.ticks >= 1, `seed ${seed}: no tick ran`);
   ok(report.runs > 0 && report.slots > 0, `seed ${seed}: nothing ran`);
 });

@@ -33,6 +33,8 @@ const JOBS: ChaosJob[] = [
     recover: "abandon",
     sleeper: false,
     sleepMs: 0,
+    retries: 0,
+    backoffMs: 0,
   },
   {
     id: "cron-second",
@@ -41,6 +43,8 @@ const JOBS: ChaosJob[] = [
     recover: "abandon",
     sleeper: true,
     sleepMs: 1500,
+    retries: 0,
+    backoffMs: 0,
   },
   {
     id: "rerun",
@@ -49,6 +53,8 @@ const JOBS: ChaosJob[] = [
     recover: "rerun",
     sleeper: true,
     sleepMs: 2500,
+    retries: 0,
+    backoffMs: 0,
   },
 ];
 
@@ -136,8 +142,8 @@ Deno.test({
       }
       const exits = await Promise.all([a2, b, c].map((i) => i.exited));
       note(`stopped: ${JSON.stringify(exits)}`);
-      // Commands of the killed instance live on in their own process group
-      // for at most a job's sleep.
+      // Commands of the killed instance die with it (their supervisor kills
+      // them within a second); let any last line reach the file.
       await delay(2600);
 
       const listed = await tockJson<ListedJob[]>(["list"], { store: url });
@@ -152,7 +158,7 @@ Deno.test({
         effects: lines,
         history,
         listed,
-        killed: new Map([["a", killedAt]]),
+        killed: new Map([["a", [killedAt]]]),
         // Cut off past its lease is, to the others, what frozen is; it is
         // back once its heartbeats are (within a second of reconnecting).
         stopped: new Set(["c"]),
