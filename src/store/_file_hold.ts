@@ -64,6 +64,34 @@ export async function holdFileInstance(
   });
 }
 
+/**
+ * Deletes the lock file of an id nobody holds (a process killed while it
+ * held the id leaves the file behind); a held one is left alone.
+ *
+ * @param dir The store directory.
+ * @param id The instance id.
+ */
+export async function removeStaleHold(dir: string, id: string): Promise<void> {
+  assertInstanceId(id, "remove instance");
+  const path = join(dir, INSTANCES_DIR, `${id}.lock`);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  try {
+    // Locked first: a process taking the id now either holds it (we leave
+    // the file) or finds the file gone after locking and starts over.
+    if (await file.tryLock(true) && await names(path, file)) {
+      await removeIfExists(path);
+    }
+  } finally {
+    file.close();
+  }
+}
+
 /** The locked handle, or `undefined` when another handle holds the lock. */
 async function take(
   path: string,

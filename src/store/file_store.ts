@@ -71,7 +71,7 @@ import { deleteLogs, LOGS_DIR, readLogs, writeLog } from "./_file_logs.ts";
 import { checkLog, checkLogJob, selectLogs } from "./_logs.ts";
 import { join } from "./_fs.ts";
 import { watchDir } from "./_file_watch.ts";
-import { holdFileInstance } from "./_file_hold.ts";
+import { holdFileInstance, removeStaleHold } from "./_file_hold.ts";
 
 /** With file events, the safety poll runs this many times less often. */
 const WATCHED_POLL_FACTOR = 20;
@@ -377,6 +377,7 @@ class FileStore implements JobStore {
     this.#writable("remove an instance from");
     await this.#access.verify(this.#context("write"));
     await deleteInstance(this.#dir, id);
+    await removeStaleHold(this.#dir, id);
   }
 
   async instances(): Promise<InstanceRecord[]> {

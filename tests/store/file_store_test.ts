@@ -632,3 +632,28 @@ Deno.test("createFileStore() survives SIGKILL of a committing process", async ()
     next = ids.length;
   }
 });
+
+Deno.test("FileStore keeps an instance id in instances/<id>.lock while held, and removeInstance() deletes one a killed holder left", async () => {
+  await using root = await tempRoot();
+  const dir = root.dir;
+  await using store = await createFileStore({ dir });
+  const lockFile = (id: string) => `${dir}/instances/${id}.lock`;
+  const exists = (path: string) =>
+    Deno.stat(path).then(() => true, () => false);
+  const hold = await store.holdInstance("live", { incarnation: "x", pid: 7 });
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(lockFile("live"))), {
+    pid: 7,
+    incarnation: "x",
+  });
+  // Held: left alone.
+  await store.removeInstance("live");
+  assert.ok(await exists(lockFile("live")));
+  assert.equal(await hold.check(), true);
+  // Left by a process killed while it held the id: nobody locks it.
+  await Deno.writeTextFile(lockFile("dead"), '{"pid":1}\n');
+  await store.removeInstance("dead");
+  assert.equal(await exists(lockFile("dead")), false);
+  // Released: gone.
+  await hold.release();
+  assert.equal(await exists(lockFile("live")), false);
+});
