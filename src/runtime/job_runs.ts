@@ -88,8 +88,7 @@ export class JobRuns {
   #waiting: LocalRun[] = [];
   #timer: { readonly at: number; readonly stop: AbortController } | undefined;
   #ended = 0;
-  #closed = false;
-  /** Aborts the waits of confirmations when the scheduler stops. */
+  /** Aborted when the scheduler stops (ends confirmations' waits). */
   readonly #stopped = new AbortController();
 
   /** @param options The store, clock, handlers and hooks. */
@@ -180,7 +179,6 @@ export class JobRuns {
 
   /** Stops the start timer (the scheduler has stopped). */
   close(): void {
-    this.#closed = true;
     this.#stopped.abort();
     this.#disarm();
     this.#waiting = [];
@@ -258,7 +256,7 @@ export class JobRuns {
         // Frozen again while confirming? Then confirm again.
         if (this.#options.fence.fresh()) return this.#start(left);
       }
-      if (this.#closed) return;
+      if (this.#stopped.signal.aborted) return;
       await this.#options.clock.sleep(CONFIRM_RETRY_MS, this.#stopped.signal)
         .catch(() => {});
     }

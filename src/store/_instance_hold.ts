@@ -56,3 +56,33 @@ export function instanceHold(id: string, backend: HoldBackend): InstanceHold {
     [Symbol.asyncDispose]: release,
   };
 }
+
+/**
+ * The instance ids held through one store object, all released when it
+ * closes (as the kernel or the server would when its process dies).
+ */
+export class HoldSet {
+  readonly #holds = new Set<InstanceHold>();
+
+  /**
+   * Tracks a hold until it is released.
+   *
+   * @param hold The backend's hold.
+   * @param check Replaces the hold's check (e.g. to verify the store first).
+   * @returns The hold to give the caller.
+   */
+  track(hold: InstanceHold, check = () => hold.check()): InstanceHold {
+    this.#holds.add(hold);
+    const release = async () => {
+      this.#holds.delete(hold);
+      await hold.release();
+    };
+    return { id: hold.id, check, release, [Symbol.asyncDispose]: release };
+  }
+
+  /** Releases every hold still tracked. */
+  async releaseAll(): Promise<void> {
+    for (const hold of [...this.#holds]) await hold.release();
+    this.#holds.clear();
+  }
+}

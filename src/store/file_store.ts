@@ -72,6 +72,7 @@ import { checkLog, checkLogJob, selectLogs } from "./_logs.ts";
 import { join } from "./_fs.ts";
 import { watchDir } from "./_file_watch.ts";
 import { holdFileInstance, removeStaleHold } from "./_file_hold.ts";
+import { HoldSet } from "./_instance_hold.ts";
 
 /** With file events, the safety poll runs this many times less often. */
 const WATCHED_POLL_FACTOR = 20;
@@ -209,8 +210,7 @@ class FileStore implements JobStore {
   #compaction: Promise<void> | undefined;
   /** The compaction holds a lease (not a caller's). */
   #compacting = false;
-  /** Instance ids held through this object, released at close. */
-  #holds = new Set<InstanceHold>();
+  #holds = new HoldSet();
 
   #access: DirAccess;
 
@@ -346,17 +346,11 @@ class FileStore implements JobStore {
     this.#writable("take an instance id in");
     await this.#access.verify(this.#context("write"));
     const hold = await holdFileInstance(this.#dir, id, holder);
-    this.#holds.add(hold);
-    const release = async () => {
-      this.#holds.delete(hold);
-      await hold.release();
-    };
     // A check may take the id again: never in a directory swapped in.
-    const check = async () => {
+    return this.#holds.track(hold, async () => {
       await this.#access.verify(this.#context("write"));
       return await hold.check();
-    };
-    return { ...hold, check, release, [Symbol.asyncDispose]: release };
+    });
   }
 
   async heartbeat(instance: InstanceRecord): Promise<void> {
@@ -483,8 +477,7 @@ class FileStore implements JobStore {
       `Cannot use store "${this.#dir}": it was closed`,
     );
     for (const stop of [...this.#watchers]) stop(error);
-    for (const hold of [...this.#holds]) await hold.release();
-    this.#holds.clear();
+    await this.#holds.releaseAll();
     await this.#queue;
     await this.#leases.close(error);
     await this.#compaction;

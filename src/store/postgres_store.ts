@@ -68,6 +68,7 @@ import {
 } from "./_pg_jobs.ts";
 import { createPgLock } from "./_pg_lock.ts";
 import { holdPgInstance } from "./_pg_hold.ts";
+import { HoldSet } from "./_instance_hold.ts";
 import { insertLog, selectJobLogs } from "./_pg_logs.ts";
 import {
   assertSchemaName,
@@ -195,8 +196,7 @@ class PostgresStore implements JobStore {
   readonly #leases: TrackedLock;
   readonly #watcher: ChangeWatcher;
   readonly #commit: Parameters<typeof commitChanges>[1];
-  /** Instance ids held through this object, released at close. */
-  readonly #holds = new Set<InstanceHold>();
+  readonly #holds = new HoldSet();
   #closed = false;
 
   constructor(target: PgTarget, pool: PgClient, historyLimit: number) {
@@ -332,12 +332,7 @@ class PostgresStore implements JobStore {
       holder,
       contextOf(this.#target, "take instance id"),
     );
-    this.#holds.add(hold);
-    const release = async () => {
-      this.#holds.delete(hold);
-      await hold.release();
-    };
-    return { ...hold, release, [Symbol.asyncDispose]: release };
+    return this.#holds.track(hold);
   }
 
   async heartbeat(instance: InstanceRecord): Promise<void> {
@@ -393,7 +388,7 @@ class PostgresStore implements JobStore {
       `${contextOf(this.#target, "use the store")}: it was closed`,
     );
     await this.#watcher.close();
-    for (const hold of [...this.#holds]) await hold.release();
+    await this.#holds.releaseAll();
     await this.#leases.close(error);
     await this.#session.close();
     await this.#pool.close();
