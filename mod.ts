@@ -88,15 +88,15 @@ export {
 export {
   createFileStore,
   type FileStoreOptions,
-} from "./src/store/file_store.ts";
-export { type Clock, delay, systemClock } from "./src/runtime/clock.ts";
+} from "./src/store/file/file_store.ts";
+export { type Clock, delay, systemClock } from "./src/clock.ts";
 export {
   defineJob,
   type DurationInput,
   type InstantInput,
   type JobInput,
   validateJobId,
-} from "./src/runtime/define_job.ts";
+} from "./src/jobs/define_job.ts";
 export {
   addJob,
   inputOf,
@@ -109,20 +109,20 @@ export {
   updateJob,
   upsertJob,
   type UpsertResult,
-} from "./src/runtime/manage_jobs.ts";
+} from "./src/turns/manage_jobs.ts";
 export type {
   JobContext,
   JobHandler,
   TargetRunner,
-} from "./src/runtime/run_handler.ts";
+} from "./src/executors/run_handler.ts";
 export {
   type CommandRunnerOptions,
   createCommandRunner,
-} from "./src/runtime/run_command.ts";
+} from "./src/executors/run_command.ts";
 export {
   createModuleRunner,
   type ModuleRunnerOptions,
-} from "./src/runtime/run_module.ts";
+} from "./src/executors/run_module.ts";
 export {
   TockEvent,
   type TockEventDetail,

@@ -11,8 +11,8 @@
 import type { JobRecord } from "../src/types.ts";
 import type { JobStore, StoreChange } from "../src/store/store.ts";
 import type { OverlapPolicy } from "../src/types.ts";
-import { defineJob } from "../src/runtime/define_job.ts";
-import { initialState } from "../src/runtime/job_state.ts";
+import { defineJob } from "../src/jobs/define_job.ts";
+import { initialState } from "../src/jobs/job_state.ts";
 
 /** A group of identical jobs (JSON, passed to child processes). */
 export interface JobGroup {

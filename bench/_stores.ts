@@ -11,8 +11,8 @@
  */
 
 import type { JobStore } from "../src/store/store.ts";
-import { createFileStore } from "../src/store/file_store.ts";
-import { createPostgresStore } from "../src/store/postgres_store.ts";
+import { createFileStore } from "../src/store/file/file_store.ts";
+import { createPostgresStore } from "../src/store/postgres/postgres_store.ts";
 import { copyRows, dropSchema, freshSchema, PG_URL } from "./_pg.ts";
 
 /** The store kinds the benchmark knows. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { delay } from "../src/runtime/clock.ts";
+import { delay } from "../src/clock.ts";
 
 /**
  * The wall clock with sub-millisecond precision: `performance.timeOrigin +

@@ -1,36 +1,62 @@
-// Dependency direction (STYLE.md §1): types/errors ← schedule ← actors ←
-// runtime ← cli, and types/errors ← store|lock ← runtime. Nothing imports
-// cli/; machines import no backend, Deno API or clock; only the clock
-// module reads the wall clock.
+// The layers of src/ (see docs/architecture.md), each importing only the
+// ones below it:
+//
+//   types.ts, errors.ts, clock.ts          leaves
+//   schedule ← jobs ← actors               pure: no I/O, no clock reads
+//   lock ← store                           persistence
+//   turns                                  lock turns: read, decide, commit
+//   executors                              command, module, function runs
+//   runtime                                wiring: createScheduler()
+//   cli                                    the command line (not actors)
+//
+// Only `withStoreLock()` takes a store's lock; only the clock module reads
+// the wall clock; machines import no backend, Deno API or clock.
 import { deepEqual } from "node:assert/strict";
 
+const BASE = ["types.ts", "errors.ts"];
 const LAYERS: Record<string, string[]> = {
   "types.ts": [],
   "errors.ts": [],
-  schedule: ["types.ts", "errors.ts", "schedule"],
-  lock: ["types.ts", "errors.ts", "lock"],
-  store: ["types.ts", "errors.ts", "lock", "store"],
-  actors: ["types.ts", "errors.ts", "schedule", "actors"],
+  "clock.ts": [],
+  schedule: [...BASE, "schedule"],
+  jobs: [...BASE, "schedule", "jobs"],
+  lock: [...BASE, "lock"],
+  store: [...BASE, "lock", "store"],
+  actors: [...BASE, "schedule", "jobs", "actors"],
+  turns: [...BASE, "clock.ts", "schedule", "jobs", "lock", "store", "turns"],
+  executors: [...BASE, "clock.ts", "jobs", "store", "executors"],
   runtime: [
-    "types.ts",
-    "errors.ts",
+    ...BASE,
+    "clock.ts",
     "schedule",
+    "jobs",
     "lock",
     "store",
     "actors",
+    "turns",
+    "executors",
     "runtime",
   ],
-  testing: ["types.ts", "errors.ts", "lock", "store", "runtime", "testing"],
+  testing: [...BASE, "clock.ts", "lock", "store", "testing"],
+  // The command line drives the runtime; it never reaches into the actors.
   cli: [
-    "types.ts",
-    "errors.ts",
+    ...BASE,
+    "clock.ts",
     "schedule",
+    "jobs",
     "lock",
     "store",
-    "actors",
+    "turns",
+    "executors",
     "runtime",
     "cli",
   ],
+};
+
+/** Layers that may import these only as types (`import type`). */
+const TYPE_ONLY: Record<string, string[]> = {
+  jobs: ["store"],
+  actors: ["store", "lock"],
 };
 
 async function* sources(dir: string): AsyncGenerator<string> {
@@ -62,21 +88,24 @@ Deno.test("architecture: src/ imports only go down the layers", async () => {
     const text = await Deno.readTextFile(path);
     const layer = layerOf(path);
     for (
-      const [, spec] of text.matchAll(
+      const [statement, spec] of text.matchAll(
         /^\s*(?:import|export)[^"']*["']([^"']+)["']/gm,
       )
     ) {
       if (!spec!.startsWith(".")) continue;
       const target = layerOf(resolve(path, spec!));
+      if (TYPE_ONLY[layer]?.includes(target)) {
+        if (!/^\s*(?:import|export) type /.test(statement)) {
+          wrong.push(
+            `${path.slice(root.length + 1)} imports a ${target} value`,
+          );
+        }
+        continue;
+      }
       if (!LAYERS[layer]?.includes(target)) {
         wrong.push(
           `${path.slice(root.length + 1)} -> ${spec} (${layer} -> ${target})`,
         );
-      }
-      if (
-        target === "store" && layer === "actors" && !/import type/.test(text)
-      ) {
-        wrong.push(`${path} imports a store value`);
       }
     }
   }
@@ -87,11 +116,8 @@ Deno.test("architecture: only the clock module reads the wall clock", async () =
   const offenders: string[] = [];
   const root = new URL("../src", import.meta.url).pathname;
   for await (const path of sources(root)) {
-    if (path.endsWith("runtime/clock.ts")) continue;
-    const text = (await Deno.readTextFile(path)).replace(
-      /\/\/.*$|\/\*[\s\S]*?\*\//gm,
-      "",
-    );
+    if (path.endsWith("src/clock.ts")) continue;
+    const text = code(await Deno.readTextFile(path));
     if (/Date\.now\(|new Date\(\)|performance\.now\(/.test(text)) {
       offenders.push(path.slice(root.length + 1));
     }
@@ -106,6 +132,29 @@ Deno.test("architecture: machines import no backend, Deno API or clock", async (
     const text = await Deno.readTextFile(path);
     if (/\bDeno\.|setTimeout\(|runtime\/|_store\.ts|_lock\.ts/.test(text)) {
       offenders.push(path);
+    }
+  }
+  deepEqual(offenders, []);
+});
+
+/** Strips comments, so that documentation may name what code may not do. */
+function code(text: string): string {
+  return text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, "");
+}
+
+Deno.test("architecture: only withStoreLock() takes a store's lock", async () => {
+  const offenders: string[] = [];
+  const root = new URL("../src", import.meta.url).pathname;
+  for await (const path of sources(root)) {
+    // The lock implementations acquire the locks they wrap.
+    if (path.includes("/src/lock/")) continue;
+    if (path.endsWith("src/store/with_store_lock.ts")) continue;
+    if (
+      /\block\s*\.\s*(?:acquire|tryAcquire)\s*\(/.test(
+        code(await Deno.readTextFile(path)),
+      )
+    ) {
+      offenders.push(path.slice(root.length + 1));
     }
   }
   deepEqual(offenders, []);

@@ -8,7 +8,7 @@
  */
 
 import { createScheduler } from "../../src/runtime/scheduler.ts";
-import { delay } from "../../src/runtime/clock.ts";
+import { delay } from "../../src/clock.ts";
 import { childMain } from "../_child.ts";
 import { openStore, type StoreSpec } from "../_stores.ts";
 import { preciseNow, sleepUntil } from "../_time.ts";

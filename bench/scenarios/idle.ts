@@ -20,7 +20,7 @@
 import process from "node:process";
 import { Cron } from "croner";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
-import { delay } from "../../src/runtime/clock.ts";
+import { delay } from "../../src/clock.ts";
 import { childMain } from "../_child.ts";
 import type { JobGroup } from "../_jobs.ts";
 import { openStore, type StoreSpec } from "../_stores.ts";

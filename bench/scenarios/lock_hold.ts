@@ -16,7 +16,7 @@
 
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import type { TockEvent } from "../../src/runtime/events.ts";
-import { delay } from "../../src/runtime/clock.ts";
+import { delay } from "../../src/clock.ts";
 import type { OverlapPolicy } from "../../src/types.ts";
 import { childMain } from "../_child.ts";
 import type { JobGroup } from "../_jobs.ts";

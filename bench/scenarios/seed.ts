@@ -19,7 +19,7 @@
 
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import type { TockEvent } from "../../src/runtime/events.ts";
-import { delay, systemClock } from "../../src/runtime/clock.ts";
+import { delay, systemClock } from "../../src/clock.ts";
 import { startNaiveCron } from "../../tests/seed/_naive.ts";
 import {
   addStart,

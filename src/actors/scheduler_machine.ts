@@ -78,9 +78,6 @@ export interface WaitInput {
   readonly full: boolean;
 }
 
-/** Run ids start with this. */
-export const RUN_ID_PREFIX = "run-";
-
 const EMPTY: ClaimOutput = { started: [], cancel: [], more: false };
 
 function notProvided<I, O>(name: string) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock } from "../runtime/clock.ts";
+import type { Clock } from "../clock.ts";
 import type { FlagSpec, ParsedArgs } from "./_args.ts";
 
 /** Where a command prints and what it may read from its surroundings. */

@@ -5,9 +5,9 @@
  */
 
 import type { JobStore } from "../store/store.ts";
-import { createFileStore } from "../store/file_store.ts";
+import { createFileStore } from "../store/file/file_store.ts";
 import { createMemoryStore } from "../store/memory_store.ts";
-import { redactUrl } from "../store/redact_url.ts";
+import { redactUrl } from "../store/postgres/redact_url.ts";
 import { stringFlag } from "./_args.ts";
 import { CliFailure, UsageError } from "./_errors.ts";
 import type { ParsedArgs } from "./_args.ts";
@@ -104,7 +104,9 @@ export async function openStore(
  * store never load the PostgreSQL client.
  */
 async function openPostgres(url: string): Promise<JobStore> {
-  const { createPostgresStore } = await import("../store/postgres_store.ts");
+  const { createPostgresStore } = await import(
+    "../store/postgres/postgres_store.ts"
+  );
   try {
     return await createPostgresStore({ url });
   } catch (error) {

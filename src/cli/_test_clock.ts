@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type Clock, offsetClock, systemClock } from "../runtime/clock.ts";
+import { type Clock, offsetClock, systemClock } from "../clock.ts";
 
 /** The environment variable that names the offset file. */
 export const TEST_CLOCK_VARIABLE = "TOCK_TEST_CLOCK_FILE";

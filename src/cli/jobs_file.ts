@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { JobInput } from "../runtime/define_job.ts";
-import { defineJob, validateJobId } from "../runtime/define_job.ts";
+import type { JobInput } from "../jobs/define_job.ts";
+import { defineJob, validateJobId } from "../jobs/define_job.ts";
 import { oneLine, UsageError } from "./_errors.ts";
 import { checkJsonValue, closestField, JOB_FIELDS } from "./_job_fields.ts";
 import { dirname, isAbsolute, isUrl, resolvePath } from "./_paths.ts";

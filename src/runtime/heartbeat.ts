@@ -5,7 +5,7 @@
  */
 
 import type { InstanceRecord } from "../types.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import type { Liveness } from "./liveness.ts";
 
 const SAMPLES = 1024;

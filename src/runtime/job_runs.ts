@@ -24,15 +24,15 @@ import type { JobStore } from "../store/store.ts";
 import { JobTimeoutError } from "../errors.ts";
 import { jobMachine, type JobMachineContext } from "../actors/job_machine.ts";
 import type { ClaimedJob, ClaimOutput } from "../actors/scheduler_machine.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import type { TockEventDetail, TockEventType } from "./events.ts";
 import type { SelfFence } from "./self_fence.ts";
-import { OutcomeBatch } from "./outcome_batch.ts";
+import { OutcomeBatch } from "../turns/outcome_batch.ts";
 import {
   type JobHandler,
   runHandler,
   type TargetRunner,
-} from "./run_handler.ts";
+} from "../executors/run_handler.ts";
 
 /** What {@linkcode JobRuns} needs from its scheduler. */
 export interface JobRunsOptions {

@@ -18,15 +18,14 @@ import { canRun } from "../store/store.ts";
 import { SchedulerClosedError } from "../errors.ts";
 import {
   type ClaimOutput,
-  RUN_ID_PREFIX,
   schedulerMachine,
 } from "../actors/scheduler_machine.ts";
-import { type Clock, systemClock } from "./clock.ts";
-import { claimDueJobs } from "./claim_due_jobs.ts";
-import { confirmRuns } from "./confirm_runs.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { claimDueJobs } from "../turns/claim_due_jobs.ts";
+import { confirmRuns } from "../turns/confirm_runs.ts";
 import { type ProcessProbe, systemProbe } from "./process_probe.ts";
 import { SelfFence } from "./self_fence.ts";
-import type { JobInput } from "./define_job.ts";
+import type { JobInput } from "../jobs/define_job.ts";
 import {
   TockEvent,
   type TockEventDetail,
@@ -35,8 +34,8 @@ import {
 import { HoldStats, runHeartbeat } from "./heartbeat.ts";
 import { Liveness } from "./liveness.ts";
 import { JobRuns } from "./job_runs.ts";
-import * as manage from "./manage_jobs.ts";
-import type { JobHandler } from "./run_handler.ts";
+import * as manage from "../turns/manage_jobs.ts";
+import type { JobHandler } from "../executors/run_handler.ts";
 import type {
   Scheduler,
   SchedulerJobInput,
@@ -58,7 +57,7 @@ export type {
  * @example Usage
  * ```ts
  * import { createScheduler } from "../../mod.ts";
- * import { createMemoryStore } from "../../src/testing/mod.ts";
+ * import { createMemoryStore } from "../testing/mod.ts";
  *
  * await using scheduler = await createScheduler({ store: createMemoryStore() });
  * await scheduler.add({ id: "hello", schedule: "every 1h", handler: () => {} });
@@ -409,7 +408,6 @@ class TockScheduler extends EventTarget implements Scheduler {
       recheck: () => this.#observe(),
       ownRuns: owned,
       full: this.#fullClaim,
-      newRunId: () => `${RUN_ID_PREFIX}${crypto.randomUUID()}`,
       lookaheadMs: this.#lookahead(),
       signal,
       onLock: (event, holdMs) => {
@@ -524,7 +522,6 @@ class TockScheduler extends EventTarget implements Scheduler {
       await manage.triggerJob(this.#store, id, {
         ...this.#open(),
         ...options,
-        runId: `${RUN_ID_PREFIX}${crypto.randomUUID()}`,
       }),
     );
   }

@@ -7,10 +7,10 @@
 
 import type { JobRecord, LedgerEntry } from "../types.ts";
 import type { HistoryQuery, JobStore } from "../store/store.ts";
-import type { Clock } from "./clock.ts";
-import type { JobInput } from "./define_job.ts";
-import type { TriggerResult } from "./manage_jobs.ts";
-import type { JobHandler, TargetRunner } from "./run_handler.ts";
+import type { Clock } from "../clock.ts";
+import type { JobInput } from "../jobs/define_job.ts";
+import type { TriggerResult } from "../turns/manage_jobs.ts";
+import type { JobHandler, TargetRunner } from "../executors/run_handler.ts";
 
 /** Options for `createScheduler()`. */
 export interface SchedulerOptions {

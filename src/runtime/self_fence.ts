@@ -19,15 +19,7 @@
  * @module
  */
 
-import type { Clock } from "./clock.ts";
-
-/** One instant on both of a clock's scales. */
-export interface Instant {
-  /** Monotonic time, ms. */
-  readonly monotonic: number;
-  /** Wall time, epoch ms. */
-  readonly wall: number;
-}
+import { type Clock, type Instant, instantOf } from "../clock.ts";
 
 /** Options for {@linkcode SelfFence}. */
 export interface SelfFenceOptions {
@@ -61,7 +53,7 @@ export class SelfFence {
 
   /** The current instant. */
   now(): Instant {
-    return { monotonic: this.#clock.monotonic(), wall: this.#clock.now() };
+    return instantOf(this.#clock);
   }
 
   /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock } from "../runtime/clock.ts";
+import type { Clock } from "../clock.ts";
 
 interface Timer {
   readonly id: number;

@@ -10,7 +10,7 @@ import { seedJobs } from "../../bench/_jobs.ts";
 import { withAdmin } from "../../bench/_pg.ts";
 import { openStore, prepareStore } from "../../bench/_stores.ts";
 import { lockHoldJobs } from "../../bench/scenarios/lock_hold.ts";
-import { ignorePostgres } from "../postgres/_pg.ts";
+import { ignorePostgres } from "../store/postgres/_pg.ts";
 
 Deno.test("templateParts() splits a spec around its id", async (t) => {
   await t.step("once", () => {

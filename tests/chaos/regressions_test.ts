@@ -3,7 +3,7 @@
 // `CHAOS_SEED=<seed> deno task test:chaos` replays the run.
 import { deepEqual, ok } from "node:assert/strict";
 import type { Lock } from "../../src/lock/lock.ts";
-import { advanceJob } from "../../src/runtime/advance_job.ts";
+import { advanceJob } from "../../src/jobs/advance_job.ts";
 import {
   createScheduler,
   type Scheduler,

@@ -3,8 +3,8 @@
 // true`), `update --no-inherit-env` opts out, and `show` says so.
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { parseJobsFile } from "../../src/cli/jobs_file.ts";
-import { addJob } from "../../src/runtime/manage_jobs.ts";
-import { createFileStore } from "../../src/store/file_store.ts";
+import { addJob } from "../../src/turns/manage_jobs.ts";
+import { createFileStore } from "../../src/store/file/file_store.ts";
 import { cli, cliJson, NOW, tempDir } from "./_run.ts";
 
 type Json = Record<string, unknown>;

@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { parseSchedule } from "../../src/schedule/parse_schedule.ts";
 import { parseDuration } from "../../src/schedule/parse_duration.ts";
 import { nextSlot } from "../../src/schedule/next_slot.ts";
-import { defineJob, validateJobId } from "../../src/runtime/define_job.ts";
+import { defineJob, validateJobId } from "../../src/jobs/define_job.ts";
 import { parseJobsFile } from "../../src/cli/jobs_file.ts";
 import { cli, type CliResult, NOW } from "../cli/_run.ts";
 import {

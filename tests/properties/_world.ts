@@ -10,17 +10,17 @@
 // stopped between two attempts or before a start claimed ahead, and `tock
 // tick` processes that claim once and exit (or are killed mid-run).
 import type { InstanceHold, JobStore } from "../../src/store/store.ts";
-import type { JobInput } from "../../src/runtime/define_job.ts";
-import { claimDueJobs } from "../../src/runtime/claim_due_jobs.ts";
-import { confirmRuns } from "../../src/runtime/confirm_runs.ts";
-import { addJob, recordOutcome } from "../../src/runtime/manage_jobs.ts";
+import type { JobInput } from "../../src/jobs/define_job.ts";
+import { claimDueJobs } from "../../src/turns/claim_due_jobs.ts";
+import { confirmRuns } from "../../src/turns/confirm_runs.ts";
+import { addJob, recordOutcome } from "../../src/turns/manage_jobs.ts";
 import { Liveness } from "../../src/runtime/liveness.ts";
 import {
   NO_PROBE,
   type ProcessProbe,
 } from "../../src/runtime/process_probe.ts";
 import { SelfFence } from "../../src/runtime/self_fence.ts";
-import type { RunOutcome } from "../../src/runtime/finish_run.ts";
+import type { RunOutcome } from "../../src/jobs/finish_run.ts";
 import { StoreError } from "../../src/errors.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
 import type { StoreChange } from "../../src/store/store.ts";
@@ -280,7 +280,6 @@ export class World {
       recheck: () => this.#observe(inst),
       ownRuns: new Map(inst.runs.map((r) => [r.runId, r.job])),
       full: inst.full,
-      newRunId: () => `run-${crypto.randomUUID()}`,
       lookaheadMs: options.lookaheadMs ?? 0,
     });
     inst.fence.confirmed(result.lockedAt);

@@ -1,6 +1,6 @@
 // G3 over a settled world: what the ledger must say about every slot.
 import type { JobStore } from "../../src/store/store.ts";
-import { scheduleOf } from "../../src/runtime/job_state.ts";
+import { scheduleOf } from "../../src/jobs/job_state.ts";
 import { slotsBetween } from "../../src/schedule/slots_between.ts";
 import type { LedgerEntry } from "../../src/types.ts";
 

@@ -4,8 +4,8 @@
 // in a fresh schema. Pinned to a few runs so that it stays within seconds;
 // TOCK_PROPERTY_RUNS raises it for `deno task test:props`.
 import fc from "fast-check";
-import { createPostgresStore } from "../../src/store/postgres_store.ts";
-import type { JobInput } from "../../src/runtime/define_job.ts";
+import { createPostgresStore } from "../../src/store/postgres/postgres_store.ts";
+import type { JobInput } from "../../src/jobs/define_job.ts";
 import { World } from "./_world.ts";
 import { jobArb, runStep, type Step, stepArb } from "./_world_steps.ts";
 import { propertyParams } from "./_runs.ts";
@@ -14,7 +14,7 @@ import {
   freshSchema,
   ignorePostgres,
   PG_URL,
-} from "../postgres/_pg.ts";
+} from "../store/postgres/_pg.ts";
 
 const ignore = ignorePostgres("G1/G3 property on PostgreSQL");
 

@@ -11,7 +11,7 @@
 // seed and path; replay it with TOCK_PROPERTY_SEED=<seed>.
 import fc from "fast-check";
 import { createMemoryStore } from "../../src/store/memory_store.ts";
-import { createFileStore } from "../../src/store/file_store.ts";
+import { createFileStore } from "../../src/store/file/file_store.ts";
 import type { JobStore } from "../../src/store/store.ts";
 import { World } from "./_world.ts";
 import {
@@ -21,7 +21,7 @@ import {
   stepArb,
   tickStepArb,
 } from "./_world_steps.ts";
-import type { JobInput } from "../../src/runtime/define_job.ts";
+import type { JobInput } from "../../src/jobs/define_job.ts";
 import { propertyParams } from "./_runs.ts";
 
 type Open = () => Promise<

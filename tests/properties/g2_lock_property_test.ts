@@ -14,9 +14,9 @@ import { createScheduler } from "../../src/runtime/scheduler.ts";
 import type { JobStore } from "../../src/store/store.ts";
 import type { Lock, LockLease } from "../../src/lock/lock.ts";
 import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
-import type { JobContext } from "../../src/runtime/run_handler.ts";
+import type { JobContext } from "../../src/executors/run_handler.ts";
 import { propertyParams } from "./_runs.ts";
-import { addJob } from "../../src/runtime/manage_jobs.ts";
+import { addJob } from "../../src/turns/manage_jobs.ts";
 
 const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
 

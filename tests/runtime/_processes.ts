@@ -1,8 +1,8 @@
 // Helpers for tests that run real processes: find a run's processes in
 // /proc, wait for a condition, and build attempt contexts.
-import type { JobContext } from "../../src/runtime/run_handler.ts";
+import type { JobContext } from "../../src/executors/run_handler.ts";
 import type { JobStore } from "../../src/store/store.ts";
-import { addJob } from "../../src/runtime/manage_jobs.ts";
+import { addJob } from "../../src/turns/manage_jobs.ts";
 
 export const SLOT = new Date(Date.UTC(2026, 10, 29, 10, 15, 0));
 

@@ -1,8 +1,8 @@
 // Builders for job records in runtime tests.
 import type { ActiveRun, JobRecord, JobState } from "../../src/types.ts";
-import { defineJob, type JobInput } from "../../src/runtime/define_job.ts";
-import { initialState } from "../../src/runtime/job_state.ts";
-import type { AdvanceContext } from "../../src/runtime/advance_job.ts";
+import { defineJob, type JobInput } from "../../src/jobs/define_job.ts";
+import { initialState } from "../../src/jobs/job_state.ts";
+import type { AdvanceContext } from "../../src/jobs/advance_job.ts";
 
 export const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
 export const MIN = 60_000;

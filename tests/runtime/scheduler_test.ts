@@ -7,8 +7,8 @@ import { createScheduler } from "../../src/runtime/scheduler.ts";
 import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
 import { JobTimeoutError, StoreError } from "../../src/errors.ts";
 import { collect } from "../_helpers.ts";
-import { addJob } from "../../src/runtime/manage_jobs.ts";
-import type { JobContext } from "../../src/runtime/run_handler.ts";
+import { addJob } from "../../src/turns/manage_jobs.ts";
+import type { JobContext } from "../../src/executors/run_handler.ts";
 
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
 const SEC = 1000;

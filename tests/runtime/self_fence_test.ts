@@ -8,7 +8,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import type { Scheduler } from "../../src/runtime/scheduler.ts";
 import { SelfFence } from "../../src/runtime/self_fence.ts";
-import type { JobContext } from "../../src/runtime/run_handler.ts";
+import type { JobContext } from "../../src/executors/run_handler.ts";
 import type { RecoverPolicy } from "../../src/types.ts";
 import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
 import { collect } from "../_helpers.ts";

@@ -5,7 +5,7 @@
 // then releases the lock. A long job therefore starves every other ticker,
 // and the slots that came due meanwhile are dropped without a record.
 // Do not "fix" it: the seed test measures exactly these failures.
-import type { Clock } from "../../src/runtime/clock.ts";
+import type { Clock } from "../../src/clock.ts";
 import type { Lock } from "../../src/lock/lock.ts";
 import { createMemoryLock } from "../../src/testing/mod.ts";
 import { nextSlot } from "../../src/schedule/next_slot.ts";

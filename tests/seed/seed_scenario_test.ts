@@ -11,9 +11,9 @@ import {
   createScheduler,
   type Scheduler,
 } from "../../src/runtime/scheduler.ts";
-import type { JobContext } from "../../src/runtime/run_handler.ts";
-import { addJob } from "../../src/runtime/manage_jobs.ts";
-import { createFileStore } from "../../src/store/file_store.ts";
+import type { JobContext } from "../../src/executors/run_handler.ts";
+import { addJob } from "../../src/turns/manage_jobs.ts";
+import { createFileStore } from "../../src/store/file/file_store.ts";
 import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
 import type { JobRecord, LedgerEntry } from "../../src/types.ts";
 import type { TockEvent } from "../../src/runtime/events.ts";

@@ -2,7 +2,7 @@
 // G3 checks a store must pass after any crash or failed write, and a way to
 // drive a scheduler on a file store with a fake clock.
 import type { JobStore } from "../../src/store/store.ts";
-import { scheduleOf } from "../../src/runtime/job_state.ts";
+import { scheduleOf } from "../../src/jobs/job_state.ts";
 import { slotsBetween } from "../../src/schedule/slots_between.ts";
 import { OUTCOMES } from "../../src/types.ts";
 

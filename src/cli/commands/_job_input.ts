@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { JobInput } from "../../runtime/define_job.ts";
+import type { JobInput } from "../../jobs/define_job.ts";
 import {
   booleanFlag,
   durationValue,

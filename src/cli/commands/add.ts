@@ -6,14 +6,14 @@
  */
 
 import type { JobRecord } from "../../types.ts";
-import { defineJob, validateJobId } from "../../runtime/define_job.ts";
-import type { JobInput } from "../../runtime/define_job.ts";
+import { defineJob, validateJobId } from "../../jobs/define_job.ts";
+import type { JobInput } from "../../jobs/define_job.ts";
 import {
   addJob,
   inputOf,
   pauseJob,
   updateJob,
-} from "../../runtime/manage_jobs.ts";
+} from "../../turns/manage_jobs.ts";
 import { booleanFlag, positionals } from "../_args.ts";
 import type { ParsedArgs } from "../_args.ts";
 import {

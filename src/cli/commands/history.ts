@@ -6,7 +6,7 @@
 
 import type { LedgerEntry } from "../../types.ts";
 import type { RunLog } from "../../store/store.ts";
-import { validateJobId } from "../../runtime/define_job.ts";
+import { validateJobId } from "../../jobs/define_job.ts";
 import {
   booleanFlag,
   integerValue,

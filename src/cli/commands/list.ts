@@ -6,7 +6,7 @@
 
 import type { JobRecord } from "../../types.ts";
 import { OUTCOMES } from "../../types.ts";
-import { validateJobId } from "../../runtime/define_job.ts";
+import { validateJobId } from "../../jobs/define_job.ts";
 import { booleanFlag, positionals } from "../_args.ts";
 import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
 import { CliFailure, validating } from "../_errors.ts";

@@ -7,15 +7,14 @@
 
 import type { JobStore } from "../../store/store.ts";
 import type { JobRecord } from "../../types.ts";
-import { validateJobId } from "../../runtime/define_job.ts";
+import { validateJobId } from "../../jobs/define_job.ts";
 import {
   backfillJob,
   pauseJob,
   removeJob,
   resumeJob,
   triggerJob,
-} from "../../runtime/manage_jobs.ts";
-import { RUN_ID_PREFIX } from "../../actors/scheduler_machine.ts";
+} from "../../turns/manage_jobs.ts";
 import {
   booleanFlag,
   instantValue,
@@ -145,7 +144,6 @@ export const triggerCommand: Command = {
       const result = await triggerJob(store, record.spec.id, {
         now: ctx.now(),
         force: booleanFlag(parsed, "force"),
-        runId: `${RUN_ID_PREFIX}${crypto.randomUUID()}`,
       });
       if (booleanFlag(parsed, "json")) {
         return ctx.out(json({

@@ -6,8 +6,8 @@
  */
 
 import type { JobRecord } from "../../types.ts";
-import { validateJobId } from "../../runtime/define_job.ts";
-import { nextSlotOf, scheduleOf } from "../../runtime/job_state.ts";
+import { validateJobId } from "../../jobs/define_job.ts";
+import { nextSlotOf, scheduleOf } from "../../jobs/job_state.ts";
 import { dstNote } from "../../schedule/dst_note.ts";
 import { nextSlot } from "../../schedule/next_slot.ts";
 import { parseSchedule, type Schedule } from "../../schedule/parse_schedule.ts";

@@ -7,11 +7,11 @@
 
 import type { JobStore } from "../../store/store.ts";
 import { JobNotFoundError } from "../../errors.ts";
-import { removeJob, upsertJob } from "../../runtime/manage_jobs.ts";
+import { removeJob, upsertJob } from "../../turns/manage_jobs.ts";
 import { createScheduler, type Scheduler } from "../../runtime/scheduler.ts";
 import type { TockEvent } from "../../runtime/events.ts";
-import { createCommandRunner } from "../../runtime/run_command.ts";
-import { createModuleRunner } from "../../runtime/run_module.ts";
+import { createCommandRunner } from "../../executors/run_command.ts";
+import { createModuleRunner } from "../../executors/run_module.ts";
 import {
   durationValue,
   instanceValue,

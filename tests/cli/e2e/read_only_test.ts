@@ -4,7 +4,7 @@
 // write (a probe file, a mkdir, the lock file) fails with NotCapable.
 import { deepEqual, equal, match } from "node:assert/strict";
 import { cli } from "../_run.ts";
-import { createFileStore } from "../../../src/store/file_store.ts";
+import { createFileStore } from "../../../src/store/file/file_store.ts";
 import {
   assertUnchanged,
   describe,

@@ -1,0 +1,298 @@
+/**
+ * The runner of module targets: the module's default export runs in a child
+ * Deno process, because a timed-out module must be stoppable. In Deno 2.9.6
+ * `Worker.terminate()` cannot stop a worker stuck in a synchronous loop (it
+ * keeps a core busy and the process alive); a process can always be killed.
+ *
+ * **Permissions of the child.** `deno run --no-prompt` with
+ * `--allow-read=<the module's directory>` and nothing else: a job can read
+ * the files next to it (its own code, its data), and a missing permission
+ * fails the run at once instead of waiting on a prompt nobody answers.
+ * The directory is taken by its real path (the module is imported from
+ * there too), because Deno checks paths as written: a path through a
+ * symbolic link would otherwise reach what the denials below name by its
+ * real path. A module whose directory is the filesystem root is refused
+ * (it would read everything). Deno checks a dynamic import like any read,
+ * so imports from outside that directory need `permissions` too. The
+ * store's own files ({@linkcode JobStore.protectedPaths}, e.g. `./.tock`,
+ * which often lies inside the module's directory) are denied to every
+ * child with `--deny-read` and `--deny-write`, which no `--allow-*` flag
+ * overrides: a module never reads another job's secrets from the journal.
+ * A remote module (`https:`) gets
+ * `--allow-import` for its own host plus Deno's default import hosts
+ * (`deno.land`, `jsr.io`, `esm.sh`, `cdn.jsdelivr.net`,
+ * `raw.githubusercontent.com`, `user.githubusercontent.com`) and no read
+ * access. Anything more (network, environment, writes, subprocesses) is
+ * opted into with {@linkcode ModuleRunnerOptions.permissions}: a job
+ * definition cannot widen its own permissions.
+ *
+ * **Environment.** The child gets a clean environment (readable with
+ * `--allow-env`): the scheduler's `PATH`, `HOME`, `USER`, `LOGNAME`,
+ * `SHELL`, `LANG`, `LC_*`, `TZ` and `TMPDIR`, Deno's own settings
+ * (`DENO_DIR`, `DENO_CERT`, `DENO_TLS_CA_STORE`, `NPM_CONFIG_REGISTRY`,
+ * `HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY` and their lower-case forms),
+ * those that are set, and the `TOCK_*` variables; never `TOCK_STORE` or
+ * `PG*`. A job with `inheritEnv` gets the scheduler's whole environment.
+ * Like a command, the child runs under a supervisor that kills it if the
+ * scheduler dies.
+ *
+ * @module
+ */
+
+import type { CommandRunnerOptions } from "./run_command.ts";
+import type { JobContext, TargetRunner } from "./run_handler.ts";
+import type { JobStore } from "../store/store.ts";
+import type { Target } from "../types.ts";
+import {
+  childRunnerSettings,
+  lastLine,
+  runAttempt,
+  runChild,
+  tockEnv,
+} from "./_child_process.ts";
+import { jobEnv } from "./_job_env.ts";
+
+const BOOTSTRAP = new URL("./_module_child.ts", import.meta.url).href;
+
+const DEFAULT_IMPORT_HOSTS = [
+  "deno.land:443",
+  "jsr.io:443",
+  "esm.sh:443",
+  "cdn.jsdelivr.net:443",
+  "raw.githubusercontent.com:443",
+  "user.githubusercontent.com:443",
+];
+
+/** Options for {@linkcode createModuleRunner}. */
+export interface ModuleRunnerOptions extends CommandRunnerOptions {
+  /**
+   * The Deno executable that runs the module.
+   *
+   * @default {Deno.execPath()}
+   */
+  readonly denoPath?: string;
+  /**
+   * Extra permission flags for every module's child process, such as
+   * `["--allow-net=api.example.com", "--allow-env"]`; each starts with
+   * `--allow-` or `--deny-`.
+   *
+   * @default {[]}
+   */
+  readonly permissions?: readonly string[];
+}
+
+/**
+ * Creates the runner of module targets. Each attempt starts a child Deno
+ * process that imports the module (a path, relative to the scheduler's
+ * working directory, or a `file:`/`https:` URL) and calls its default
+ * export with the attempt's context (`jobId`, `slot`, `runId`, `attempt`,
+ * `trigger`, `catchup`, `instance`, and a `signal` that aborts on
+ * SIGTERM). See the module doc for the child's permissions.
+ *
+ * The attempt succeeds when the default export resolves. A throw, a module
+ * that cannot be loaded or has no default function rejects with that error
+ * (`name` and one-line `message`). When the context's signal aborts, the
+ * child's process group gets SIGTERM, then SIGKILL after `killGraceMs` (a
+ * module stuck in a synchronous loop never sees the first); the promise
+ * rejects with the signal's reason once the child is gone. Every attempt
+ * saves a {@linkcode RunLog} of the child's output.
+ *
+ * @param options See {@linkcode ModuleRunnerOptions}.
+ * @returns The runner, for `createScheduler({ runners: { module } })`.
+ * @throws {RangeError} If `killGraceMs` or `maxLogBytes` is invalid.
+ * @throws {TypeError} If a permission flag is not an `--allow-`/`--deny-` flag.
+ *
+ * @example Run a module job
+ * ```ts
+ * import { createModuleRunner } from "./run_module.ts";
+ * import { createScheduler } from "../runtime/scheduler.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${dir}/job.ts`,
+ *   "export default ({ jobId }) => console.log(`hello from ${jobId}`);",
+ * );
+ * {
+ *   await using store = createMemoryStore();
+ *   const module = createModuleRunner({ store });
+ *   await using scheduler = await createScheduler({
+ *     store,
+ *     runners: { module },
+ *   });
+ *   await scheduler.add({
+ *     id: "hello",
+ *     schedule: "every 1h",
+ *     module: `${dir}/job.ts`,
+ *   });
+ *   await scheduler.trigger("hello");
+ *   await scheduler.idle();
+ *   const [log] = await store.logs("hello");
+ *   console.log(log?.stdout); // "hello from hello\n"
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function createModuleRunner(
+  options: ModuleRunnerOptions,
+): TargetRunner {
+  const settings = childRunnerSettings("module runner", options);
+  const permissions = [...(options.permissions ?? [])];
+  for (const flag of permissions) {
+    if (typeof flag !== "string" || !/^--(allow|deny)-[a-z-]+/.test(flag)) {
+      throw new TypeError(
+        `Cannot create module runner as 'permissions' must hold --allow-* or --deny-* flags: received ${
+          JSON.stringify(flag)
+        }`,
+      );
+    }
+  }
+  const { store } = options;
+  return async (target: Target, context: JobContext): Promise<void> => {
+    if (target.kind !== "module") {
+      throw new TypeError(
+        `Cannot run a ${target.kind} target: the module runner runs module targets only`,
+      );
+    }
+    const url = await realUrl(moduleUrl(target.module));
+    const args = [
+      "run",
+      "--no-prompt",
+      "--quiet",
+      ...accessFlags(target.module, url),
+      ...permissions,
+      ...storeDenials(target.module, store),
+      BOOTSTRAP,
+      url.href,
+      JSON.stringify({
+        jobId: context.jobId,
+        slot: context.slot.toISOString(),
+        runId: context.runId,
+        attempt: context.attempt,
+        trigger: context.trigger,
+        catchup: context.catchup,
+        instance: context.instance,
+      }),
+    ];
+    await runAttempt({
+      store,
+      clock: settings.clock,
+      context,
+      start: async () => {
+        try {
+          return await runChild(options.denoPath ?? Deno.execPath(), {
+            args,
+            env: jobEnv({
+              inherit: target.inheritEnv === true,
+              deno: true,
+              add: [tockEnv(context)],
+            }),
+            signal: context.signal,
+            killGraceMs: settings.killGraceMs,
+            maxLogBytes: settings.maxLogBytes,
+          });
+        } catch (error) {
+          throw new Error(
+            `Cannot start module "${target.module}": ${
+              (error as Error).message
+            }`,
+            { cause: error },
+          );
+        }
+      },
+      failure: (result) => {
+        const line = lastLine(result.stderr, 1000);
+        // The bootstrap's last line on exit 1 is `Name: message`.
+        const thrown = result.exitCode === 1 && line
+          ? /^([A-Za-z_$][\w$]*): (.+)$/.exec(line)
+          : null;
+        if (thrown) {
+          const error = new Error(thrown[2]);
+          error.name = thrown[1]!;
+          return error;
+        }
+        const how = result.exitCode === null
+          ? `was killed by ${result.signal}`
+          : `exited with code ${result.exitCode}`;
+        return new Error(`Module ${how}${line ? `: ${line}` : ""}`);
+      },
+    });
+  };
+}
+
+/** The module's URL: a URL as given, a path against the working directory. */
+function moduleUrl(module: string): URL {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(module)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(module);
+    } catch {
+      // Reported below.
+    }
+    if (url && ["file:", "http:", "https:"].includes(url.protocol)) return url;
+    throw new TypeError(
+      `Cannot run module "${module}": it must be a path or a file:, http: or https: URL`,
+    );
+  }
+  const path = module.startsWith("/") ? module : `${Deno.cwd()}/${module}`;
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return new URL(`file:///${parts.map(encodeURIComponent).join("/")}`);
+}
+
+/**
+ * A file URL whose directory is resolved to its real path (symbolic links
+ * followed); as given when the directory cannot be resolved (the load then
+ * fails and says why).
+ */
+async function realUrl(url: URL): Promise<URL> {
+  if (url.protocol !== "file:") return url;
+  const path = decodeURIComponent(url.pathname);
+  const at = path.lastIndexOf("/");
+  let dir: string;
+  try {
+    dir = await Deno.realPath(path.slice(0, at) || "/");
+  } catch {
+    return url;
+  }
+  const parts = [...dir.split("/"), path.slice(at + 1)].filter((p) => p);
+  return new URL(`file:///${parts.map(encodeURIComponent).join("/")}`);
+}
+
+/** The read or import permission a module needs to load itself. */
+function accessFlags(module: string, url: URL): string[] {
+  if (url.protocol !== "file:") {
+    return [`--allow-import=${[url.host, ...DEFAULT_IMPORT_HOSTS].join(",")}`];
+  }
+  const path = decodeURIComponent(url.pathname);
+  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+  if (dir === "/") {
+    throw new TypeError(
+      `Cannot run module "${module}": its directory is the filesystem root, which the module would be allowed to read`,
+    );
+  }
+  if (dir.includes(",")) {
+    // Deno's permission lists are comma-separated, with no escape.
+    throw new TypeError(
+      `Cannot run module "${module}": its directory contains a comma, which --allow-read cannot name`,
+    );
+  }
+  return [`--allow-read=${dir}`];
+}
+
+/** Denies the store's files to the child: no reading, no writing. */
+function storeDenials(module: string, store: JobStore): string[] {
+  const paths = store.protectedPaths ?? [];
+  if (paths.length === 0) return [];
+  if (paths.some((path) => path.includes(","))) {
+    throw new TypeError(
+      `Cannot run module "${module}": the store's path contains a comma, which --deny-read cannot name`,
+    );
+  }
+  const list = paths.join(",");
+  return [`--deny-read=${list}`, `--deny-write=${list}`];
+}

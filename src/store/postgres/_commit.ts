@@ -1,0 +1,386 @@
+/**
+ * One commit of the PostgreSQL store, inside one transaction on the
+ * connection that holds the store lock.
+ *
+ * 1. Check that this session still holds the advisory lock (a connection
+ *    lost and silently reopened does not), and lock the rows of every job
+ *    the batch names.
+ * 2. Validate the batch with the same rules (and messages) as every backend
+ *    (`checkChanges`).
+ * 3. Write it: each job's final state with a conditional update on id and
+ *    version (compare-and-set), ledger entries in commit order, claimed
+ *    slots into `claims` (unique on job, slot and kind: a second line of
+ *    defence against a double claim), the instances running each job's
+ *    runs into `job_runs`, counters, and a `NOTIFY`, delivered
+ *    when the transaction commits. Statements are pipelined, so a claim of
+ *    several jobs costs a few round trips.
+ *
+ * @module
+ */
+
+import { StoreError } from "../../errors.ts";
+import type {
+  ActiveRun,
+  JobId,
+  JobRecord,
+  JobState,
+  LedgerEntry,
+  Outcome,
+} from "../../types.ts";
+import type { StoreChange } from "../store.ts";
+import { checkChanges, createModel } from "../_state.ts";
+import type { Tx } from "./_client.ts";
+import { insertJobRow, lockJobs, toRecord, updateJobRow } from "./_jobs.ts";
+import { runInstances, syncJobRuns } from "./_due.ts";
+
+/** What a commit needs to know besides the changes. */
+export interface CommitContext {
+  /** The advisory lock's two keys. */
+  readonly lockKey: readonly [number, number];
+  /** The `NOTIFY` channel of the schema. */
+  readonly channel: string;
+  /** This store object's id, sent as the payload (it ignores its own). */
+  readonly origin: string;
+  /** Ledger entries kept per job. */
+  readonly historyLimit: number;
+  /** The start of error messages. */
+  readonly context: string;
+}
+
+/** Prune a job's ledger each time its appended count passes a multiple. */
+const PRUNE_EVERY = 256;
+
+interface Current {
+  record: JobRecord;
+  /** The version the row has in the database (in this transaction). */
+  dbVersion: number;
+  appended: number;
+  /** The instances `job_runs` holds for it (in this transaction). */
+  instances: readonly string[];
+}
+
+interface Claim {
+  job: JobId;
+  slot: number;
+  kind: "first" | "recovery";
+  runId: string;
+  instance: string;
+  claimedAt: number;
+}
+
+/**
+ * Validates and writes one batch in the transaction.
+ *
+ * @param tx The transaction, on the lock's connection.
+ * @param ctx Keys, channel and limits.
+ * @param changes The batch.
+ * @throws {StoreError} When the lock was lost, the batch is invalid (as
+ * `checkChanges` says), or a slot was already claimed.
+ */
+export async function commitChanges(
+  tx: Tx,
+  ctx: CommitContext,
+  changes: readonly StoreChange[],
+): Promise<void> {
+  const [k1, k2] = ctx.lockKey;
+  const [[lock], rows] = await Promise.all([
+    tx<{ held: boolean }[]>`
+      select exists (
+        select 1 from pg_locks
+        where locktype = 'advisory' and classid = ${k1}::oid
+          and objid = ${k2}::oid and objsubid = 2
+          and database = (select oid from pg_database
+                          where datname = current_database())
+          and pid = pg_backend_pid() and granted
+      ) as held`,
+    lockJobs(tx, referencedIds(changes)),
+  ]);
+  if (!lock?.held) {
+    throw new StoreError(
+      `${ctx.context}: the store lock was lost (its connection closed); nothing was committed`,
+    );
+  }
+  const records = rows.map(toRecord);
+  checkChanges(
+    createModel({ jobs: records, born: {}, seq: 0, ledgerSeq: 0 }),
+    changes,
+  );
+  const writer = new Writer(tx, ctx);
+  for (const row of rows) {
+    writer.current.set(row.id, {
+      record: toRecord(row),
+      dbVersion: Number(row.version),
+      appended: row.appended,
+      instances: runInstances(row.state),
+    });
+  }
+  for (const change of changes) writer.apply(change);
+  writer.flush();
+  writer.push(tx`select pg_notify(${ctx.channel}, ${ctx.origin})`);
+  await writer.done();
+}
+
+function referencedIds(changes: readonly StoreChange[]): unknown[] {
+  return changes.map((change) => {
+    switch (change?.type) {
+      case "job.create":
+        return change.job?.spec?.id;
+      case "job.define":
+        return change.spec?.id;
+      case "job.state":
+      case "job.delete":
+        return change.id;
+      case "ledger.append":
+        return change.entry?.job;
+      default:
+        return undefined;
+    }
+  });
+}
+
+/** Turns validated changes into pipelined statements. */
+class Writer {
+  readonly current = new Map<JobId, Current | undefined>();
+  readonly #tx: Tx;
+  readonly #ctx: CommitContext;
+  readonly #statements: Promise<unknown>[] = [];
+  // Pending until the next flush (a create or delete, or the end).
+  #dirty = new Set<JobId>();
+  /** Jobs whose instances may differ from what `job_runs` holds. */
+  #runs = new Set<JobId>();
+  #entries: LedgerEntry[] = [];
+  #claims: Claim[] = [];
+  #counters = new Map<
+    string,
+    { job: JobId; outcome: Outcome; count: number }
+  >();
+
+  constructor(tx: Tx, ctx: CommitContext) {
+    this.#tx = tx;
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Sends a statement now (postgres.js runs a query when it is first
+   * awaited; statements must reach the server in the order written).
+   */
+  push<T>(
+    query: Promise<T> & { execute(): unknown },
+    after?: (result: Promise<T>) => Promise<unknown>,
+  ): void {
+    query.execute();
+    this.#statements.push(after ? after(query) : query);
+  }
+
+  /** Waits for every statement; throws the first failure, in order. */
+  async done(): Promise<void> {
+    // A failed statement fails every later one ("transaction is aborted"):
+    // report the first, and keep the others from going unhandled.
+    for (const statement of this.#statements) statement.catch(() => {});
+    for (const statement of this.#statements) await statement;
+  }
+
+  apply(change: StoreChange): void {
+    switch (change.type) {
+      case "job.create": {
+        this.flush();
+        const record = change.job;
+        const id = record.spec.id;
+        this.push(insertJobRow(this.#tx, record));
+        this.current.set(id, {
+          record,
+          dbVersion: record.state.version,
+          appended: 0,
+          instances: [],
+        });
+        this.#runs.add(id);
+        this.#track(id, undefined, record.state);
+        break;
+      }
+      case "job.define":
+      case "job.state": {
+        const id = change.type === "job.state" ? change.id : change.spec.id;
+        const row = this.current.get(id)!;
+        const spec = change.type === "job.define"
+          ? change.spec
+          : row.record.spec;
+        this.#track(id, row.record.state, change.state);
+        row.record = { spec, state: change.state };
+        this.#dirty.add(id);
+        this.#runs.add(id);
+        break;
+      }
+      case "job.delete":
+        this.flush();
+        this.push(this.#tx`delete from jobs where id = ${change.id}`);
+        this.current.set(change.id, undefined);
+        break;
+      case "ledger.append":
+        this.#entries.push(change.entry);
+        this.#dirty.add(change.entry.job);
+        break;
+    }
+  }
+
+  /** Records the claims and counter changes of one state change. */
+  #track(id: JobId, before: JobState | undefined, after: JobState): void {
+    const known = new Set(before?.runs.map((run) => run.runId));
+    for (const run of after.runs) {
+      if (known.has(run.runId)) continue;
+      const kind = claimKind(run);
+      if (kind === undefined) continue;
+      this.#claims.push({
+        job: id,
+        slot: run.slot,
+        kind,
+        runId: run.runId,
+        instance: run.instance,
+        claimedAt: run.claimedAt,
+      });
+    }
+    for (const [outcome, count] of Object.entries(after.counters)) {
+      if (before?.counters[outcome as Outcome] === count) continue;
+      if (before === undefined && count === 0) continue;
+      this.#counters.set(`${id}\u0000${outcome}`, {
+        job: id,
+        outcome: outcome as Outcome,
+        count,
+      });
+    }
+  }
+
+  /** Emits the pending updates and bulk inserts. */
+  flush(): void {
+    const tx = this.#tx;
+    const appended = new Map<JobId, number>();
+    for (const entry of this.#entries) {
+      appended.set(entry.job, (appended.get(entry.job) ?? 0) + 1);
+    }
+    const prune: JobId[] = [];
+    for (const id of this.#dirty) {
+      const row = this.current.get(id)!;
+      const added = appended.get(id) ?? 0;
+      const before = row.appended;
+      row.appended += added;
+      if (
+        Math.floor(row.appended / PRUNE_EVERY) >
+          Math.floor(before / PRUNE_EVERY)
+      ) prune.push(id);
+      this.#update(id, row);
+    }
+    this.#syncRuns();
+    if (this.#entries.length > 0) {
+      this.push(tx`
+        insert into ledger (job, slot, until_slot, slot_count, outcome,
+          run_trigger, run_id, instance, entry)
+        select e ->> 'job', (e ->> 'slot')::float8, (e ->> 'until')::float8,
+          (e ->> 'count')::bigint, e ->> 'outcome', e ->> 'trigger',
+          e ->> 'runId', e ->> 'instance', e
+        from json_array_elements(${
+        JSON.stringify(this.#entries)
+      }::text::json) with ordinality as t(e, n)
+        order by n`);
+    }
+    for (const id of prune) {
+      this.push(tx`
+        delete from ledger where job = ${id} and seq <= (
+          select seq from ledger where job = ${id}
+          order by seq desc offset ${this.#ctx.historyLimit} limit 1)`);
+    }
+    if (this.#claims.length > 0) this.#insertClaims(this.#claims);
+    if (this.#counters.size > 0) {
+      this.push(tx`
+        insert into counters (job, outcome, count)
+        select job, outcome, count from json_to_recordset(${
+        JSON.stringify([...this.#counters.values()])
+      }::text::json) as c(job text, outcome text, count bigint)
+        on conflict (job, outcome) do update set count = excluded.count`);
+    }
+    this.#dirty = new Set();
+    this.#entries = [];
+    this.#claims = [];
+    this.#counters = new Map();
+  }
+
+  /** Brings `job_runs` in step with the pending jobs' runs. */
+  #syncRuns(): void {
+    const jobs: { job: JobId; instances: readonly string[] }[] = [];
+    for (const id of this.#runs) {
+      const row = this.current.get(id);
+      if (!row) continue;
+      const instances = runInstances(row.record.state);
+      if (instances.join("\u0000") === row.instances.join("\u0000")) continue;
+      row.instances = instances;
+      jobs.push({ job: id, instances });
+    }
+    this.#runs = new Set();
+    if (jobs.length > 0) this.push(syncJobRuns(this.#tx, jobs));
+  }
+
+  #update(id: JobId, row: Current): void {
+    const expected = row.dbVersion;
+    row.dbVersion = row.record.state.version;
+    const context = this.#ctx.context;
+    this.push(
+      updateJobRow(this.#tx, row.record, expected, row.appended),
+      (statement) =>
+        statement.then((result) => {
+          if (result.count !== 1) {
+            throw new StoreError(
+              `${context}: job '${id}' changed under the lock (version ${expected} expected); nothing was committed`,
+            );
+          }
+        }),
+    );
+  }
+
+  #insertClaims(claims: readonly Claim[]): void {
+    const context = this.#ctx.context;
+    this.push(
+      this.#tx`
+        insert into claims (job, slot, kind, run_id, instance, claimed_at)
+        select job, slot, kind, "runId", instance, "claimedAt"
+        from json_to_recordset(${JSON.stringify(claims)}::text::json) as c(
+          job text, slot float8, kind text, "runId" text, instance text,
+          "claimedAt" float8)`,
+      (statement) =>
+        statement.catch((error) => {
+          const e = error as { code?: string; detail?: string };
+          if (e?.code !== "23505") throw error;
+          throw new StoreError(
+            `${context}: a slot was claimed twice (${
+              String(e.detail ?? "").replace(/\s+/g, " ")
+            }); nothing was committed`,
+            { cause: error },
+          );
+        }),
+    );
+    // Old claims cannot be claimed again (the cursor only moves forward);
+    // keep a day beyond the catch-up window as the defence's horizon.
+    for (const job of new Set(claims.map((claim) => claim.job))) {
+      const row = this.current.get(job);
+      if (!row || row.record.state.runCount % 64 !== 0) continue;
+      const horizon = row.record.state.cursor -
+        row.record.spec.catchupWindowMs -
+        86_400_000;
+      this.push(
+        this
+          .#tx`delete from claims where job = ${job} and slot < ${horizon}::float8`,
+      );
+    }
+  }
+}
+
+/** Which claims table key a newly claimed run takes, if any. */
+function claimKind(run: ActiveRun): Claim["kind"] | undefined {
+  switch (run.trigger) {
+    case "schedule":
+    case "catchup":
+      return "first";
+    case "recovery":
+      return "recovery";
+    default:
+      // Manual runs (triggers, backfills) may repeat a slot on purpose.
+      return undefined;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The PostgreSQL store's answer to "which jobs need the claim step", in
+ * rows proportional to the answer: jobs due by `until` (`next_due_at`),
+ * jobs with a backlog (`has_backlog`), and the jobs with runs of dead
+ * instances, found through `job_runs` (one row per job and instance with
+ * runs of it), which every commit keeps in step with the jobs' states.
+ *
+ * Deadness is the caller's predicate, so a claim first reads the distinct
+ * instances that have runs (a loose index scan: one probe per instance),
+ * judges them in JavaScript, then asks for the jobs of the dead ones.
+ *
+ * @module
+ */
+
+import type postgres from "postgres";
+import type { JobId, JobRecord, JobState } from "../../types.ts";
+import type { DueOptions } from "../store.ts";
+import type { Sql, Tx } from "./_client.ts";
+import { type JobRow, toRecord } from "./_jobs.ts";
+
+/**
+ * The distinct instances with runs, one index probe each (PostgreSQL has
+ * no skip scan, so the recursion does it).
+ */
+export const RUN_INSTANCES_SQL = `
+  with recursive i (instance) as (
+    (select instance from job_runs order by instance limit 1)
+    union all
+    select (select r.instance from job_runs r where r.instance > i.instance
+            order by r.instance limit 1)
+    from i where i.instance is not null)
+  select instance from i where instance is not null`;
+
+/**
+ * Jobs due by `$1`, with a backlog, with runs of the instances in the
+ * array literal `$2`, or (when `$3`) with runs or a backlog; earliest due
+ * first (jobs without a due time first), then by id. Each branch is an
+ * index scan (or left out, its parameters being known), and the rows are
+ * then read by primary key: collecting the ids into an array first keeps
+ * the planner from joining (and scanning) `jobs` when it misjudges how
+ * many ids there are.
+ */
+export const DUE_SQL = `
+  select spec, state from jobs
+  where id = any (array (
+    select id from jobs where next_due_at <= $1::float8
+    union all
+    select id from jobs where has_backlog
+    union all
+    select job from job_runs
+    where cardinality ($2::text::text[]) > 0
+      and instance = any ($2::text::text[])
+    union all
+    select id from jobs where $3::boolean and active))
+  order by next_due_at asc nulls first, id`;
+
+/**
+ * The instances running a job's runs, sorted and distinct (what `job_runs`
+ * holds for it).
+ *
+ * @param state The job's state.
+ * @returns The instance ids.
+ */
+export function runInstances(state: JobState): string[] {
+  return [...new Set(state.runs.map((run) => run.instance))].sort();
+}
+
+/**
+ * Jobs needing the claim step by `until`, as {@linkcode DUE_SQL} says:
+ * with `options.all` every job with runs, else those with runs of an
+ * instance `options.isDead` names.
+ *
+ * @param sql A client (on the lock's connection).
+ * @param until Epoch ms.
+ * @param options Which jobs with active runs to include.
+ * @returns The records.
+ */
+export async function selectDue(
+  sql: Sql,
+  until: number,
+  options: DueOptions = {},
+): Promise<JobRecord[]> {
+  const all = options.all === true;
+  const isDead = all ? undefined : options.isDead;
+  // One round trip in the common case: both statements are pipelined on the
+  // connection, and only a dead instance costs a second query. Under the
+  // lock nobody else commits, so the two reads agree.
+  const [instances, rows] = await Promise.all([
+    isDead ? sql.unsafe<{ instance: string }[]>(RUN_INSTANCES_SQL) : [],
+    sql.unsafe<JobRow[]>(DUE_SQL, [until, "{}", all]),
+  ]);
+  const dead = isDead
+    ? instances.map((row) => row.instance).filter((id) => isDead(id))
+    : [];
+  if (dead.length === 0) return rows.map(toRecord);
+  const withDead = await sql.unsafe<JobRow[]>(DUE_SQL, [
+    until,
+    arrayLiteral(dead),
+    false,
+  ]);
+  return withDead.map(toRecord);
+}
+
+/**
+ * A PostgreSQL array literal of strings (a constant array lets the planner
+ * estimate the matching rows, which a JSON array does not).
+ *
+ * @param values The strings.
+ * @returns The literal, every element quoted.
+ */
+export function arrayLiteral(values: readonly string[]): string {
+  const quoted = values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`);
+  return `{${quoted.join(",")}}`;
+}
+
+/**
+ * Sets `job_runs` of the given jobs to their instances: removes the pairs
+ * no longer running, adds the new ones. The jobs' rows must exist.
+ *
+ * @param tx The commit's transaction.
+ * @param jobs Each job with its instances, as {@linkcode runInstances} says.
+ * @returns The statement (not yet sent).
+ */
+export function syncJobRuns(
+  tx: Tx,
+  jobs: readonly { job: JobId; instances: readonly string[] }[],
+): postgres.PendingQuery<postgres.Row[]> {
+  // Both parts see the rows as they were before the statement; they touch
+  // different pairs (gone ones, new ones), so the order does not matter.
+  return tx`
+    with changed as (
+      select j ->> 'job' as job, j -> 'instances' as instances
+      from json_array_elements(${JSON.stringify(jobs)}::text::json) j),
+    wanted as (
+      select c.job, i as instance from changed c
+      cross join lateral json_array_elements_text(c.instances) i),
+    gone as (
+      delete from job_runs r using changed c
+      where r.job = c.job and not exists (
+        select 1 from wanted w where w.job = r.job and w.instance = r.instance))
+    insert into job_runs (job, instance)
+    select job, instance from wanted
+    on conflict do nothing`;
+}

@@ -1,0 +1,316 @@
+/**
+ * Changing jobs: add, update, remove, pause, resume, trigger, backfill, and
+ * record a run's outcome. Each is one short read-modify-write under the
+ * store lock (never around execution), so it works the same from a running
+ * scheduler and from the command line. The controls of an existing job
+ * (pause, resume, trigger, backfill) live in `job_controls.ts`.
+ *
+ * @module
+ */
+
+import type { JobRecord, JobState } from "../types.ts";
+import type { JobStore } from "../store/store.ts";
+import { defineJob, type JobInput, validateJobId } from "../jobs/define_job.ts";
+import { initialState, withNextSlot } from "../jobs/job_state.ts";
+import { finishRuns, type RunResult } from "../jobs/finish_run.ts";
+import { existing, locked, type ManageOptions } from "./_job_turn.ts";
+
+export type { ManageOptions } from "./_job_turn.ts";
+export {
+  BACKFILL_LIMIT,
+  backfillJob,
+  type BackfillResult,
+  pauseJob,
+  resumeJob,
+  triggerJob,
+  type TriggerResult,
+} from "./job_controls.ts";
+
+/**
+ * Creates a job.
+ *
+ * @param store The store.
+ * @param input The job.
+ * @param options The current time.
+ * @returns The stored record.
+ * @throws {TypeError | SyntaxError | RangeError} On bad input (nothing stored).
+ * @throws {StoreError} When the id exists.
+ * @example Add a daily command job
+ * ```ts
+ * import { addJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const job = await addJob(
+ *   store,
+ *   { id: "report", schedule: "0 6 * * *", cmd: "./report.sh" },
+ *   { now: Date.now() },
+ * );
+ * console.log(job.spec.overlap); // "skip"
+ * ```
+ */
+export async function addJob(
+  store: JobStore,
+  input: JobInput,
+  options: ManageOptions,
+): Promise<JobRecord> {
+  const spec = defineJob(input, options.now);
+  return await locked(store, options, () => {
+    const job: JobRecord = {
+      spec,
+      state: initialState(spec, options.now, input.paused ?? false),
+    };
+    return Promise.resolve({
+      changes: [{ type: "job.create", job }],
+      value: job,
+    });
+  });
+}
+
+/** What {@linkcode upsertJob} did. */
+export interface UpsertResult {
+  /** The job as stored after the call. */
+  readonly record: JobRecord;
+  /** True when the job did not exist and was created. */
+  readonly created: boolean;
+  /** True when anything was written (created, or the definition differed). */
+  readonly changed: boolean;
+}
+
+/**
+ * Creates a job, or redefines it keeping its state and history.
+ *
+ * @param store The store.
+ * @param input The job.
+ * @param options The current time.
+ * @returns The stored record and whether it changed.
+ * @throws {TypeError | SyntaxError | RangeError} On bad input (nothing stored).
+ * @example Apply the same definition twice
+ * ```ts
+ * import { upsertJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const input = { id: "sync", schedule: "every 10m", cmd: "./sync.sh" };
+ * await upsertJob(store, input, { now: Date.now() });
+ * const again = await upsertJob(store, input, { now: Date.now() });
+ * console.log(again.created, again.changed); // false false
+ * ```
+ */
+export async function upsertJob(
+  store: JobStore,
+  input: JobInput & { readonly source?: string },
+  options: ManageOptions,
+): Promise<UpsertResult> {
+  return await locked<UpsertResult>(store, options, async (read) => {
+    const old = await read(validateJobId(input.id));
+    const base = defineJob(input, old?.state.createdAt ?? options.now);
+    const spec = input.source !== undefined
+      ? { ...base, source: input.source }
+      : base;
+    if (!old) {
+      const job = {
+        spec,
+        state: initialState(spec, options.now, input.paused),
+      };
+      return {
+        changes: [{ type: "job.create", job }],
+        value: { record: job, created: true, changed: true },
+      };
+    }
+    if (JSON.stringify(old.spec) === JSON.stringify(spec)) {
+      return {
+        changes: [],
+        value: { record: old, created: false, changed: false },
+      };
+    }
+    const state = redefined(old, spec, options.now);
+    return {
+      changes: [{ type: "job.define", spec, state }],
+      value: { record: { spec, state }, created: false, changed: true },
+    };
+  });
+}
+
+function redefined(old: JobRecord, spec: JobRecord["spec"], now: number) {
+  // The cursor stays: slots of the new schedule after it are still owed,
+  // except those before a (new) startAt, which are not slots at all.
+  const cursor = spec.startAt !== undefined
+    ? Math.max(old.state.cursor, spec.startAt - 1)
+    : old.state.cursor;
+  const state: JobState = {
+    ...withNextSlot(spec, { ...old.state, cursor }),
+    version: old.state.version + 1,
+    updatedAt: now,
+  };
+  return state;
+}
+
+/**
+ * Changes a job's definition; its state and history stay.
+ *
+ * @param store The store.
+ * @param id The job.
+ * @param patch The fields to change (as in {@linkcode JobInput}).
+ * @param options The current time.
+ * @returns The new record.
+ * @throws {JobNotFoundError} When the job does not exist.
+ * @throws {TypeError | SyntaxError | RangeError} On bad input (nothing stored).
+ * @example Change a job's schedule
+ * ```ts
+ * import { addJob, updateJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const now = Date.now();
+ * await addJob(store, { id: "sync", schedule: "every 10m", cmd: "./sync.sh" }, { now });
+ * const job = await updateJob(store, "sync", { schedule: "every 5m" }, { now });
+ * console.log(job.spec.schedule); // "every 5m"
+ * ```
+ */
+export async function updateJob(
+  store: JobStore,
+  id: string,
+  patch: Partial<JobInput>,
+  options: ManageOptions,
+): Promise<JobRecord> {
+  return await locked(store, options, async (read) => {
+    const old = await existing(read, id);
+    const input = { ...inputOf(old), ...patch, id: old.spec.id } as JobInput;
+    const spec = { ...defineJob(input, old.state.createdAt), ...sourceOf(old) };
+    const state = redefined(old, spec, options.now);
+    return {
+      changes: [{ type: "job.define", spec, state }],
+      value: { spec, state },
+    };
+  });
+}
+
+function sourceOf(record: JobRecord) {
+  return record.spec.source !== undefined ? { source: record.spec.source } : {};
+}
+
+/**
+ * The {@linkcode JobInput} that defines a stored job (for updates).
+ *
+ * @param record A stored job.
+ * @returns Its definition in input form; durations are in milliseconds.
+ * @example Read a stored job back as input
+ * ```ts
+ * import { addJob, inputOf } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const job = await addJob(
+ *   store,
+ *   { id: "sync", schedule: "every 10m", cmd: "./sync.sh", retries: 2 },
+ *   { now: Date.now() },
+ * );
+ * console.log(inputOf(job).retries); // 2
+ * ```
+ */
+export function inputOf(record: JobRecord): JobInput {
+  const { spec } = record;
+  const t = spec.target;
+  const target = t.kind === "function"
+    ? { run: t.name }
+    : t.kind === "command"
+    ? {
+      cmd: t.cmd,
+      ...(t.cwd ? { cwd: t.cwd } : {}),
+      ...(t.env ? { env: t.env } : {}),
+      ...(t.inheritEnv ? { inheritEnv: true } : {}),
+    }
+    : { module: t.module, ...(t.inheritEnv ? { inheritEnv: true } : {}) };
+  return {
+    id: spec.id,
+    schedule: spec.schedule,
+    tz: spec.tz,
+    ...target,
+    overlap: spec.overlap,
+    catchup: spec.catchup,
+    catchupWindow: spec.catchupWindowMs,
+    catchupMax: spec.catchupMax,
+    retries: spec.retries,
+    backoff: spec.backoffMs,
+    backoffMax: spec.backoffMaxMs,
+    recover: spec.recover,
+    jitter: spec.jitterMs,
+    ...(spec.timeoutMs !== undefined ? { timeout: spec.timeoutMs } : {}),
+    ...(spec.maxRuns !== undefined ? { maxRuns: spec.maxRuns } : {}),
+    ...(spec.startAt !== undefined ? { startAt: spec.startAt } : {}),
+    ...(spec.endAt !== undefined ? { endAt: spec.endAt } : {}),
+  };
+}
+
+/**
+ * Deletes a job and its history. Runs in progress finish; their outcomes
+ * are dropped.
+ *
+ * @param store The store.
+ * @param id The job.
+ * @param options The current time.
+ * @returns Resolves once the deletion is committed.
+ * @throws {JobNotFoundError} When it does not exist.
+ * @example Remove a job
+ * ```ts
+ * import { addJob, removeJob } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const now = Date.now();
+ * await addJob(store, { id: "sync", schedule: "every 10m", cmd: "./sync.sh" }, { now });
+ * await removeJob(store, "sync", { now });
+ * console.log((await store.jobs()).length); // 0
+ * ```
+ */
+export async function removeJob(
+  store: JobStore,
+  id: string,
+  options: ManageOptions,
+): Promise<void> {
+  return await locked(store, options, async (read) => {
+    await existing(read, id);
+    return { changes: [{ type: "job.delete", id }], value: undefined };
+  });
+}
+
+/**
+ * Records the outcome of a run that ended in this instance.
+ *
+ * @param store The store.
+ * @param jobId The job.
+ * @param result The run's outcome.
+ * @param options The current time.
+ * @returns False when the outcome was fenced: the job is gone, or another
+ * instance recovered the run after judging this one dead.
+ * @example An outcome for a run that is not active is fenced
+ * ```ts
+ * import { recordOutcome } from "./manage_jobs.ts";
+ * import { createMemoryStore } from "../store/memory_store.ts";
+ *
+ * await using store = createMemoryStore();
+ * const now = Date.now();
+ * const recorded = await recordOutcome(
+ *   store,
+ *   "sync",
+ *   { runId: "run-1", outcome: "succeeded", attempt: 1, finishedAt: now },
+ *   { now },
+ * );
+ * console.log(recorded); // false
+ * ```
+ */
+export async function recordOutcome(
+  store: JobStore,
+  jobId: string,
+  result: RunResult,
+  options: ManageOptions,
+): Promise<boolean> {
+  return await locked(store, options, async (read) => {
+    const record = await read(jobId);
+    const { changes, recorded } = finishRuns(record ? [record] : [], [
+      { jobId, result },
+    ]);
+    return { changes, value: recorded[0]! };
+  });
+}
