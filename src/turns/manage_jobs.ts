@@ -1,6 +1,5 @@
 /**
- * Changing jobs: add, update, remove, pause, resume, trigger, backfill, and
- * record a run's outcome. Each is one short read-modify-write under the
+ * Changing jobs: add, update, remove, pause, resume, trigger, backfill. Each is one short read-modify-write under the
  * store lock (never around execution), so it works the same from a running
  * scheduler and from the command line. The controls of an existing job
  * (pause, resume, trigger, backfill) live in `job_controls.ts`.
@@ -12,7 +11,6 @@ import type { JobRecord, JobState } from "../types.ts";
 import type { JobStore } from "../store/store.ts";
 import { defineJob, type JobInput, validateJobId } from "../jobs/define_job.ts";
 import { initialState, withNextSlot } from "../jobs/job_state.ts";
-import { finishRuns, type RunResult } from "../jobs/finish_run.ts";
 import { existing, locked, type ManageOptions } from "./_job_turn.ts";
 
 export type { ManageOptions } from "./_job_turn.ts";
@@ -272,45 +270,5 @@ export async function removeJob(
   return await locked(store, options, async (read) => {
     await existing(read, id);
     return { changes: [{ type: "job.delete", id }], value: undefined };
-  });
-}
-
-/**
- * Records the outcome of a run that ended in this instance.
- *
- * @param store The store.
- * @param jobId The job.
- * @param result The run's outcome.
- * @param options The current time.
- * @returns False when the outcome was fenced: the job is gone, or another
- * instance recovered the run after judging this one dead.
- * @example An outcome for a run that is not active is fenced
- * ```ts
- * import { recordOutcome } from "./manage_jobs.ts";
- * import { createMemoryStore } from "../store/memory_store.ts";
- *
- * await using store = createMemoryStore();
- * const now = Date.now();
- * const recorded = await recordOutcome(
- *   store,
- *   "sync",
- *   { runId: "run-1", outcome: "succeeded", attempt: 1, finishedAt: now },
- *   { now },
- * );
- * console.log(recorded); // false
- * ```
- */
-export async function recordOutcome(
-  store: JobStore,
-  jobId: string,
-  result: RunResult,
-  options: ManageOptions,
-): Promise<boolean> {
-  return await locked(store, options, async (read) => {
-    const record = await read(jobId);
-    const { changes, recorded } = finishRuns(record ? [record] : [], [
-      { jobId, result },
-    ]);
-    return { changes, value: recorded[0]! };
   });
 }

@@ -13,7 +13,8 @@ import type { InstanceHold, JobStore } from "../../src/store/store.ts";
 import type { JobInput } from "../../src/jobs/define_job.ts";
 import { claimDueJobs } from "../../src/turns/claim_due_jobs.ts";
 import { confirmRuns } from "../../src/turns/confirm_runs.ts";
-import { addJob, recordOutcome } from "../../src/turns/manage_jobs.ts";
+import { addJob } from "../../src/turns/manage_jobs.ts";
+import { OutcomeBatch } from "../../src/turns/outcome_batch.ts";
 import { Liveness } from "../../src/runtime/liveness.ts";
 import {
   NO_PROBE,
@@ -400,12 +401,14 @@ export class World {
     }
     inst.runs.splice(inst.runs.indexOf(run), 1);
     this.attempts.set(run.runId, run.attempt);
-    await recordOutcome(inst.store, run.job, {
+    // The production outcome path, on the instance's current store (a
+    // `together` step swaps in an interleaving one).
+    await new OutcomeBatch(inst.store).record(run.job, {
       runId: run.runId,
       outcome: outcome === "retry" ? "failed" : outcome,
       attempt: run.attempt,
       finishedAt: this.clock.now(),
-    }, { now: this.clock.now() });
+    });
     if (inst.tick && inst.runs.length === 0) await this.#exit(inst);
   }
 

@@ -4,7 +4,6 @@ import {
   addJob,
   backfillJob,
   pauseJob,
-  recordOutcome,
   removeJob,
   resumeJob,
   triggerJob,
@@ -12,6 +11,7 @@ import {
   upsertJob,
 } from "../../src/turns/manage_jobs.ts";
 import { claimDueJobs } from "../../src/turns/claim_due_jobs.ts";
+import { OutcomeBatch } from "../../src/turns/outcome_batch.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
 import { JobNotFoundError, StoreError } from "../../src/errors.ts";
 
@@ -44,12 +44,12 @@ Deno.test("updateJob() changes the definition and keeps state and history", asyn
   await using store = createMemoryStore();
   await addJob(store, { id: "a", schedule: "every 1m", run: "a" }, { now: T0 });
   const { started } = await claim(store, T0 + MIN);
-  await recordOutcome(store, "a", {
+  await new OutcomeBatch(store).record("a", {
     runId: started[0]!.run.runId,
     outcome: "succeeded",
     attempt: 1,
     finishedAt: T0 + MIN,
-  }, { now: T0 + MIN });
+  });
   const updated = await updateJob(store, "a", {
     schedule: "every 5m",
     retries: 2,
@@ -123,16 +123,16 @@ Deno.test("pauseJob() and resumeJob() skip the slots in between, once", async ()
   equal(started.length, 1);
 });
 
-Deno.test("recordOutcome() fences a run that is no longer active, and removeJob() deletes", async () => {
+Deno.test("an outcome batch fences a run that is no longer active, and removeJob() deletes", async () => {
   await using store = createMemoryStore();
   await addJob(store, { id: "a", schedule: "every 1m", run: "a" }, { now: T0 });
   ok(
-    !(await recordOutcome(store, "a", {
+    !(await new OutcomeBatch(store).record("a", {
       runId: "run-x",
       outcome: "succeeded",
       attempt: 1,
       finishedAt: T0,
-    }, { now: T0 })),
+    })),
   );
   await removeJob(store, "a", { now: T0 });
   equal(await store.job("a"), undefined);
@@ -159,12 +159,12 @@ Deno.test("backfillJob() queues a past range oldest first, run one at a time", a
     T0 - 20 * MIN,
     "manual",
   ]]);
-  await recordOutcome(store, "a", {
+  await new OutcomeBatch(store).record("a", {
     runId: first.started[0]!.run.runId,
     outcome: "succeeded",
     attempt: 1,
     finishedAt: T0 + 2,
-  }, { now: T0 + 2 });
+  });
   const [entry] = await store.history({ job: "a" });
   equal(entry?.note, "backfill");
   const second = await claim(store, T0 + 3);

@@ -16,7 +16,8 @@ import { createFileStore } from "../../../src/store/file/file_store.ts";
 import type { JobStore, StoreChange } from "../../../src/store/store.ts";
 import type { JobInput } from "../../../src/jobs/define_job.ts";
 import { claimDueJobs } from "../../../src/turns/claim_due_jobs.ts";
-import { addJob, recordOutcome } from "../../../src/turns/manage_jobs.ts";
+import { addJob } from "../../../src/turns/manage_jobs.ts";
+import { OutcomeBatch } from "../../../src/turns/outcome_batch.ts";
 import { Liveness } from "../../../src/runtime/liveness.ts";
 import { FakeClock } from "../../../src/testing/mod.ts";
 
@@ -163,13 +164,13 @@ async function main(dir: string, historyLimit: number): Promise<void> {
         stderr: "",
         truncated: false,
       });
-      await recordOutcome(store, run.job, {
+      await new OutcomeBatch(store).record(run.job, {
         runId: run.runId,
         outcome,
         attempt: 1,
         startedAt: run.slot,
         finishedAt: now,
-      }, { now });
+      });
     }
     if (step % 9 === 0) {
       const id = `added-${step}`;

@@ -18,7 +18,8 @@ import {
   type CrashPoint,
 } from "../../../src/store/file/_crash_points.ts";
 import { claimDueJobs } from "../../../src/turns/claim_due_jobs.ts";
-import { recordOutcome, upsertJob } from "../../../src/turns/manage_jobs.ts";
+import { upsertJob } from "../../../src/turns/manage_jobs.ts";
+import { OutcomeBatch } from "../../../src/turns/outcome_batch.ts";
 import { Liveness } from "../../../src/runtime/liveness.ts";
 import { createScheduler } from "../../../src/runtime/scheduler.ts";
 import { FakeClock } from "../../../src/testing/mod.ts";
@@ -202,14 +203,15 @@ async function recover(store: JobStore, report: ChildReport): Promise<Claim[]> {
   const claims: Claim[] = [];
   let running: Claim[] = [];
   let runs = 0;
+  const outcomes = new OutcomeBatch(store);
   const finish = async () => {
     for (const run of running) {
-      await recordOutcome(store, run.job, {
+      await outcomes.record(run.job, {
         runId: run.runId,
         outcome: "succeeded",
         attempt: 1,
         finishedAt: clock.now(),
-      }, { now: clock.now() });
+      });
     }
     running = [];
   };
