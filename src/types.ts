@@ -150,6 +150,12 @@ export interface ActiveRun {
   readonly note?: string;
 }
 
+/** A run the claim step gave an instance, with the job it belongs to. */
+export interface ClaimedRun {
+  readonly run: ActiveRun;
+  readonly spec: JobSpec;
+}
+
 /** Consecutive slots with one outcome, kept as one ledger entry. */
 export interface RangeEntry {
   /** The outcome shared by every slot in the range. */

@@ -1,23 +1,33 @@
 /**
  * The job actor: one claimed slot of one job, from claim to recorded outcome.
  *
- * idle → claimed → running ⇄ retrying → confirming → running … → recording → done
- *                  ↘ fenced                ↘ fenced
+ * claimed → running ⇄ retrying → confirming → running … → recording → done
+ *         ↘ fenced                          ↘ fenced
  *
- * `job.claim` marks the slot claimed (durably, by the claim step); `job.start`
- * comes at the slot's due time and starts the first attempt, once the
- * runtime knows the claim still stands; `job.fence` says it does not (the
- * run was taken away while this process could not heartbeat). Before every
+ * An actor is created for a run the claim step has durably claimed, so it
+ * starts in `claimed` (an idle job is a record in the store, not an actor).
+ * `job.start` comes at the slot's due time, once the runtime knows the
+ * claim still stands, and the first attempt starts on that `claimed →
+ * running` transition; `job.fence` says the claim does not stand (the run
+ * was taken away while this process could not heartbeat). Before every
  * later attempt, `confirming` asks the runtime the same (`confirmAttempt`).
  * `fenced` is final and records nothing: the run is another instance's
- * now.
+ * now. `job.cancel` before the start records the slot `cancelled`.
  *
- * It exists only while its slot is claimed or running (an idle job is a
- * record in the store, not an actor). Everything fallible is an invoked
- * promise actor supplied by the runtime with `.provide()`: `runAttempt` runs
- * one attempt (its signal aborts when the state is left: timeout or cancel),
- * `recordOutcome` writes the outcome to the store and is retried until it
- * succeeds. `done` is final and its output is the outcome.
+ * Everything fallible is an invoked promise actor supplied by the runtime
+ * with `.provide()`: `runAttempt` runs one attempt (its signal aborts when
+ * the state is left: timeout or cancel), `recordOutcome` writes the outcome
+ * to the store and is retried until it succeeds. `done` is final and its
+ * output is the outcome.
+ *
+ * One exception, made for start lag: when many runs are due at one instant,
+ * the runtime calls all their first attempts' handlers in one loop, then
+ * sends each actor `job.start`, and the first `runAttempt` adopts the
+ * attempt already begun instead of beginning it. Sending a thousand
+ * `job.start` events first would delay the last handler by a thousand
+ * transitions (milliseconds); this way it starts microseconds after the
+ * first. The attempt still belongs to `running`: its timeout, cancellation
+ * and outcome are handled there. See `runtime/job_runs.ts`.
  *
  * @module
  */
@@ -50,7 +60,6 @@ export interface JobMachineContext extends JobMachineInput {
 
 /** Events a job actor accepts. */
 export type JobMachineEvent =
-  | { readonly type: "job.claim" }
   | { readonly type: "job.start" }
   | { readonly type: "job.fence" }
   | { readonly type: "job.cancel" };
@@ -116,19 +125,10 @@ export const jobMachine = setup({
   },
 }).createMachine({
   id: "job",
-  initial: "idle",
+  initial: "claimed",
   context: ({ input }) => ({ ...input, attempt: 1 }),
   output: ({ context }) => context.outcome ?? "cancelled",
   states: {
-    idle: {
-      on: {
-        "job.claim": "claimed",
-        "job.cancel": {
-          target: "recording",
-          actions: assign({ outcome: "cancelled" as const }),
-        },
-      },
-    },
     claimed: {
       // A slot claimed ahead of its due time waits here for it; the runtime
       // starts every run due at one instant from one timer.

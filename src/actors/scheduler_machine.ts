@@ -23,19 +23,15 @@
  */
 
 import { assign, fromPromise, setup } from "xstate";
-import type { JobMachineInput } from "./job_machine.ts";
-
-/** A run the claim step gave this instance. */
-export interface ClaimedJob {
-  readonly runId: string;
-  readonly input: JobMachineInput;
-  /** When to start it (claimed ahead of its slot), epoch ms; else now. */
-  readonly startAt?: number;
-}
+import type { ClaimedRun } from "../types.ts";
 
 /** What the `claim` actor resolves with. */
 export interface ClaimOutput {
-  readonly started: readonly ClaimedJob[];
+  /**
+   * The runs claimed for this instance; each starts at its `startAt`
+   * (claimed ahead of its slot), or at once.
+   */
+  readonly started: readonly ClaimedRun[];
   /** Own runs to cancel (asked by `replace`, or no longer ours). */
   readonly cancel: readonly string[];
   /** More is due than one claim handles. */

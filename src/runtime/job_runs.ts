@@ -22,8 +22,12 @@ import { type Actor, createActor, fromPromise } from "xstate";
 import type { ActiveRun, JobSpec } from "../types.ts";
 import type { JobStore } from "../store/store.ts";
 import { JobTimeoutError } from "../errors.ts";
-import { jobMachine, type JobMachineContext } from "../actors/job_machine.ts";
-import type { ClaimedJob, ClaimOutput } from "../actors/scheduler_machine.ts";
+import {
+  jobMachine,
+  type JobMachineContext,
+  type JobMachineInput,
+} from "../actors/job_machine.ts";
+import type { ClaimOutput } from "../actors/scheduler_machine.ts";
 import type { Clock } from "../clock.ts";
 import type { TockEventDetail, TockEventType } from "./events.ts";
 import type { SelfFence } from "./self_fence.ts";
@@ -65,10 +69,10 @@ const CONFIRM_RETRY_MS = 1000;
 type JobLogic = ReturnType<typeof jobMachine.provide>;
 
 interface LocalRun {
-  readonly jobId: string;
   readonly spec: JobSpec;
-  readonly claimed: ClaimedJob;
-  actor?: Actor<JobLogic>;
+  readonly run: ActiveRun;
+  readonly input: JobMachineInput;
+  readonly actor: Actor<JobLogic>;
   startedAt?: number;
   controller?: AbortController;
   /** The first attempt, begun by the start loop before the actor runs. */
@@ -100,58 +104,31 @@ export class JobRuns {
 
   /** The runs this instance holds (claimed or running): run id → job id. */
   owned(): ReadonlyMap<string, string> {
-    return new Map([...this.#runs].map(([id, run]) => [id, run.jobId]));
+    return new Map([...this.#runs].map(([id, local]) => [id, local.spec.id]));
   }
 
   /**
-   * Takes a run the claim step gave this instance (its actor is created
-   * by {@linkcode JobRuns.dispatch}).
-   *
-   * @param run The claimed run.
-   * @param spec Its job.
-   * @returns What the scheduler actor dispatches.
-   */
-  claim(run: ActiveRun, spec: JobSpec): ClaimedJob {
-    const claimed: ClaimedJob = {
-      runId: run.runId,
-      ...(run.startAt !== undefined ? { startAt: run.startAt } : {}),
-      input: {
-        jobId: spec.id,
-        runId: run.runId,
-        slot: run.slot,
-        trigger: run.trigger,
-        retries: spec.retries,
-        backoffMs: spec.backoffMs,
-        backoffMaxMs: spec.backoffMaxMs,
-        ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
-      },
-    };
-    this.#runs.set(run.runId, { jobId: spec.id, spec, claimed });
-    return claimed;
-  }
-
-  /**
-   * Creates the job actors of a claim's runs and starts those due; cancels
-   * the runs the claim said to cancel.
+   * Creates a job actor, in its `claimed` state, for each run the claim
+   * step gave this instance, and starts those due; cancels the runs the
+   * claim said to cancel.
    *
    * @param output What the claim step returned.
    */
   dispatch(output: ClaimOutput): void {
     const added: LocalRun[] = [];
-    for (const { runId } of output.started) {
-      const local = this.#runs.get(runId);
-      if (!local) continue;
+    for (const { run, spec } of output.started) {
+      const input = inputOf(run, spec);
       const actor = createActor(this.#logic, {
-        input: local.claimed.input,
+        input,
         clock: this.#options.clock,
       });
-      local.actor = actor;
+      const local: LocalRun = { spec, run, input, actor };
+      this.#runs.set(run.runId, local);
       actor.subscribe({
-        complete: () => this.#end(runId),
-        error: () => this.#end(runId),
+        complete: () => this.#end(run.runId),
+        error: () => this.#end(run.runId),
       });
       actor.start();
-      actor.send({ type: "job.claim" });
       added.push(local);
     }
     for (const runId of output.cancel) this.cancel(runId);
@@ -169,7 +146,7 @@ export class JobRuns {
    * @param runId The run.
    */
   cancel(runId: string): void {
-    this.#runs.get(runId)?.actor?.send({ type: "job.cancel" });
+    this.#runs.get(runId)?.actor.send({ type: "job.cancel" });
   }
 
   /** Cancels every run of this instance. */
@@ -223,10 +200,13 @@ export class JobRuns {
   /** Starts claimed runs: their handlers first, in one loop; then actors. */
   #start(due: readonly LocalRun[]): void {
     const claimed = due.filter((local) =>
-      local.actor?.getSnapshot().value === "claimed"
+      local.actor.getSnapshot().value === "claimed"
     );
+    // The one exception to "work starts on a transition" (see
+    // job_machine.ts): every first attempt due now begins in one loop, and
+    // each actor's `running` state adopts its attempt.
     for (const local of claimed) local.first = this.#begin(local, 1);
-    for (const local of claimed) local.actor?.send({ type: "job.start" });
+    for (const local of claimed) local.actor.send({ type: "job.start" });
   }
 
   /**
@@ -244,15 +224,15 @@ export class JobRuns {
         // may tell that they were taken away.
       }
       left = left.filter((local) =>
-        local.actor?.getSnapshot().value === "claimed"
+        local.actor.getSnapshot().value === "claimed"
       );
       if (ours) {
         for (const local of left) {
-          if (!ours.has(local.claimed.runId)) {
-            local.actor?.send({ type: "job.fence" });
+          if (!ours.has(local.run.runId)) {
+            local.actor.send({ type: "job.fence" });
           }
         }
-        left = left.filter((local) => ours.has(local.claimed.runId));
+        left = left.filter((local) => ours.has(local.run.runId));
         // Frozen again while confirming? Then confirm again.
         if (this.#options.fence.fresh()) return this.#start(left);
       }
@@ -368,7 +348,7 @@ export class JobRuns {
     local.startedAt ??= clock.now();
     const controller = new AbortController();
     local.controller = controller;
-    const { input } = local.claimed;
+    const { input } = local;
     return this.#track(runHandler(local.spec, {
       jobId: input.jobId,
       slot: new Date(input.slot),
@@ -439,7 +419,21 @@ export class JobRuns {
 }
 
 function startAt(local: LocalRun): number {
-  return local.claimed.startAt ?? 0;
+  return local.run.startAt ?? 0;
+}
+
+/** The job actor's input: the claimed run and its job's retry policy. */
+function inputOf(run: ActiveRun, spec: JobSpec): JobMachineInput {
+  return {
+    jobId: spec.id,
+    runId: run.runId,
+    slot: run.slot,
+    trigger: run.trigger,
+    retries: spec.retries,
+    backoffMs: spec.backoffMs,
+    backoffMaxMs: spec.backoffMaxMs,
+    ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
+  };
 }
 
 function byStart(a: LocalRun, b: LocalRun): number {

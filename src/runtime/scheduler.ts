@@ -434,17 +434,16 @@ class TockScheduler extends EventTarget implements Scheduler {
     await this.#forgetDead(result.isDead);
     this.#fullClaim = false;
     const fenced = [...owned.keys()].filter((id) => !result.active.has(id));
-    const started = result.started.map(({ run, spec }) => {
+    for (const { run, spec } of result.started) {
       this.#emit("job.claimed", {
         job: spec.id,
         slot: new Date(run.slot),
         runId: run.runId,
         trigger: run.trigger,
       });
-      return this.#runs.claim(run, spec);
-    });
+    }
     return {
-      started,
+      started: result.started,
       cancel: [...result.cancel, ...fenced],
       more: result.more,
     };

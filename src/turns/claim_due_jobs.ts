@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ActiveRun, JobSpec, Outcome } from "../types.ts";
+import type { ActiveRun, ClaimedRun, JobSpec, Outcome } from "../types.ts";
 import type { JobStore, StoreChange } from "../store/store.ts";
 import type { LockLease } from "../lock/lock.ts";
 import { withStoreLock } from "../store/with_store_lock.ts";
@@ -61,12 +61,6 @@ export interface ClaimDueJobsOptions {
   readonly signal?: AbortSignal;
   /** Told when the lock is taken and released (for events and statistics). */
   readonly onLock?: (event: "acquired" | "released", holdMs: number) => void;
-}
-
-/** A run claimed for this instance, with the job it belongs to. */
-export interface ClaimedRun {
-  readonly run: ActiveRun;
-  readonly spec: JobSpec;
 }
 
 /** What one claim step did. */

@@ -43,7 +43,7 @@ function machine(
   });
 }
 
-Deno.test("jobMachine goes idle → claimed → running → done and outputs the outcome", async () => {
+Deno.test("jobMachine is created claimed, goes running → done and outputs the outcome", async () => {
   const recorded: string[] = [];
   const clock = new FakeClock();
   using actor = disposable(
@@ -59,12 +59,10 @@ Deno.test("jobMachine goes idle → claimed → running → done and outputs the
     )
   );
   actor.start();
-  equal(actor.getSnapshot().value, "idle");
-  actor.send({ type: "job.claim" });
+  equal(actor.getSnapshot().value, "claimed", "created claimed");
   actor.send({ type: "job.start" });
   await clock.tick(0);
   deepEqual(states.filter((s, i) => s !== states[i - 1]), [
-    "idle",
     "claimed",
     "running",
     "recording",
@@ -84,7 +82,6 @@ Deno.test("jobMachine retries once, then fails; a timeout gives timed_out", asyn
       { input: INPUT, clock },
     ));
     actor.start();
-    actor.send({ type: "job.claim" });
     actor.send({ type: "job.start" });
     await clock.tick(999);
     equal(actor.getSnapshot().value, "retrying");
@@ -101,7 +98,6 @@ Deno.test("jobMachine retries once, then fails; a timeout gives timed_out", asyn
       { input: INPUT, clock },
     ));
     actor.start();
-    actor.send({ type: "job.claim" });
     actor.send({ type: "job.start" });
     await clock.tick(5000);
     equal(actor.getSnapshot().output, "timed_out");
@@ -117,7 +113,6 @@ Deno.test("jobMachine fences: a claim taken away before the start, or during a r
       { input: INPUT, clock: new FakeClock() },
     ));
     actor.start();
-    actor.send({ type: "job.claim" });
     actor.send({ type: "job.fence" });
     equal(actor.getSnapshot().value, "fenced");
     equal(actor.getSnapshot().status, "done");
@@ -141,7 +136,6 @@ Deno.test("jobMachine fences: a claim taken away before the start, or during a r
       { input: INPUT, clock },
     ));
     actor.start();
-    actor.send({ type: "job.claim" });
     actor.send({ type: "job.start" });
     await clock.tick(1000);
     deepEqual(asked, [2]);
@@ -156,7 +150,6 @@ Deno.test("jobMachine property: done absorbs every event sequence, with one reco
     fc.asyncProperty(
       fc.array(
         fc.constantFrom(
-          "job.claim",
           "job.start",
           "job.cancel",
           "job.fence",
@@ -192,7 +185,6 @@ Deno.test("jobMachine property: done absorbs every event sequence, with one reco
           else {
             actor.send({
               type: step as
-                | "job.claim"
                 | "job.start"
                 | "job.cancel"
                 | "job.fence",
