@@ -28,6 +28,7 @@
 export type {
   ActiveRun,
   CatchupPolicy,
+  ErrorInfo,
   InstanceRecord,
   JobId,
   JobRecord,
@@ -39,6 +40,7 @@ export type {
   PendingSlot,
   RangeEntry,
   RecoverPolicy,
+  RunOutcome,
   Target,
   Trigger,
 } from "./src/types.ts";
@@ -56,9 +58,11 @@ export {
   type CronSchedule,
   type IntervalSchedule,
   type OnceSchedule,
+  type Schedule,
+} from "./src/schedule/schedule.ts";
+export {
   parseSchedule,
   type ParseScheduleOptions,
-  type Schedule,
 } from "./src/schedule/parse_schedule.ts";
 export { nextSlot } from "./src/schedule/next_slot.ts";
 export {
@@ -100,16 +104,18 @@ export {
 export {
   addJob,
   inputOf,
-  type ManageOptions,
-  pauseJob,
   removeJob,
-  resumeJob,
-  triggerJob,
-  type TriggerResult,
   updateJob,
   upsertJob,
   type UpsertResult,
 } from "./src/turns/manage_jobs.ts";
+export { type ManageOptions } from "./src/turns/job_turn.ts";
+export {
+  pauseJob,
+  resumeJob,
+  triggerJob,
+  type TriggerResult,
+} from "./src/turns/job_controls.ts";
 export type {
   JobContext,
   JobHandler,
@@ -128,9 +134,9 @@ export {
   type TockEventDetail,
   type TockEventType,
 } from "./src/runtime/events.ts";
+export { createScheduler } from "./src/runtime/scheduler.ts";
 export {
-  createScheduler,
   type Scheduler,
   type SchedulerJobInput,
   type SchedulerOptions,
-} from "./src/runtime/scheduler.ts";
+} from "./src/runtime/scheduler_api.ts";

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { ErrorInfo } from "./types.ts";
+
 /** A schedule string that cannot be parsed, or that never matches. */
 export class ScheduleSyntaxError extends SyntaxError {
   /** The schedule text that failed. */
@@ -103,4 +105,29 @@ export function toError(value: unknown): Error {
   );
   error.name = "NonError";
   return error;
+}
+
+/**
+ * What the ledger and events keep of a thrown value: its name and message
+ * (`Error` and the value as text for a non-error).
+ *
+ * @param value Anything thrown.
+ * @returns Its name and message.
+ * @example Usage
+ * ```ts
+ * import { errorInfo } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(errorInfo(new RangeError("too big")), {
+ *   name: "RangeError",
+ *   message: "too big",
+ * });
+ * assert.deepEqual(errorInfo(42), { name: "Error", message: "42" });
+ * ```
+ */
+export function errorInfo(value: unknown): ErrorInfo {
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message };
+  }
+  return { name: "Error", message: String(value) };
 }

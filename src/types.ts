@@ -19,6 +19,21 @@ export type Outcome =
   | "missed"
   | "abandoned";
 
+/**
+ * The outcomes a claimed run ends with; the others are a slot's fate
+ * without a run.
+ */
+export type RunOutcome = Extract<
+  Outcome,
+  "succeeded" | "failed" | "timed_out" | "cancelled"
+>;
+
+/** A failure as the ledger and events keep it. */
+export interface ErrorInfo {
+  readonly name: string;
+  readonly message: string;
+}
+
 /** Every outcome, in a stable order (for counters and tables). */
 export const OUTCOMES: readonly Outcome[] = [
   "succeeded",
@@ -238,7 +253,7 @@ export interface LedgerEntry {
   /** Runs: when the outcome was reached, epoch ms. */
   readonly finishedAt?: number;
   /** Runs: the error of the last failed attempt, if any. */
-  readonly error?: { readonly name: string; readonly message: string };
+  readonly error?: ErrorInfo;
   /** Range entries: the last slot of the range. */
   readonly until?: number;
   /** Range entries: how many slots the range holds. */

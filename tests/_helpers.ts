@@ -1,6 +1,6 @@
 // Shared test helpers.
 import type { AnyActorRef } from "xstate";
-import type { Scheduler } from "../src/runtime/scheduler.ts";
+import type { Scheduler } from "../src/runtime/scheduler_api.ts";
 import type { TockEvent, TockEventType } from "../src/runtime/events.ts";
 
 /** Wraps an xstate actor so that `await using`/`using` stops it. */

@@ -16,7 +16,7 @@ import { deepEqual } from "node:assert/strict";
 const BASE = ["types.ts", "errors.ts"];
 const LAYERS: Record<string, string[]> = {
   "types.ts": [],
-  "errors.ts": [],
+  "errors.ts": ["types.ts"],
   "clock.ts": [],
   schedule: [...BASE, "schedule"],
   jobs: [...BASE, "schedule", "jobs"],
@@ -137,6 +137,10 @@ Deno.test("architecture: machines import no backend, Deno API or clock", async (
   deepEqual(offenders, []);
 });
 
+/** A relative `import … from`, `export … from` or bare `import "…"`. */
+const IMPORT =
+  /^\s*(?:(?:import|export)\s[^;]*?\bfrom\s*|import\s*)["'](\.[^"']+)["']/gm;
+
 /** Strips comments, so that documentation may name what code may not do. */
 function code(text: string): string {
   return text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, "");
@@ -158,4 +162,30 @@ Deno.test("architecture: only withStoreLock() takes a store's lock", async () =>
     }
   }
   deepEqual(offenders, []);
+});
+
+Deno.test("architecture: no import cycles in src/, type imports included", async () => {
+  const root = new URL("../src", import.meta.url).pathname;
+  const edges = new Map<string, string[]>();
+  for await (const path of sources(root)) {
+    const text = await Deno.readTextFile(path);
+    edges.set(
+      path,
+      [...text.matchAll(IMPORT)].map(([, spec]) => resolve(path, spec!)),
+    );
+  }
+  const cycles: string[] = [];
+  const done = new Set<string>();
+  const visit = (path: string, trail: string[]) => {
+    if (trail.includes(path)) {
+      const loop = trail.slice(trail.indexOf(path)).concat(path);
+      cycles.push(loop.map((p) => p.slice(root.length + 1)).join(" -> "));
+      return;
+    }
+    if (done.has(path)) return;
+    for (const next of edges.get(path) ?? []) visit(next, [...trail, path]);
+    done.add(path);
+  };
+  for (const path of edges.keys()) visit(path, []);
+  deepEqual(cycles, []);
 });

@@ -27,16 +27,14 @@
  * `job.start` events first would delay the last handler by a thousand
  * transitions (milliseconds); this way it starts microseconds after the
  * first. The attempt still belongs to `running`: its timeout, cancellation
- * and outcome are handled there. See `runtime/job_runs.ts`.
+ * and outcome are handled there (see `JobRuns` in the runtime).
  *
  * @module
  */
 
 import { assign, fromPromise, setup } from "xstate";
-import type { Trigger } from "../types.ts";
-
-/** What a run ended with. */
-export type JobOutcome = "succeeded" | "failed" | "timed_out" | "cancelled";
+import type { ErrorInfo, RunOutcome, Trigger } from "../types.ts";
+import { errorInfo } from "../errors.ts";
 
 /** The claimed run a job actor is created for. */
 export interface JobMachineInput {
@@ -54,8 +52,8 @@ export interface JobMachineInput {
 export interface JobMachineContext extends JobMachineInput {
   /** 1-based attempt number. */
   readonly attempt: number;
-  readonly outcome?: JobOutcome;
-  readonly error?: { readonly name: string; readonly message: string };
+  readonly outcome?: RunOutcome;
+  readonly error?: ErrorInfo;
 }
 
 /** Events a job actor accepts. */
@@ -72,13 +70,6 @@ export interface JobStepInput {
 /** Why a running attempt is being left (so the runtime can abort it). */
 export type AbortCause = "timeout" | "cancel";
 
-function errorOf(value: unknown): { name: string; message: string } {
-  if (value instanceof Error) {
-    return { name: value.name, message: value.message };
-  }
-  return { name: "Error", message: String(value) };
-}
-
 function notProvided<T = void>(name: string) {
   return fromPromise<T, JobStepInput>(() => {
     throw new Error(`Cannot run job actor: '${name}' was not provided`);
@@ -91,7 +82,7 @@ export const jobMachine = setup({
     context: {} as JobMachineContext,
     events: {} as JobMachineEvent,
     input: {} as JobMachineInput,
-    output: {} as JobOutcome,
+    output: {} as RunOutcome,
   },
   actors: {
     runAttempt: notProvided("runAttempt"),
@@ -154,13 +145,13 @@ export const jobMachine = setup({
           {
             guard: "canRetry",
             target: "retrying",
-            actions: assign({ error: ({ event }) => errorOf(event.error) }),
+            actions: assign({ error: ({ event }) => errorInfo(event.error) }),
           },
           {
             target: "recording",
             actions: assign({
               outcome: "failed" as const,
-              error: ({ event }) => errorOf(event.error),
+              error: ({ event }) => errorInfo(event.error),
             }),
           },
         ],

@@ -11,13 +11,7 @@ import { parseDuration } from "../schedule/parse_duration.ts";
 import { parseSchedule } from "../schedule/parse_schedule.ts";
 import { oneLine, UsageError } from "./_errors.ts";
 import { checkZone } from "./_job_fields.ts";
-
-/** One flag of a command, as `node:util` `parseArgs` takes it. */
-export interface FlagSpec {
-  readonly type: "string" | "boolean";
-  readonly multiple?: boolean;
-  readonly short?: string;
-}
+import type { FlagSpec } from "./_flag_spec.ts";
 
 /** The flags every command takes. */
 export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {

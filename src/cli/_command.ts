@@ -6,7 +6,8 @@
  */
 
 import type { Clock } from "../clock.ts";
-import type { FlagSpec, ParsedArgs } from "./_args.ts";
+import type { FlagSpec } from "./_flag_spec.ts";
+import type { ParsedArgs } from "./_args.ts";
 
 /** Where a command prints and what it may read from its surroundings. */
 export interface CliContext {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FlagSpec } from "./_args.ts";
+import type { FlagSpec } from "./_flag_spec.ts";
 import { parseDuration } from "../schedule/parse_duration.ts";
 import { parseSchedule } from "../schedule/parse_schedule.ts";
 

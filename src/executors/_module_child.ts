@@ -12,11 +12,12 @@
  * @module
  */
 
+import { errorInfo } from "../errors.ts";
+
 const encoder = new TextEncoder();
 
 async function fail(error: unknown, prefix = ""): Promise<never> {
-  const name = error instanceof Error ? error.name : "Error";
-  const message = error instanceof Error ? error.message : String(error);
+  const { name, message } = errorInfo(error);
   const text = `${name}: ${prefix}${oneLine(message)}`;
   const bytes = encoder.encode(`\n${text}\n`);
   try {

@@ -4,12 +4,15 @@
  * @module
  */
 
-import type { JobRecord, JobState, LedgerEntry } from "../types.ts";
+import type {
+  ErrorInfo,
+  JobRecord,
+  JobState,
+  LedgerEntry,
+  RunOutcome,
+} from "../types.ts";
 import type { StoreChange } from "../store/store.ts";
 import { StateDraft } from "./job_state.ts";
-
-/** The outcome of a run that ended in this instance. */
-export type RunOutcome = "succeeded" | "failed" | "timed_out" | "cancelled";
 
 /** What an instance reports when a run ends. */
 export interface RunResult {
@@ -18,7 +21,7 @@ export interface RunResult {
   readonly attempt: number;
   readonly startedAt?: number;
   readonly finishedAt: number;
-  readonly error?: { readonly name: string; readonly message: string };
+  readonly error?: ErrorInfo;
 }
 
 /**

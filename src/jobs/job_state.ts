@@ -17,7 +17,8 @@ import type {
 import { OUTCOMES } from "../types.ts";
 import { jitterFor } from "../schedule/jitter.ts";
 import { nextSlot as scheduleNextSlot } from "../schedule/next_slot.ts";
-import { parseSchedule, type Schedule } from "../schedule/parse_schedule.ts";
+import { parseSchedule } from "../schedule/parse_schedule.ts";
+import type { Schedule } from "../schedule/schedule.ts";
 
 const schedules = new Map<string, Schedule>();
 

@@ -1,11 +1,11 @@
 /**
- * Typed observability events (SPEC §9), dispatched on the scheduler, which is
- * an `EventTarget`.
+ * Typed observability events, dispatched on the scheduler, which is an
+ * `EventTarget`; `docs/library.md` ("Events") says when each is sent.
  *
  * @module
  */
 
-import type { Outcome, Trigger } from "../types.ts";
+import type { ErrorInfo, Outcome, Trigger } from "../types.ts";
 
 /** Every event type a scheduler dispatches. */
 export type TockEventType =
@@ -45,7 +45,7 @@ export interface TockEventDetail {
   /** Run end and slot events: the outcome recorded. */
   readonly outcome?: Outcome;
   /** `scheduler.error`, `run.retrying` and failed runs: what went wrong. */
-  readonly error?: { readonly name: string; readonly message: string };
+  readonly error?: ErrorInfo;
   /** `lock.released`: how long the lock was held, in ms. */
   readonly holdMs?: number;
   /** Run end events: ms from the first attempt's start to the end. */

@@ -15,7 +15,7 @@ import type {
   JobStore,
 } from "../store/store.ts";
 import { canRun } from "../store/store.ts";
-import { SchedulerClosedError } from "../errors.ts";
+import { errorInfo, SchedulerClosedError } from "../errors.ts";
 import {
   type ClaimOutput,
   schedulerMachine,
@@ -35,14 +35,9 @@ import { HoldStats, runHeartbeat } from "./heartbeat.ts";
 import { Liveness } from "./liveness.ts";
 import { JobRuns } from "./job_runs.ts";
 import * as manage from "../turns/manage_jobs.ts";
+import * as controls from "../turns/job_controls.ts";
 import type { JobHandler } from "../executors/run_handler.ts";
 import type {
-  Scheduler,
-  SchedulerJobInput,
-  SchedulerOptions,
-} from "./scheduler_api.ts";
-
-export type {
   Scheduler,
   SchedulerJobInput,
   SchedulerOptions,
@@ -208,7 +203,7 @@ class TockScheduler extends EventTarget implements Scheduler {
         cancelAll: () => this.#runs.cancelAll(),
         claimFailed: (_, { error }) => {
           this.#fullClaim = true;
-          this.#emit("scheduler.error", { error: errorDetail(error) });
+          this.#emit("scheduler.error", { error: errorInfo(error) });
         },
         notify: (_, { phase }) => this.#emit(`scheduler.${phase}`, {}),
       },
@@ -225,7 +220,7 @@ class TockScheduler extends EventTarget implements Scheduler {
       actor.subscribe({
         complete: () => resolve(),
         error: (error) => {
-          this.#emit("scheduler.error", { error: errorDetail(error) });
+          this.#emit("scheduler.error", { error: errorInfo(error) });
           resolve();
         },
       });
@@ -328,7 +323,7 @@ class TockScheduler extends EventTarget implements Scheduler {
       liveness: this.#liveness,
       onDead: () => this.#actor?.send({ type: "scheduler.wake" }),
       onError: (error) =>
-        this.#emit("scheduler.error", { error: errorDetail(error) }),
+        this.#emit("scheduler.error", { error: errorInfo(error) }),
       signal: this.#heartbeat.signal,
     });
   }
@@ -505,20 +500,20 @@ class TockScheduler extends EventTarget implements Scheduler {
     options: { readonly note?: string } = {},
   ): Promise<JobRecord> {
     return this.#wake(
-      await manage.pauseJob(this.#store, id, { ...this.#open(), ...options }),
+      await controls.pauseJob(this.#store, id, { ...this.#open(), ...options }),
     );
   }
 
   async resume(id: string): Promise<JobRecord> {
-    return this.#wake(await manage.resumeJob(this.#store, id, this.#open()));
+    return this.#wake(await controls.resumeJob(this.#store, id, this.#open()));
   }
 
   async trigger(
     id: string,
     options: { readonly force?: boolean } = {},
-  ): Promise<manage.TriggerResult> {
+  ): Promise<controls.TriggerResult> {
     return this.#wake(
-      await manage.triggerJob(this.#store, id, {
+      await controls.triggerJob(this.#store, id, {
         ...this.#open(),
         ...options,
       }),
@@ -584,11 +579,4 @@ class TockScheduler extends EventTarget implements Scheduler {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
-}
-
-function errorDetail(value: unknown): { name: string; message: string } {
-  if (value instanceof Error) {
-    return { name: value.name, message: value.message };
-  }
-  return { name: "Error", message: String(value) };
 }

@@ -9,7 +9,7 @@ import type { JobRecord, LedgerEntry } from "../types.ts";
 import type { HistoryQuery, JobStore } from "../store/store.ts";
 import type { Clock } from "../clock.ts";
 import type { JobInput } from "../jobs/define_job.ts";
-import type { TriggerResult } from "../turns/manage_jobs.ts";
+import type { TriggerResult } from "../turns/job_controls.ts";
 import type { JobHandler, TargetRunner } from "../executors/run_handler.ts";
 
 /** Options for `createScheduler()`. */

@@ -11,7 +11,7 @@ import {
   wallTime,
   wallToInstants,
 } from "./_zone.ts";
-import type { Schedule } from "./parse_schedule.ts";
+import type { Schedule } from "./schedule.ts";
 
 /** How a DST change affected one slot. */
 export type DstNote =

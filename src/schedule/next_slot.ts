@@ -19,7 +19,7 @@ import {
   resolveWall,
   utcMs,
 } from "./_zone.ts";
-import type { CronSchedule, Schedule } from "./parse_schedule.ts";
+import type { CronSchedule, Schedule } from "./schedule.ts";
 
 /** Slots are searched from year 1 on; earlier `after` values start there. */
 const FIRST_INSTANT = utcMs(1, 1, 1);

@@ -11,53 +11,7 @@ import { compileCron } from "./_cron_parser.ts";
 import { assertTimeZone, daysInMonth, resolveWall, utcMs } from "./_zone.ts";
 import { nextSlot } from "./next_slot.ts";
 import { parseDuration } from "./parse_duration.ts";
-
-/** A cron schedule, matched against the wall clock of `tz`. */
-export interface CronSchedule {
-  /** Discriminant. */
-  readonly kind: "cron";
-  /** The expression or alias, trimmed (the compiled form is cached by it). */
-  readonly text: string;
-  /** IANA time zone. */
-  readonly tz: string;
-  /** The expression has a leading seconds field. */
-  readonly seconds: boolean;
-  /**
-   * The hour field is `*` or a step, so DST changes follow real time (both
-   * passes of a repeated hour run, a gap is skipped); otherwise the job has
-   * fixed hours (a gap runs once after it, a repeat runs once, first).
-   */
-  readonly realTime: boolean;
-}
-
-/** A fixed-rate schedule: `anchor + k * everyMs` for every integer `k`. */
-export interface IntervalSchedule {
-  /** Discriminant. */
-  readonly kind: "interval";
-  /** The schedule text, trimmed. */
-  readonly text: string;
-  /** The zone an explicit `from` instant was read in (not used for slots). */
-  readonly tz: string;
-  /** The period, in milliseconds. */
-  readonly everyMs: number;
-  /** Epoch ms on the grid; `undefined` means epoch 0. */
-  readonly anchor: number | undefined;
-}
-
-/** A one-shot schedule. */
-export interface OnceSchedule {
-  /** Discriminant. */
-  readonly kind: "once";
-  /** The schedule text, trimmed. */
-  readonly text: string;
-  /** The zone a wall time was read in. */
-  readonly tz: string;
-  /** Epoch ms of the only slot. */
-  readonly at: number;
-}
-
-/** A parsed schedule. */
-export type Schedule = CronSchedule | IntervalSchedule | OnceSchedule;
+import type { Schedule } from "./schedule.ts";
 
 /** Options for {@linkcode parseSchedule}. */
 export interface ParseScheduleOptions {

@@ -5,7 +5,7 @@
  */
 
 import { nextSlot } from "./next_slot.ts";
-import type { Schedule } from "./parse_schedule.ts";
+import type { Schedule } from "./schedule.ts";
 
 /** The result of {@linkcode slotsBetween}. */
 export interface SlotsBetween {

@@ -14,7 +14,7 @@ import {
 } from "../jobs/job_state.ts";
 import { slotsBetween } from "../schedule/slots_between.ts";
 import { newRunId } from "../jobs/run_id.ts";
-import { type ManageOptions, setState } from "./_job_turn.ts";
+import { type ManageOptions, setState } from "./job_turn.ts";
 
 /**
  * Pauses a job: its slots are recorded `skipped` until it is resumed.
@@ -26,7 +26,8 @@ import { type ManageOptions, setState } from "./_job_turn.ts";
  * @throws {JobNotFoundError} When the job does not exist.
  * @example Pause a job with a note
  * ```ts
- * import { addJob, pauseJob } from "./manage_jobs.ts";
+ * import { addJob } from "./manage_jobs.ts";
+ * import { pauseJob } from "./job_controls.ts";
  * import { createMemoryStore } from "../store/memory_store.ts";
  *
  * await using store = createMemoryStore();
@@ -59,7 +60,8 @@ export async function pauseJob(
  * @throws {JobNotFoundError} When the job does not exist.
  * @example Pause and resume a job
  * ```ts
- * import { addJob, pauseJob, resumeJob } from "./manage_jobs.ts";
+ * import { addJob } from "./manage_jobs.ts";
+ * import { pauseJob, resumeJob } from "./job_controls.ts";
  * import { createMemoryStore } from "../store/memory_store.ts";
  *
  * await using store = createMemoryStore();
@@ -128,7 +130,8 @@ export interface TriggerResult {
  * @throws {JobNotFoundError} When the job does not exist.
  * @example Trigger a job twice
  * ```ts
- * import { addJob, triggerJob } from "./manage_jobs.ts";
+ * import { addJob } from "./manage_jobs.ts";
+ * import { triggerJob } from "./job_controls.ts";
  * import { createMemoryStore } from "../store/memory_store.ts";
  *
  * await using store = createMemoryStore();

@@ -11,18 +11,7 @@ import type { JobRecord, JobState } from "../types.ts";
 import type { JobStore } from "../store/store.ts";
 import { defineJob, type JobInput, validateJobId } from "../jobs/define_job.ts";
 import { initialState, withNextSlot } from "../jobs/job_state.ts";
-import { existing, locked, type ManageOptions } from "./_job_turn.ts";
-
-export type { ManageOptions } from "./_job_turn.ts";
-export {
-  BACKFILL_LIMIT,
-  backfillJob,
-  type BackfillResult,
-  pauseJob,
-  resumeJob,
-  triggerJob,
-  type TriggerResult,
-} from "./job_controls.ts";
+import { existing, locked, type ManageOptions } from "./job_turn.ts";
 
 /**
  * Creates a job.

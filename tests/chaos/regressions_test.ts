@@ -4,10 +4,8 @@
 import { deepEqual, ok } from "node:assert/strict";
 import type { Lock } from "../../src/lock/lock.ts";
 import { advanceJob } from "../../src/jobs/advance_job.ts";
-import {
-  createScheduler,
-  type Scheduler,
-} from "../../src/runtime/scheduler.ts";
+import { createScheduler } from "../../src/runtime/scheduler.ts";
+import type { Scheduler } from "../../src/runtime/scheduler_api.ts";
 import type { JobStore } from "../../src/store/store.ts";
 import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
 import type { LedgerEntry, RangeEntry } from "../../src/types.ts";

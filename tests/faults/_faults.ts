@@ -5,7 +5,7 @@
 import { deepEqual, ok } from "node:assert/strict";
 import type { JobStore } from "../../src/store/store.ts";
 import type { Lock } from "../../src/lock/lock.ts";
-import type { Scheduler } from "../../src/runtime/scheduler.ts";
+import type { Scheduler } from "../../src/runtime/scheduler_api.ts";
 import type { FakeClock } from "../../src/testing/mod.ts";
 import type { LedgerEntry } from "../../src/types.ts";
 import type { TockEvent, TockEventType } from "../../src/runtime/events.ts";

@@ -4,11 +4,11 @@
 // timers. Instances are frozen by holding every store call of theirs (a
 // SIGSTOPped process) or by giving them a clock that nobody advances.
 import { deepEqual, equal, ok } from "node:assert/strict";
-import {
-  createScheduler,
-  type Scheduler,
-  type SchedulerJobInput,
-} from "../../src/runtime/scheduler.ts";
+import { createScheduler } from "../../src/runtime/scheduler.ts";
+import type {
+  Scheduler,
+  SchedulerJobInput,
+} from "../../src/runtime/scheduler_api.ts";
 import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
 import type { JobStore } from "../../src/store/store.ts";
 import { claimDueJobs } from "../../src/turns/claim_due_jobs.ts";

@@ -21,7 +21,7 @@ import {
   type ProcessProbe,
 } from "../../src/runtime/process_probe.ts";
 import { SelfFence } from "../../src/runtime/self_fence.ts";
-import type { RunOutcome } from "../../src/jobs/finish_run.ts";
+import type { RunOutcome } from "../../src/types.ts";
 import { StoreError } from "../../src/errors.ts";
 import { FakeClock } from "../../src/testing/mod.ts";
 import type { StoreChange } from "../../src/store/store.ts";

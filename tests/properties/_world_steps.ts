@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import type { JobStore } from "../../src/store/store.ts";
 import type { JobInput } from "../../src/jobs/define_job.ts";
-import type { RunOutcome } from "../../src/jobs/finish_run.ts";
+import type { RunOutcome } from "../../src/types.ts";
 import type { World } from "./_world.ts";
 
 /** Jobs with per-second-ish schedules and every policy. */

@@ -7,10 +7,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ScheduleSyntaxError } from "../../src/errors.ts";
 import { nextSlot } from "../../src/schedule/next_slot.ts";
-import {
-  parseSchedule,
-  type Schedule,
-} from "../../src/schedule/parse_schedule.ts";
+import { parseSchedule } from "../../src/schedule/parse_schedule.ts";
+import type { Schedule } from "../../src/schedule/schedule.ts";
 import { slotsBetween } from "../../src/schedule/slots_between.ts";
 import { propertyParams } from "./_runs.ts";
 

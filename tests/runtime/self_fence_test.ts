@@ -6,7 +6,7 @@
 // lives on, as SIGSTOP does; its store calls wait at a gate meanwhile.
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
-import type { Scheduler } from "../../src/runtime/scheduler.ts";
+import type { Scheduler } from "../../src/runtime/scheduler_api.ts";
 import { SelfFence } from "../../src/runtime/self_fence.ts";
 import type { JobContext } from "../../src/executors/run_handler.ts";
 import type { RecoverPolicy } from "../../src/types.ts";

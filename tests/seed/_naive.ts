@@ -9,10 +9,8 @@ import type { Clock } from "../../src/clock.ts";
 import type { Lock } from "../../src/lock/lock.ts";
 import { createMemoryLock } from "../../src/testing/mod.ts";
 import { nextSlot } from "../../src/schedule/next_slot.ts";
-import {
-  parseSchedule,
-  type Schedule,
-} from "../../src/schedule/parse_schedule.ts";
+import { parseSchedule } from "../../src/schedule/parse_schedule.ts";
+import type { Schedule } from "../../src/schedule/schedule.ts";
 
 /** What a naive handler receives. */
 export interface NaiveContext {

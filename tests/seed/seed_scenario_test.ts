@@ -7,10 +7,8 @@
 // processes sharing a file store for about eight real seconds.
 // deno-lint-ignore-file no-console
 import { deepEqual, equal, ok } from "node:assert/strict";
-import {
-  createScheduler,
-  type Scheduler,
-} from "../../src/runtime/scheduler.ts";
+import { createScheduler } from "../../src/runtime/scheduler.ts";
+import type { Scheduler } from "../../src/runtime/scheduler_api.ts";
 import type { JobContext } from "../../src/executors/run_handler.ts";
 import { addJob } from "../../src/turns/manage_jobs.ts";
 import { createFileStore } from "../../src/store/file/file_store.ts";

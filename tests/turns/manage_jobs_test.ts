@@ -2,14 +2,16 @@ import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { createMemoryStore } from "../../src/testing/mod.ts";
 import {
   addJob,
-  backfillJob,
-  pauseJob,
   removeJob,
-  resumeJob,
-  triggerJob,
   updateJob,
   upsertJob,
 } from "../../src/turns/manage_jobs.ts";
+import {
+  backfillJob,
+  pauseJob,
+  resumeJob,
+  triggerJob,
+} from "../../src/turns/job_controls.ts";
 import { claimDueJobs } from "../../src/turns/claim_due_jobs.ts";
 import { OutcomeBatch } from "../../src/turns/outcome_batch.ts";
 import { FakeClock } from "../../src/testing/mod.ts";

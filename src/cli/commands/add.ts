@@ -8,12 +8,8 @@
 import type { JobRecord } from "../../types.ts";
 import { defineJob, validateJobId } from "../../jobs/define_job.ts";
 import type { JobInput } from "../../jobs/define_job.ts";
-import {
-  addJob,
-  inputOf,
-  pauseJob,
-  updateJob,
-} from "../../turns/manage_jobs.ts";
+import { addJob, inputOf, updateJob } from "../../turns/manage_jobs.ts";
+import { pauseJob } from "../../turns/job_controls.ts";
 import { booleanFlag, positionals } from "../_args.ts";
 import type { ParsedArgs } from "../_args.ts";
 import {

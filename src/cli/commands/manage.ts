@@ -11,10 +11,10 @@ import { validateJobId } from "../../jobs/define_job.ts";
 import {
   backfillJob,
   pauseJob,
-  removeJob,
   resumeJob,
   triggerJob,
-} from "../../turns/manage_jobs.ts";
+} from "../../turns/job_controls.ts";
+import { removeJob } from "../../turns/manage_jobs.ts";
 import {
   booleanFlag,
   instantValue,

@@ -10,7 +10,8 @@ import { validateJobId } from "../../jobs/define_job.ts";
 import { nextSlotOf, scheduleOf } from "../../jobs/job_state.ts";
 import { dstNote } from "../../schedule/dst_note.ts";
 import { nextSlot } from "../../schedule/next_slot.ts";
-import { parseSchedule, type Schedule } from "../../schedule/parse_schedule.ts";
+import { parseSchedule } from "../../schedule/parse_schedule.ts";
+import type { Schedule } from "../../schedule/schedule.ts";
 import {
   booleanFlag,
   integerValue,

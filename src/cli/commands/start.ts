@@ -8,7 +8,8 @@
 import type { JobStore } from "../../store/store.ts";
 import { JobNotFoundError } from "../../errors.ts";
 import { removeJob, upsertJob } from "../../turns/manage_jobs.ts";
-import { createScheduler, type Scheduler } from "../../runtime/scheduler.ts";
+import { createScheduler } from "../../runtime/scheduler.ts";
+import type { Scheduler } from "../../runtime/scheduler_api.ts";
 import type { TockEvent } from "../../runtime/events.ts";
 import { createCommandRunner } from "../../executors/run_command.ts";
 import { createModuleRunner } from "../../executors/run_module.ts";
