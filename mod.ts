@@ -6,6 +6,13 @@
  * runs. Any number of schedulers may share one store: every (job, slot) runs
  * at most once and every slot's fate is recorded in the ledger.
  *
+ * This entry point holds what users of tock call: the scheduler, the
+ * stores, schedules, and the job operations as free functions over a store
+ * (for tools that change jobs without running a scheduler). Test helpers
+ * are in `@tock/tock/testing`, the PostgreSQL store in
+ * `@tock/tock/postgres`, and the contract for writing a store backend in
+ * `@tock/tock/store`.
+ *
  * @example Two jobs on the embedded file store
  * ```ts
  * import { createFileStore, createScheduler } from "./mod.ts";
@@ -71,19 +78,11 @@ export {
   slotsBetween,
 } from "./src/schedule/slots_between.ts";
 export { type DstNote, dstNote } from "./src/schedule/dst_note.ts";
-export type { Lock, LockAcquireOptions, LockLease } from "./src/lock/lock.ts";
-export {
-  canRun,
-  type Capabilities,
-  type DueOptions,
-  type HistoryQuery,
-  type InstanceHold,
-  type InstanceHolder,
-  type JobStore,
-  type LogQuery,
-  type NextDueOptions,
-  type RunLog,
-  type StoreChange,
+export type {
+  HistoryQuery,
+  JobStore,
+  LogQuery,
+  RunLog,
 } from "./src/store/store.ts";
 export {
   createMemoryStore,
@@ -111,6 +110,8 @@ export {
 } from "./src/turns/manage_jobs.ts";
 export { type ManageOptions } from "./src/turns/job_turn.ts";
 export {
+  backfillJob,
+  type BackfillResult,
   pauseJob,
   resumeJob,
   triggerJob,

@@ -30,7 +30,9 @@ export type RunOutcome = Extract<
 
 /** A failure as the ledger and events keep it. */
 export interface ErrorInfo {
+  /** The error's class name (`Error`, `JobTimeoutError`, …). */
   readonly name: string;
+  /** Its message. */
   readonly message: string;
 }
 

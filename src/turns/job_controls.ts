@@ -1,6 +1,7 @@
 /**
  * Controlling an existing job: pause, resume, trigger a run now, backfill a
- * past range. Each is one short turn of the store lock.
+ * past range. Each is one short turn of the store lock. Public API, like
+ * the operations of `manage_jobs.ts` (its module documentation says why).
  *
  * @module
  */

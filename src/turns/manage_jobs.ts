@@ -1,8 +1,15 @@
 /**
- * Changing jobs: add, update, remove, pause, resume, trigger, backfill. Each is one short read-modify-write under the
- * store lock (never around execution), so it works the same from a running
- * scheduler and from the command line. The controls of an existing job
- * (pause, resume, trigger, backfill) live in `job_controls.ts`.
+ * Changing jobs: add, upsert, update, remove (and, in `job_controls.ts`,
+ * pause, resume, trigger, backfill). Each is one short read-modify-write in
+ * `withStoreLock()` (never around execution), so it works the same
+ * from a running scheduler and from the command line.
+ *
+ * These free functions are public API (exported from `mod.ts`), next to the
+ * scheduler's methods of the same names: a deploy script, an admin tool or
+ * the `tock` command line changes jobs in a store without running a
+ * scheduler, and a running scheduler on that store sees the change at its
+ * next claim. Everything they do is one committed store change, so they
+ * carry the same guarantees as the methods.
  *
  * @module
  */
