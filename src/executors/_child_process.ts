@@ -25,6 +25,9 @@
  * same SIGTERM-then-SIGKILL: a run owns its processes, as a systemd service
  * does. A leftover that closed its output and ignores SIGTERM is not found.
  *
+ * Over 400 lines on purpose: starting, supervising, killing and logging a
+ * child process are one protocol shared by command and module jobs.
+ *
  * @module
  */
 

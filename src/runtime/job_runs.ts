@@ -15,6 +15,10 @@
  * freeze, the runs are confirmed under the lock first, and those taken away
  * meanwhile end `fenced` without running.
  *
+ * Over 400 lines on purpose: a run's whole life in this process (dispatch,
+ * the start timer, self-fencing, attempts, the recorded outcome) reads
+ * best in one place, and its pieces share the map of local runs.
+ *
  * @module
  */
 

@@ -11,6 +11,10 @@
  * A "wall" value is the wall clock of a zone written as epoch milliseconds,
  * as if that wall clock were UTC: `wall = instant + offset`.
  *
+ * Over 400 lines on purpose: every wall-clock ↔ instant conversion (with
+ * its DST gap and repeat rules) lives here and nowhere else, so that the
+ * one place to audit time-zone behaviour is one file.
+ *
  * @module
  */
 

@@ -14,7 +14,7 @@ const PRINTED_AT =
 /**
  * How long after a tick's first line its one claim's slots may come due:
  * that line follows the claim, which takes slots due up to its lookahead
- * (at most 2 s, MAX_LOOKAHEAD_MS in src/runtime/scheduler.ts), plus 1 s.
+ * (at most 2 s, MAX_LOOKAHEAD_MS in src/runtime/claims.ts), plus 1 s.
  */
 export const TICK_CLAIM_MS = 3_000;
 

@@ -9,6 +9,10 @@
  * directory fsync); before it, the old snapshot and journal stay current,
  * and archive lines written early are ignored (see `_archive.ts`).
  *
+ * Over 400 lines on purpose: the in-memory model and every way it changes
+ * (journal replay, commits, compaction) must agree byte for byte with what
+ * is on disk, and are kept side by side to be read together.
+ *
  * @module
  */
 

@@ -19,6 +19,10 @@
  * replaced), so a claim costs in proportion to the jobs it changes, not to
  * the number of jobs or the length of the history.
  *
+ * Over 400 lines on purpose: it is the whole `JobStore` contract for the
+ * file backend; each method is a short delegation to the `_*.ts` modules
+ * beside it, with the lock, lease and closed checks in one place.
+ *
  * @module
  */
 

@@ -26,6 +26,10 @@
  * Needs `--allow-net` (the database) and `--allow-env` (postgres.js reads
  * its `PG*` variables).
  *
+ * Over 400 lines on purpose: it is the whole `JobStore` contract for
+ * PostgreSQL; each method is a short delegation to the `_*.ts` modules
+ * beside it, with the connection, lock and closed checks in one place.
+ *
  * @module
  */
 
