@@ -36,7 +36,7 @@ export function jitterFor(
 ): number {
   if (!(jitterMs >= 0) || !Number.isFinite(jitterMs)) {
     throw new RangeError(
-      `Cannot compute jitter: 'jitterMs' must be a non-negative number, received ${jitterMs}`,
+      `Cannot compute jitter as 'jitterMs' must be a non-negative number: received ${jitterMs}`,
     );
   }
   let max = Math.floor(jitterMs);

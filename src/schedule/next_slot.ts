@@ -62,7 +62,7 @@ export function nextSlot(
 ): number | undefined {
   if (typeof after !== "number" || !Number.isFinite(after)) {
     throw new RangeError(
-      `Cannot compute next slot: 'after' must be a finite number, received ${after}`,
+      `Cannot compute next slot as 'after' must be a finite number: received ${after}`,
     );
   }
   switch (schedule.kind) {
@@ -84,7 +84,7 @@ export function nextSlot(
 function nextOnGrid(every: number, anchor: number, after: number): number {
   if (!(every > 0) || !Number.isFinite(every)) {
     throw new RangeError(
-      `Cannot compute next slot: 'everyMs' must be positive, received ${every}`,
+      `Cannot compute next slot as 'everyMs' must be positive: received ${every}`,
     );
   }
   let slot = anchor + (Math.floor((after - anchor) / every) + 1) * every;

@@ -77,7 +77,7 @@ export function parseSchedule(
       throw new TypeError(
         `Cannot parse schedule ${
           JSON.stringify(text)
-        }: '${name}' must be a finite number, received ${value}`,
+        }: '${name}' must be a finite number: received ${value}`,
       );
     }
   }

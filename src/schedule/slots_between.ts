@@ -18,12 +18,12 @@ export interface SlotsBetween {
 function checkRange(what: string, from: number, to: number, n: number) {
   if (!Number.isFinite(from) || !Number.isFinite(to)) {
     throw new RangeError(
-      `Cannot list slots: 'from' and 'to' must be finite numbers, received ${from} and ${to}`,
+      `Cannot list slots as 'from' and 'to' must be finite numbers: received ${from} and ${to}`,
     );
   }
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(
-      `Cannot list slots: '${what}' must be a non-negative integer, received ${n}`,
+      `Cannot list slots as '${what}' must be a non-negative integer: received ${n}`,
     );
   }
 }
