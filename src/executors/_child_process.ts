@@ -4,9 +4,8 @@
  * and save a {@linkcode RunLog} for every attempt.
  *
  * **Process group.** The child runs under a small `sh` supervisor (see
- * `_supervisor.ts`) spawned with `detached: true`, which on Unix makes it
- * call `setsid()`: it leads a new session and process group whose id is its
- * pid, and the child and everything it starts stay in that group unless
+ * `_supervisor.ts`) started through `setsid` (or with `detached: true`):
+ * it leads a new session and process group whose id is its pid, and the child and everything it starts stay in that group unless
  * they move themselves out (`setsid`, a daemonising tool). Signals go to the
  * group (`kill(-pgid)`), so `sh -c "sleep 100; echo"` loses its `sleep`
  * too. Being in its own session also keeps a terminal's Ctrl-C away from
@@ -36,7 +35,7 @@ import type { Clock } from "../clock.ts";
 import { delay, systemClock } from "../clock.ts";
 import type { JobStore, RunLog } from "../store/store.ts";
 import type { ChildEnv } from "./_job_env.ts";
-import { supervisedArgs } from "./_supervisor.ts";
+import { spawnSupervised } from "./_supervisor.ts";
 
 /** How long the output may stay open after the child exited. */
 const DRAIN_MS = 100;
@@ -101,8 +100,7 @@ export async function runChild(
 ): Promise<ChildResult> {
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command("sh", {
-      args: supervisedArgs(program, options.args),
+    child = spawnSupervised(program, options.args, {
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       env: { ...options.env.env },
       clearEnv: !options.env.inherit,
@@ -110,8 +108,7 @@ export async function runChild(
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
-      detached: true,
-    }).spawn();
+    });
   } catch (error) {
     throw new Error(oneLine((error as Error)?.message ?? String(error)), {
       cause: error,

@@ -71,7 +71,7 @@ import {
 } from "./_instances.ts";
 import { assertInstanceId } from "../_ids.ts";
 import { FileState } from "./_state.ts";
-import { deleteLogs, LOGS_DIR, readLogs, writeLog } from "./_logs.ts";
+import { LOGS_DIR, LogWriter, readLogs } from "./_logs.ts";
 import { checkLog, checkLogJob, selectLogs } from "../_logs.ts";
 import { join } from "./_fs.ts";
 import { watchDir } from "./_watch.ts";
@@ -216,6 +216,7 @@ class FileStore implements JobStore {
   /** The compaction holds a lease (not a caller's). */
   #compacting = false;
   #holds = new HoldSet();
+  #logs: LogWriter;
 
   #access: DirAccess;
 
@@ -232,6 +233,7 @@ class FileStore implements JobStore {
     this.#access = access;
     this.protectedPaths = access.protectedPaths;
     this.#dir = dir;
+    this.#logs = new LogWriter(dir);
     this.#leases = leases;
     this.#state = state;
     this.#pollMs = pollMs;
@@ -274,7 +276,7 @@ class FileStore implements JobStore {
           : change.type === "job.create"
           ? change.job.spec.id
           : undefined;
-        if (id !== undefined) await deleteLogs(this.#dir, id).catch(() => {});
+        if (id !== undefined) await this.#logs.delete(id).catch(() => {});
       }
       if (state.compactDue) this.#compactSoon();
     });
@@ -326,7 +328,7 @@ class FileStore implements JobStore {
       // A run may end right after its job was removed: drop its log.
       if (!this.#state.model.jobs.has(log.job)) return;
       try {
-        await writeLog(this.#dir, log);
+        await this.#logs.write(log);
       } catch (error) {
         const file = `${log.runId}-${log.attempt}.json`;
         throw this.#writeError(join(LOGS_DIR, log.job, file), error);

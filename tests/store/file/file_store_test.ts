@@ -133,6 +133,19 @@ Deno.test("createFileStore() trims run logs on save and removes a job's leftover
   assert.deepEqual(await store.logs("a"), []);
 });
 
+Deno.test("createFileStore() saves a log after another process removed and re-created its job", async () => {
+  await using tmp = await tempRoot();
+  await using a = await createFileStore({ dir: tmp.dir });
+  await using b = await createFileStore({ dir: tmp.dir });
+  await commitAll(a, create(makeJob("j")));
+  await a.saveLog(runLog("j", 1));
+  // b deletes the job (and its logs directory) and makes it again.
+  await commitAll(b, { type: "job.delete", id: "j" });
+  await commitAll(b, create(makeJob("j")));
+  await a.saveLog(runLog("j", 2));
+  assert.deepEqual((await b.logs("j")).map((log) => log.runId), ["run-2"]);
+});
+
 Deno.test("createFileStore() refuses an unsafe directory", async (t) => {
   await using tmp = await tempRoot();
   await createFileStore({ dir: tmp.dir }).then((s) => s.close());

@@ -1,0 +1,33 @@
+import { deepEqual, equal } from "node:assert/strict";
+import { spawnSupervised } from "../../src/executors/_supervisor.ts";
+
+const FIXTURE = new URL("./fixtures/spawn_supervised.ts", import.meta.url);
+
+Deno.test("spawnSupervised() starts the job leading its own process group", async () => {
+  const child = spawnSupervised("sleep", ["5"], {
+    stdin: "piped",
+    stdout: "null",
+    stderr: "null",
+  });
+  try {
+    const stat = await Deno.readTextFile(`/proc/${child.pid}/stat`);
+    // Fields after the command name: state, ppid, pgrp, session.
+    const [, , pgrp, session] = stat.slice(stat.lastIndexOf(")") + 2)
+      .split(" ");
+    deepEqual([Number(pgrp), Number(session)], [child.pid, child.pid]);
+  } finally {
+    Deno.kill(-child.pid, "SIGKILL");
+    await child.stdin.close();
+    await child.status;
+  }
+});
+
+Deno.test("spawnSupervised() falls back to detached: true where setsid is not allowed", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-run=sh", "--allow-read", FIXTURE.pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(code, 0, new TextDecoder().decode(stderr));
+  deepEqual(JSON.parse(new TextDecoder().decode(stdout)), { code: 3 });
+});
