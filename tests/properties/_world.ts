@@ -282,6 +282,9 @@ export class World {
       ownRuns: new Map(inst.runs.map((r) => [r.runId, r.job])),
       full: inst.full,
       lookaheadMs: options.lookaheadMs ?? 0,
+      // Few jobs per claim, so that claims split what is due (a burst)
+      // in every world.
+      maxJobs: 2,
     });
     inst.fence.confirmed(result.lockedAt);
     inst.full = options.crash ?? false;

@@ -64,3 +64,51 @@ Deno.test("claimDueJobs() recovers a suspect's runs when the verdict under the l
   deepEqual(job!.state.runs, []);
   await store.close();
 });
+
+Deno.test("claimDueJobs() claims a burst in several steps, earliest first, and keeps the own runs of the jobs it leaves for later", async () => {
+  await using store = createMemoryStore();
+  const clock = new FakeClock(T0);
+  // 25 jobs due at 10:01, 5 at 10:00:30 (due first).
+  for (let i = 0; i < 25; i++) {
+    await addJob(store, { id: `late-${i}`, schedule: "every 1m", run: "h" }, {
+      now: T0,
+    });
+  }
+  for (let i = 0; i < 5; i++) {
+    await addJob(store, {
+      id: `early-${i}`,
+      schedule: "every 1m",
+      startAt: T0 + 30_000,
+      run: "h",
+    }, { now: T0 });
+  }
+  await clock.tick(60_000);
+  const claim = (ownRuns?: ReadonlyMap<string, string>) =>
+    claimDueJobs({
+      store,
+      clock,
+      instance: "a",
+      capacity: 100,
+      canRun: () => true,
+      isDead: () => false,
+      maxJobs: 12,
+      ...(ownRuns ? { ownRuns, full: true } : {}),
+    });
+  const first = await claim();
+  equal(first.started.length, 12);
+  equal(first.more, true, "more is due: claim again at once");
+  deepEqual(
+    first.started.slice(0, 5).map((c) => c.spec.id).sort(),
+    ["early-0", "early-1", "early-2", "early-3", "early-4"],
+  );
+  const owned = new Map(first.started.map((c) => [c.run.runId, c.spec.id]));
+  // A full claim reads the jobs of its own runs too; those it leaves for
+  // later are still its own, not fenced.
+  const second = await claim(owned);
+  for (const runId of owned.keys()) equal(second.active.has(runId), true);
+  const third = await claim();
+  equal(third.more, false);
+  const started = [first, second, third].flatMap((r) => r.started);
+  equal(started.length, 30);
+  equal(new Set(started.map((c) => c.spec.id)).size, 30, "each job once");
+});
