@@ -1,6 +1,6 @@
 /**
  * What the benchmark runs: job counts, durations and repeats of every
- * scenario, in full (`deno task bench`, under 10 minutes on 2 cores) and
+ * scenario, in full (`deno task bench`, about 10 minutes on 2 cores) and
  * quick (`--quick`, a smoke run of about a minute) form, and the PostgreSQL
  * run (`deno task bench:postgres`: start lag and lock hold only, about 4
  * minutes).

@@ -4,7 +4,7 @@
  * each replace their own rows and keep the other's.
  *
  * - Rows of a store kind the run measured come from the run.
- * - The in-memory baselines' rows (store `none`: croner, the bare timer)
+ * - The in-memory baselines' rows (store `none`: the croners, the bare timer)
  *   come from the main run (one that measured the file store); a run of
  *   other stores only adds them when there are none yet.
  * - Other rows, and the scenarios that only the main run has, are kept.
@@ -18,7 +18,7 @@ import type { BenchMeta, BenchResults } from "./_results.ts";
 
 type Tagged = { readonly store: string };
 
-const SYSTEMS = ["tock", "croner", "timer"];
+const SYSTEMS = ["tock", "croner", "croner9", "timer"];
 const STORES = ["file", "postgres", "none"];
 
 function rank(list: readonly string[], value: string): number {

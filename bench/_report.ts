@@ -9,6 +9,7 @@
 import type { BenchResults } from "./_results.ts";
 import { formatNumber, formatSpread, table } from "./_format.ts";
 import { scaleNotes, verdicts } from "./_targets.ts";
+import { cronerLabel, isCroner } from "./_peers.ts";
 
 /**
  * Renders the report.
@@ -90,8 +91,8 @@ function otherRuns({ storeRuns }: BenchResults): string[] {
           )
         }`
         : ""
-    }. Its rows sit beside this run's; its in-memory baselines (croner, ` +
-    "the timer) went into its own ratios only.",
+    }. Its rows sit beside this run's; its in-memory baselines (the ` +
+    "croners, the timer) went into its own ratios only.",
   ]);
 }
 
@@ -125,6 +126,12 @@ function targets(results: BenchResults): string {
   ].join("\n");
 }
 
+/** A start lag or idle row's system, with the croners' versions. */
+function systemName(system: string, version?: string): string {
+  if (!isCroner(system)) return system;
+  return version ? `croner ${version}` : cronerLabel(system);
+}
+
 function startLag({ startLag, startLagRatios, meta }: BenchResults): string {
   if (!startLag) return "";
   const c = meta.config.startLag;
@@ -135,23 +142,30 @@ function startLag({ startLag, startLagRatios, meta }: BenchResults): string {
     "tock: one instance, real clock, a fresh store per repeat (a file " +
     "store's directory, or a PostgreSQL schema, built in bulk and dropped " +
     "afterwards), " +
-    '`maxParallel` K + 64, function handlers. croner: K `new Cron("* * * * * *")`. ' +
+    "`maxParallel` K + 64, function handlers. croner (the current release " +
+    'and 9.1.0): K `new Cron("* * * * * *")` in the process\'s local time ' +
+    "(no `timezone` option: it makes croner go through `Intl` for every " +
+    "date and multiplies its lag). " +
     "timer: one `setTimeout` aligned to each second calling K callbacks " +
     "(the floor for any in-process scheduler). " +
+    "Each call's slot is the system's own: the `slot` tock passes to the " +
+    "handler; the run croner planned and armed its timer for (read as " +
+    "croner checks it, before the call); the second the timer was armed " +
+    "for. " +
     `tock and croner: ${c.warmMs / 1000} s warm-up, ${
       c.measureMs / 1000
     } s measured; timer ${c.timerWarmMs / 1000} s and ${
       c.timerMeasureMs / 1000
     } s. ` +
-    `Runs not started ${
-      c.settleMs / 1000
-    } s after the window are counted as not started ` +
+    "The window's slots (K a second) not started " +
+    `${c.settleMs / 1000} s after it, delayed or skipped by a system ` +
+    "that fell behind, are counted as not started " +
     "(the `started` column); their lag is not in the percentiles.",
     "",
     table(
       ["system", "store", "K", "p50", "p99", "max", "started"],
       startLag.map((row) => [
-        row.system,
+        systemName(row.system, row.version),
         row.store,
         formatNumber(row.jobs),
         formatSpread(row.detail.p50Ms, " ms"),
@@ -163,14 +177,21 @@ function startLag({ startLag, startLagRatios, meta }: BenchResults): string {
     ...(startLagRatios && startLagRatios.length > 0
       ? [
         "",
-        "tock's p99 over croner's and the timer's, repeat by repeat:",
+        "tock's p99 over each croner's and the timer's, repeat by repeat:",
         "",
         table(
-          ["store", "K", "tock / croner", "tock / timer"],
+          [
+            "store",
+            "K",
+            `tock / ${cronerLabel("croner")}`,
+            `tock / ${cronerLabel("croner9")}`,
+            "tock / timer",
+          ],
           startLagRatios.map((r) => [
             r.store,
             formatNumber(r.jobs),
             formatSpread(r.tockOverCronerP99, "×"),
+            formatSpread(r.tockOverCroner9P99, "×"),
             formatSpread(r.tockOverTimerP99, "×"),
           ]),
         ),
@@ -327,7 +348,13 @@ function instances({ instances: rows, meta }: BenchResults): string {
 function idle({ idle: i, meta }: BenchResults): string {
   if (!i) return "";
   const c = meta.config.idle;
-  const rows = [["tock (file store)", i], ["croner", i.croner]] as const;
+  const rows = [
+    ["tock (file store)", i],
+    [systemName("croner", i.croner.version), i.croner],
+    ...(i.croner9
+      ? [[systemName("croner9", i.croner9.version), i.croner9] as const]
+      : []),
+  ] as const;
   return [
     "## Idle cost",
     "",
@@ -338,7 +365,8 @@ function idle({ idle: i, meta }: BenchResults): string {
     } s (\`process.cpuUsage()\`, percent ` +
     "of one core), heap per job = (heap after GC with the jobs − heap " +
     "after GC without them) / jobs, after each window. tock's baseline " +
-    "is a running scheduler on an empty store; croner's, croner loaded.",
+    "is a running scheduler on an empty store; a croner's, that croner " +
+    "loaded (its `Cron` objects in local time, as in start lag).",
     "",
     table(
       ["system", "CPU (windows)", "CPU (all windows)", "heap per job"],

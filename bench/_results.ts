@@ -9,13 +9,19 @@
 
 import type { LatencySummary, Spread } from "./_stats.ts";
 import type { BenchConfig } from "./_config.ts";
+import type { CronerSystem } from "./_peers.ts";
 
 /** One start lag configuration (system, store, K). */
 export interface StartLagRow {
-  /** `tock`, `croner`, or `timer` (one bare timer calling K callbacks). */
-  readonly system: "tock" | "croner" | "timer";
+  /**
+   * `tock`; `croner` (the current release) or `croner9` (9.1.0); or
+   * `timer` (one bare timer calling K callbacks).
+   */
+  readonly system: "tock" | CronerSystem | "timer";
   /** The store kind for tock, `none` for the in-memory systems. */
   readonly store: string;
+  /** The croners only: the npm version measured. */
+  readonly version?: string;
   readonly jobs: number;
   readonly repeats: number;
   readonly p50Ms: number | null;
@@ -26,11 +32,14 @@ export interface StartLagRow {
   readonly detail: Readonly<Record<string, Spread>>;
 }
 
-/** tock's start lag p99 over croner's and the bare timer's, per repeat. */
+/** tock's start lag p99 over each croner's and the bare timer's, per repeat. */
 export interface StartLagRatioRow {
   readonly store: string;
   readonly jobs: number;
+  /** Over the current croner's (`croner`). */
   readonly tockOverCronerP99: Spread;
+  /** Over croner 9's; absent from rows of runs before it was measured. */
+  readonly tockOverCroner9P99?: Spread;
   readonly tockOverTimerP99: Spread;
 }
 
@@ -117,6 +126,8 @@ export interface InstancesRow {
 
 /** Idle cost of one system. */
 export interface IdleCost {
+  /** The croners only: the npm version measured. */
+  readonly version?: string;
   /** Median of the CPU windows, percent of one core. */
   readonly cpuPercent: number | null;
   /** CPU over all windows together (total CPU time / total wall time). */
@@ -125,10 +136,13 @@ export interface IdleCost {
   readonly detail: Readonly<Record<string, Spread>>;
 }
 
-/** Idle cost of tock, with croner's beside it. */
+/** Idle cost of tock, with the croners' beside it. */
 export interface IdleResults extends IdleCost {
   readonly storedJobs: number;
+  /** The current croner. */
   readonly croner: IdleCost;
+  /** croner 9; absent from runs before it was measured. */
+  readonly croner9?: IdleCost;
 }
 
 /** Where and how the figures were measured. */

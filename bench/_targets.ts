@@ -3,12 +3,16 @@
  * only when its scenario ran (a `--quick` or `--only` run judges fewer).
  * A start lag target also fails when fewer than 99% of the window's runs
  * started: the p99 of the runs that did start would flatter the system.
+ * tock's start lag p99 must be below both croners' (the current release
+ * and 9.1.0); a croner that started fewer than 99% of its runs is named
+ * so beside its figure.
  *
  * @module
  */
 
 import type { BenchResults, StartLagRow } from "./_results.ts";
 import { formatNumber, formatSpread } from "./_format.ts";
+import { cronerLabel, CRONERS, type CronerSystem } from "./_peers.ts";
 
 /** One target and whether the run met it. */
 export interface Verdict {
@@ -43,6 +47,21 @@ function lagNote(row: StartLagRow): string {
     : `, only ${formatNumber(row.startedPercent)}% of runs started`;
 }
 
+/** A croner row's name: the version it measured, else the one pinned now. */
+function cronerName(system: CronerSystem, row?: StartLagRow): string {
+  return row?.version ? `croner ${row.version}` : cronerLabel(system);
+}
+
+/** One croner's p99, or why it has none. */
+function cronerFigure(system: CronerSystem, row?: StartLagRow): string {
+  const name = cronerName(system, row);
+  if (!row) return `${name} not measured`;
+  const started = complete(row)
+    ? ""
+    : ` (${formatNumber(row.startedPercent)}% started)`;
+  return `${name} ${formatNumber(row.p99Ms)} ms${started}`;
+}
+
 /**
  * The targets this run can judge (those whose scenario ran).
  *
@@ -62,18 +81,28 @@ export function verdicts(results: BenchResults): Verdict[] {
         pass: complete(row) && row.p99Ms !== null && row.p99Ms <= limit,
       });
     }
-    const croner = lagRow(lag, "croner", "none", row.jobs);
-    if (croner) {
+    const croners = CRONERS.map((system) =>
+      [system, lagRow(lag, system, "none", row.jobs)] as const
+    );
+    if (croners.some(([, croner]) => croner)) {
+      const p99 = row.p99Ms;
       out.push({
-        measure: `start lag p99 below croner's, K=${
+        measure: `start lag p99 below both croners', K=${
           formatNumber(row.jobs)
         } (${row.store})`,
-        measured: `${formatNumber(row.p99Ms)} ms vs ${
-          formatNumber(croner.p99Ms)
-        } ms${lagNote(row)}`,
-        target: "tock < croner",
-        pass: complete(row) && row.p99Ms !== null && croner.p99Ms !== null &&
-          row.p99Ms < croner.p99Ms,
+        measured: `${formatNumber(p99)} ms vs ${
+          croners.map(([system, croner]) => cronerFigure(system, croner))
+            .join(", ")
+        }${lagNote(row)}`,
+        target: `tock < ${
+          croners.map(([system, croner]) => cronerName(system, croner))
+            .join(" and < ")
+        }`,
+        pass: complete(row) && p99 !== null &&
+          croners.every(([, croner]) =>
+            croner?.p99Ms !== null && croner?.p99Ms !== undefined &&
+            p99 < croner.p99Ms
+          ),
       });
     }
   }

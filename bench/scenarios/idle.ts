@@ -2,14 +2,15 @@
  * Idle cost: what holding many jobs, none due for an hour, costs one
  * process: CPU (percent of one core, from `process.cpuUsage()`, over
  * several windows) and heap per job, on tock (a running scheduler on a
- * file store) and on croner (`Cron` objects whose next run is an hour
- * away).
+ * file store) and on croner, the current release or 9.1.0 (`Cron` objects
+ * whose next run is an hour away, in the process's local time as in the
+ * start lag scenario).
  *
  * Heap per job = (heap after GC with the jobs loaded − heap after GC
  * without them) / jobs. For tock the baseline is a running scheduler on an
  * empty store, in the same process, before the loaded one is opened; for
- * croner it is the process with croner loaded and one `Cron` made and
- * stopped.
+ * a croner it is the process with that croner loaded and one `Cron` made
+ * and stopped.
  *
  * Run as a child: `deno run -A --v8-flags=--expose-gc
  * bench/scenarios/idle.ts '<IdleArgs JSON>'`.
@@ -19,15 +20,17 @@
 
 import process from "node:process";
 import { Cron } from "croner";
+import { Cron as Cron9 } from "croner9";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import { delay } from "../../src/clock.ts";
 import { childMain } from "../_child.ts";
 import type { JobGroup } from "../_jobs.ts";
+import { type CronerSystem, cronerVersion } from "../_peers.ts";
 import { openStore, type StoreSpec } from "../_stores.ts";
 import { heapAfterGc } from "../_time.ts";
 
 /** The systems idle cost is measured on. */
-export type IdleSystem = "tock" | "croner";
+export type IdleSystem = "tock" | CronerSystem;
 
 /** Arguments of the idle child. */
 export interface IdleArgs {
@@ -49,6 +52,8 @@ export interface IdleArgs {
 /** What one idle run measured. */
 export interface IdleResult {
   readonly system: IdleSystem;
+  /** The croners only: the npm version measured. */
+  readonly version?: string;
   readonly jobs: number;
   /** CPU time over wall time of each window, percent of one core. */
   readonly cpuPercent: readonly number[];
@@ -117,16 +122,36 @@ async function runTock(args: IdleArgs) {
   return { heapBaseline, heapLoaded, ...await windows(args) };
 }
 
-async function runCroner(args: IdleArgs) {
-  new Cron("* * * * * *", () => {}).stop();
+/** What the bench uses of a `Cron` of either croner release. */
+interface CronJob {
+  stop(): void;
+}
+
+/** A `Cron` constructor of either croner release. */
+type CronClass = new (
+  pattern: string,
+  options: Record<string, never>,
+  run: () => void,
+) => CronJob;
+
+const CRON_CLASSES: Record<CronerSystem, CronClass> = {
+  croner: Cron,
+  croner9: Cron9,
+};
+
+async function runCroner(system: CronerSystem, args: IdleArgs) {
+  const Cron = CRON_CLASSES[system];
+  new Cron("* * * * * *", {}, () => {}).stop();
   await delay(args.settleMs);
   const heapBaseline = heapAfterGc();
+  // Local time, no `timezone` option (see the start lag scenario): the
+  // pattern names the local second, minute and hour an hour from now.
   const at = new Date(Date.now() + 3_600_000);
   const pattern =
-    `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
-  const jobs: Cron[] = [];
+    `${at.getSeconds()} ${at.getMinutes()} ${at.getHours()} * * *`;
+  const jobs: CronJob[] = [];
   for (let i = 0; i < args.jobs; i++) {
-    jobs.push(new Cron(pattern, { timezone: "UTC" }, () => {}));
+    jobs.push(new Cron(pattern, {}, () => {}));
   }
   await delay(args.settleMs);
   const heapLoaded = heapAfterGc();
@@ -144,9 +169,10 @@ async function runCroner(args: IdleArgs) {
 export async function idle(args: IdleArgs): Promise<IdleResult> {
   const run = args.system === "tock"
     ? await runTock(args)
-    : await runCroner(args);
+    : await runCroner(args.system, args);
   return {
     system: args.system,
+    ...(args.system === "tock" ? {} : { version: cronerVersion(args.system) }),
     jobs: args.jobs,
     cpuPercent: run.cpuPercent,
     heapBytesPerJob: run.heaps.map((heap) =>

@@ -1,14 +1,20 @@
 /**
  * Start lag: how long after its slot a handler starts, with K jobs all due
  * every second, on one tock instance (real clock, a file store), on croner
- * (K `Cron` objects), or on one bare timer aligned to each second that calls
- * K callbacks (the floor any in-process scheduler can reach).
+ * (K `Cron` objects; the current release, `croner`, or 9.1.0, `croner9`),
+ * or on one bare timer aligned to each second that calls K callbacks (the
+ * floor any in-process scheduler can reach).
  *
  * Lag is the handler's first line (`performance.timeOrigin +
- * performance.now()`) minus the slot it runs for. Only slots inside the
- * measured window count; the window starts after a warm-up (which absorbs
- * the catch-up of slots that passed while the store was built) and runs
- * that have not started `settleMs` after it are reported as not started.
+ * performance.now()`) minus the slot it runs for, each system's own notion
+ * of the slot: tock passes it to the handler (`slot`); croner's is the run
+ * it planned and armed its timer for (the `target` its timer hands to
+ * `_checkTrigger`, which calls the job when the clock has reached it); the
+ * timer's is the second it armed itself for. Only slots inside the measured
+ * window count; the window starts after a warm-up (which absorbs the
+ * catch-up of slots that passed while the store was built) and the window's
+ * slots that have not started `settleMs` after it (a system that falls
+ * behind skips or delays them) are reported as not started.
  *
  * Run as a child: `deno run -A --v8-flags=--expose-gc
  * bench/scenarios/start_lag.ts '<StartLagArgs JSON>'`.
@@ -17,16 +23,18 @@
  */
 
 import { Cron } from "croner";
+import { Cron as Cron9 } from "croner9";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import type { TockEvent } from "../../src/runtime/events.ts";
 import { childMain } from "../_child.ts";
 import type { JobGroup } from "../_jobs.ts";
+import { type CronerSystem, cronerVersion, isCroner } from "../_peers.ts";
 import { type LatencySummary, summarize } from "../_stats.ts";
 import { openStore, type StoreSpec } from "../_stores.ts";
 import { preciseNow, sleepUntil, wholeSecondAfter } from "../_time.ts";
 
 /** The systems start lag is measured on. */
-export type LagSystem = "tock" | "croner" | "timer";
+export type LagSystem = "tock" | CronerSystem | "timer";
 
 /** Arguments of the start lag child. */
 export interface StartLagArgs {
@@ -48,6 +56,8 @@ export interface StartLagResult extends LatencySummary {
   readonly system: LagSystem;
   /** The store kind, or `none` for the in-memory systems. */
   readonly store: StoreSpec["kind"] | "none";
+  /** croner only: the npm version measured. */
+  readonly version?: string;
   readonly jobs: number;
   /** Runs the window's slots call for (K per second). */
   readonly expected: number;
@@ -127,27 +137,87 @@ async function runTock(args: StartLagArgs, lags: number[]): Promise<Run> {
   return { window, lockHold: summarize(holds) };
 }
 
-async function runCroner(args: StartLagArgs, lags: number[]): Promise<Run> {
+/** What the bench uses of a `Cron` of either croner release. */
+interface CronJob {
+  stop(): void;
+}
+
+/** A `Cron` constructor of either croner release. */
+type CronClass = new (
+  pattern: string,
+  options: Record<string, never>,
+  run: () => void,
+) => CronJob;
+
+const CRON_CLASSES: Record<CronerSystem, CronClass> = {
+  croner: Cron,
+  croner9: Cron9,
+};
+
+/**
+ * Calls `onTarget` with each run croner planned, just before croner decides
+ * whether to call the job for it. Both releases arm one timer per job,
+ * `setTimeout(() => this._checkTrigger(target), wait)`, `target` being the
+ * run planned when the timer was armed (the first whole second after the
+ * previous call started, or after now); `_checkTrigger` calls the job, at
+ * once, when the clock has reached `target`, else re-arms for the same one.
+ * The timer looks the method up when it fires, so replacing it on the
+ * instance also catches the timer the constructor armed.
+ *
+ * @throws {TypeError} When the release has no `_checkTrigger`.
+ */
+function onPlannedRun(job: CronJob, onTarget: (at: number) => void): void {
+  const inner = job as unknown as {
+    _checkTrigger?: (this: unknown, target: Date) => void;
+  };
+  const check = inner._checkTrigger;
+  if (typeof check !== "function") {
+    throw new TypeError(
+      "Cannot read croner's planned runs: its 'Cron' has no '_checkTrigger'",
+    );
+  }
+  inner._checkTrigger = function (target: Date) {
+    onTarget(target.getTime());
+    check.call(this, target);
+  };
+}
+
+async function runCroner(
+  system: CronerSystem,
+  args: StartLagArgs,
+  lags: number[],
+): Promise<Run> {
+  const Cron = CRON_CLASSES[system];
   const window = new Window();
-  const jobs: Cron[] = [];
+  const jobs: CronJob[] = [];
+  let unplanned = 0;
   for (let i = 0; i < args.jobs; i++) {
-    // The slot a call is for is the run croner had planned before it. After
-    // a call croner plans the first whole second after the call (it skips
-    // seconds it is late for), so the next one is known without asking
-    // croner (`nextRun()` would add its own cost to every later call).
-    let planned = 0;
-    const job = new Cron("* * * * * *", { timezone: "UTC" }, () => {
+    // The slot of a call is the run croner planned for it, read as croner
+    // checks it (see onPlannedRun); a second croner skips because it is
+    // late (after a call it plans the first whole second after the call
+    // started) has no call and counts as not started. No `timezone` option: croner then works in
+    // the process's local time with `Date`'s own fields (the bench runs in
+    // UTC, and every second is due in any zone), where `timezone: "UTC"`
+    // goes through `Intl` on every date it computes and multiplies its lag.
+    let planned = NaN;
+    const job = new Cron("* * * * * *", {}, () => {
       const at = preciseNow();
       const slot = planned;
-      planned = Math.floor(at / 1000) * 1000 + 1000;
-      if (window.has(slot)) lags.push(at - slot);
+      planned = NaN;
+      if (Number.isNaN(slot)) unplanned++;
+      else if (window.has(slot)) lags.push(at - slot);
     });
-    planned = job.nextRun()?.getTime() ?? 0;
+    onPlannedRun(job, (at) => planned = at);
     jobs.push(job);
   }
   window.open(args);
   await sleepUntil(window.to + args.settleMs);
   for (const job of jobs) job.stop();
+  if (unplanned > 0) {
+    throw new Error(
+      `Cannot measure ${system}: ${unplanned} calls without a planned run`,
+    );
+  }
   return { window };
 }
 
@@ -187,13 +257,14 @@ export async function startLag(args: StartLagArgs): Promise<StartLagResult> {
   const lags: number[] = [];
   const run = args.system === "tock"
     ? await runTock(args, lags)
-    : args.system === "croner"
-    ? await runCroner(args, lags)
+    : isCroner(args.system)
+    ? await runCroner(args.system, args, lags)
     : await runTimer(args, lags);
   const seconds = (run.window.to - run.window.from) / 1000;
   return {
     system: args.system,
     store: args.system === "tock" ? args.store!.kind : "none",
+    ...(isCroner(args.system) ? { version: cronerVersion(args.system) } : {}),
     jobs: args.jobs,
     expected: args.jobs * seconds,
     started: lags.length,

@@ -1,7 +1,7 @@
 /**
  * The idle cost suite: tock (a scheduler on a store of jobs due in an hour)
- * and croner (as many `Cron` objects due in an hour), each in one fresh
- * process measured over several CPU windows.
+ * and each croner (as many `Cron` objects due in an hour), each in one
+ * fresh process measured over several CPU windows.
  *
  * @module
  */
@@ -11,6 +11,7 @@ import type { IdleCost, IdleResults } from "../_results.ts";
 import { runChild } from "../_child.ts";
 import { buildStore } from "../_build_store.ts";
 import { prepareStore } from "../_stores.ts";
+import { CRONERS } from "../_peers.ts";
 import { round, spread } from "../_stats.ts";
 import { type IdleArgs, idleJobs, type IdleResult } from "../scenarios/idle.ts";
 
@@ -19,7 +20,7 @@ import { type IdleArgs, idleJobs, type IdleResult } from "../scenarios/idle.ts";
  *
  * @param config The benchmark configuration.
  * @param step Reports the step about to run.
- * @returns tock's idle cost with croner's beside it.
+ * @returns tock's idle cost with the croners' beside it.
  */
 export async function runIdle(
   config: BenchConfig,
@@ -54,13 +55,23 @@ export async function runIdle(
     await loaded.dispose();
     await empty.dispose();
   }
-  step(`idle: croner, ${c.jobs} jobs`);
-  const croner = await runChild<IdleResult>(
-    "scenarios/idle.ts",
-    { ...base, system: "croner" } satisfies IdleArgs,
-    { timeoutMs, label: "idle (croner)" },
-  );
-  return { storedJobs: c.jobs, ...idleCost(tock), croner: idleCost(croner) };
+  const croners: IdleCost[] = [];
+  for (const system of CRONERS) {
+    step(`idle: ${system}, ${c.jobs} jobs`);
+    const result = await runChild<IdleResult>(
+      "scenarios/idle.ts",
+      { ...base, system } satisfies IdleArgs,
+      { timeoutMs, label: `idle (${system})` },
+    );
+    croners.push(idleCost(result));
+  }
+  const [croner, croner9] = croners;
+  return {
+    storedJobs: c.jobs,
+    ...idleCost(tock),
+    croner: croner!,
+    croner9: croner9!,
+  };
 }
 
 function idleCost(result: IdleResult): IdleCost {
@@ -69,6 +80,7 @@ function idleCost(result: IdleResult): IdleCost {
     Math.max(1, result.cpuPercent.length);
   const heap = spread(result.heapBytesPerJob);
   return {
+    ...(result.version ? { version: result.version } : {}),
     cpuPercent: cpu.median,
     cpuPercentMean: round(mean),
     heapBytesPerJob: heap.median,

@@ -1,8 +1,8 @@
 /**
  * The start lag suite: for each K, the repeats of tock (on each store kind),
- * croner and the bare timer, each repeat in a fresh process, tock and
- * croner alternating which goes first; then the rows and the per-repeat
- * ratios of tock's p99 to croner's and the timer's.
+ * the two croners and the bare timer, each repeat in a fresh process, tock
+ * and the croners swapping which go first; then the rows and the per-repeat
+ * ratios of tock's p99 to each croner's and the timer's.
  *
  * @module
  */
@@ -13,6 +13,7 @@ import { runChild } from "../_child.ts";
 import { buildStore } from "../_build_store.ts";
 import { prepareStore, type StoreKind } from "../_stores.ts";
 import { ratio, round, spread, spreadsOf } from "../_stats.ts";
+import { CRONERS, cronerVersion, isCroner } from "../_peers.ts";
 import {
   type LagSystem,
   type StartLagArgs,
@@ -44,12 +45,13 @@ export async function runStartLag(
     const tock = new Map<StoreKind, StartLagResult[]>(
       config.stores.map((kind) => [kind, []]),
     );
-    const croner: StartLagResult[] = [];
-    const timer: StartLagResult[] = [];
+    const peers = new Map<LagSystem, StartLagResult[]>(
+      [...CRONERS, "timer" as const].map((system) => [system, []]),
+    );
     for (let r = 0; r < config.repeats; r++) {
       const order: LagSystem[] = r % 2 === 0
-        ? ["tock", "croner", "timer"]
-        : ["croner", "tock", "timer"];
+        ? ["tock", ...CRONERS, "timer"]
+        : [...CRONERS.toReversed(), "tock", "timer"];
       for (const system of order) {
         if (system !== "tock") {
           step(`start lag: ${system}, K=${jobs}, repeat ${r + 1}`);
@@ -62,7 +64,7 @@ export async function runStartLag(
             ...timed,
             settleMs: system === "timer" ? 200 : c.settleMs,
           });
-          (system === "croner" ? croner : timer).push(result);
+          peers.get(system)!.push(result);
           continue;
         }
         for (const kind of config.stores) {
@@ -87,21 +89,23 @@ export async function runStartLag(
         }
       }
     }
+    const over = (runs: readonly StartLagResult[], system: LagSystem) => {
+      const peer = peers.get(system)!;
+      return spread(runs.map((t, i) => ratio(t.p99Ms, peer[i]?.p99Ms ?? null)));
+    };
     for (const [kind, runs] of tock) {
       rows.push(row("tock", kind, jobs, runs));
       ratios.push({
         store: kind,
         jobs,
-        tockOverCronerP99: spread(
-          runs.map((t, i) => ratio(t.p99Ms, croner[i]?.p99Ms ?? null)),
-        ),
-        tockOverTimerP99: spread(
-          runs.map((t, i) => ratio(t.p99Ms, timer[i]?.p99Ms ?? null)),
-        ),
+        tockOverCronerP99: over(runs, "croner"),
+        tockOverCroner9P99: over(runs, "croner9"),
+        tockOverTimerP99: over(runs, "timer"),
       });
     }
-    rows.push(row("croner", "none", jobs, croner));
-    rows.push(row("timer", "none", jobs, timer));
+    for (const [system, runs] of peers) {
+      rows.push(row(system, "none", jobs, runs));
+    }
   }
   return { startLag: rows, startLagRatios: ratios };
 }
@@ -138,6 +142,7 @@ function row(
   return {
     system,
     store,
+    ...(isCroner(system) ? { version: cronerVersion(system) } : {}),
     jobs,
     repeats: runs.length,
     p50Ms: detail.p50Ms.median,

@@ -61,7 +61,11 @@ function hold(store: string, storedJobs: number, p99: number): LockHoldRow {
 function fileRun(date: string, p99: number): BenchResults {
   return {
     meta: meta(date, FULL),
-    startLag: [lag("tock", "file", p99), lag("croner", "none", 20)],
+    startLag: [
+      lag("tock", "file", p99),
+      lag("croner9", "none", 10),
+      lag("croner", "none", 20),
+    ],
     lockHold: [hold("file", 10_000, p99)],
     idle: {
       storedJobs: 10_000,
@@ -105,7 +109,12 @@ Deno.test("mergeResults() keeps the rows of the stores a run did not measure", a
     equal(both.storeRuns?.postgres, postgres.meta);
     deepEqual(
       both.startLag?.map((r) => `${r.system}/${r.store}/${r.p99Ms}`),
-      ["tock/file/5", "tock/postgres/9", "croner/none/20"],
+      [
+        "tock/file/5",
+        "tock/postgres/9",
+        "croner/none/20",
+        "croner9/none/10",
+      ],
     );
     deepEqual(
       both.lockHold?.map((r) => `${r.store}/${r.storedJobs}`),
@@ -122,7 +131,12 @@ Deno.test("mergeResults() keeps the rows of the stores a run did not measure", a
       equal(again.storeRuns?.postgres, postgres.meta);
       deepEqual(
         again.startLag?.map((r) => `${r.system}/${r.store}/${r.p99Ms}`),
-        ["tock/file/6", "tock/postgres/9", "croner/none/20"],
+        [
+          "tock/file/6",
+          "tock/postgres/9",
+          "croner/none/20",
+          "croner9/none/10",
+        ],
       );
       equal(again.lockHoldGrowth?.length, 1);
     },

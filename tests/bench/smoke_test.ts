@@ -1,9 +1,11 @@
 // One benchmark scenario end to end: a store built in a child process,
 // then the start lag child on it (tock, 10 jobs, a one-second window), as
-// `deno task bench` runs it. Checks the shape of the JSON, not the figures.
+// `deno task bench` runs it, and the same child on both croners. Checks the
+// shape of the JSON, not the figures.
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { runChild } from "../../bench/_child.ts";
 import { buildStore } from "../../bench/_build_store.ts";
+import { cronerVersion } from "../../bench/_peers.ts";
 import { prepareStore } from "../../bench/_stores.ts";
 import {
   type StartLagArgs,
@@ -54,5 +56,43 @@ Deno.test("bench start lag child: tock, K=10, prints one JSON result", async () 
     equal(typeof result.lockHold?.count, "number");
   } finally {
     await store.dispose();
+  }
+});
+
+Deno.test("bench start lag child: both croners, K=10, slots are croner's planned runs", async () => {
+  for (const system of ["croner", "croner9"] as const) {
+    const args: StartLagArgs = {
+      system,
+      jobs: 10,
+      warmMs: 500,
+      measureMs: 1_000,
+      settleMs: 500,
+    };
+    const result = await runChild<StartLagResult>(
+      "scenarios/start_lag.ts",
+      args,
+      { timeoutMs: 30_000 },
+    );
+    deepEqual(Object.keys(result).sort(), [
+      "count",
+      "expected",
+      "jobs",
+      "maxMs",
+      "p50Ms",
+      "p99Ms",
+      "started",
+      "store",
+      "system",
+      "version",
+    ]);
+    equal(result.system, system);
+    equal(result.store, "none");
+    equal(result.version, cronerVersion(system));
+    // Ten jobs fall behind no slot: every slot of the window started once.
+    equal(result.expected, 10);
+    equal(result.started, 10);
+    // croner calls a job once the clock has reached the run it planned:
+    // measured from that run, no lag is negative or near a second.
+    ok(result.p50Ms! > -1 && result.maxMs! < 500, JSON.stringify(result));
   }
 });

@@ -12,6 +12,7 @@ import { formatNumber, formatSpread, table } from "../../bench/_format.ts";
 import { verdicts } from "../../bench/_targets.ts";
 import { renderReport } from "../../bench/_report.ts";
 import { FULL } from "../../bench/_config.ts";
+import { cronerVersion } from "../../bench/_peers.ts";
 import type { BenchResults, StartLagRow } from "../../bench/_results.ts";
 
 const ONE_TO_100 = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -124,6 +125,8 @@ function lagRow(
   return {
     system,
     store: system === "tock" ? "file" : "none",
+    ...(system === "croner" ? { version: "11.0.1" } : {}),
+    ...(system === "croner9" ? { version: "9.1.0" } : {}),
     jobs,
     repeats: 1,
     p50Ms: p99Ms,
@@ -152,10 +155,15 @@ function sample(): BenchResults {
       config: FULL,
     },
     startLag: [
+      lagRow("tock", 10, 5),
+      lagRow("croner", 10, 20),
+      lagRow("croner9", 10, 4),
       lagRow("tock", 1_000, 8),
       lagRow("croner", 1_000, 20),
+      lagRow("croner9", 1_000, 15),
       lagRow("tock", 10_000, 40, 50),
       lagRow("croner", 10_000, 100),
+      lagRow("croner9", 10_000, 60, 95),
     ],
     lockHold: [{
       store: "file",
@@ -232,10 +240,18 @@ function sample(): BenchResults {
       heapBytesPerJob: 3_000,
       detail: { cpuPercent: s(0.05), heapBytesPerJob: s(3_000) },
       croner: {
+        version: "11.0.1",
         cpuPercent: 0.2,
         cpuPercentMean: 4,
         heapBytesPerJob: 80_000,
         detail: {},
+      },
+      croner9: {
+        version: "9.1.0",
+        cpuPercent: 0.4,
+        cpuPercentMean: 0.4,
+        heapBytesPerJob: 3_000,
+        detail: { cpuPercent: s(0.4), heapBytesPerJob: s(3_000) },
       },
     },
   };
@@ -245,11 +261,13 @@ Deno.test("verdicts() judges each target the run measured", () => {
   const list = verdicts(sample());
   const byMeasure = Object.fromEntries(list.map((v) => [v.measure, v.pass]));
   deepEqual(byMeasure, {
+    // Below croner 11's 20 ms, not below croner 9's 4 ms.
+    "start lag p99 below both croners', K=10 (file)": false,
     "start lag p99, K=1,000 (file)": true,
-    "start lag p99 below croner's, K=1,000 (file)": true,
+    "start lag p99 below both croners', K=1,000 (file)": true,
     // 40 ms would pass, but half the runs never started.
     "start lag p99, K=10,000 (file)": false,
-    "start lag p99 below croner's, K=10,000 (file)": false,
+    "start lag p99 below both croners', K=10,000 (file)": false,
     "lock hold p99, N=10,000 (file)": false,
     "lock hold p99 growth, N=1,000 → 100,000 (file)": true,
     "lock hold p99, 10 s runs vs instant (file)": false,
@@ -263,6 +281,39 @@ Deno.test("verdicts() judges each target the run measured", () => {
     list.find((v) => v.measure === "start lag p99, K=10,000 (file)")!
       .measured.includes("only 50% of runs started"),
   );
+  const both = list.find((v) =>
+    v.measure === "start lag p99 below both croners', K=1,000 (file)"
+  )!;
+  equal(both.measured, "8 ms vs croner 11.0.1 20 ms, croner 9.1.0 15 ms");
+  equal(both.target, "tock < croner 11.0.1 and < croner 9.1.0");
+  equal(
+    list.find((v) =>
+      v.measure === "start lag p99 below both croners', K=10,000 (file)"
+    )!.measured,
+    "40 ms vs croner 11.0.1 100 ms, croner 9.1.0 60 ms (95% started), " +
+      "only 50% of runs started",
+  );
+});
+
+Deno.test("verdicts() fails 'below both croners' when one was not measured", () => {
+  const results = sample();
+  const list = verdicts({
+    ...results,
+    startLag: results.startLag!.filter((r) => r.system !== "croner9"),
+  });
+  const verdict = list.find((v) =>
+    v.measure === "start lag p99 below both croners', K=1,000 (file)"
+  )!;
+  equal(verdict.pass, false);
+  ok(
+    verdict.measured.endsWith(", croner 9.1.0 not measured"),
+    verdict.measured,
+  );
+});
+
+Deno.test("cronerVersion() reads the versions deno.json pins", () => {
+  ok(/^\d+\.\d+\.\d+$/.test(cronerVersion("croner")));
+  equal(cronerVersion("croner9"), "9.1.0");
 });
 
 Deno.test("verdicts() judges nothing for scenarios that did not run", () => {
@@ -272,7 +323,7 @@ Deno.test("verdicts() judges nothing for scenarios that did not run", () => {
 Deno.test("renderReport() has the targets and a section per scenario", () => {
   const md = renderReport(sample());
   ok(md.startsWith("# tock benchmark results\n"));
-  ok(md.includes("5 of 11 met."), md);
+  ok(md.includes("5 of 12 met."), md);
   for (
     const heading of [
       "## Targets",
@@ -287,6 +338,9 @@ Deno.test("renderReport() has the targets and a section per scenario", () => {
     ok(md.includes(`\n${heading}\n`), `missing ${heading}`);
   }
   ok(md.includes("| tock | file | 1,000 | 8 ms | 8 ms | 8 ms | 100% |"), md);
+  ok(md.includes("| croner 11.0.1 | none | 1,000 | 20 ms |"), md);
+  ok(md.includes("| croner 9.1.0 | none | 10,000 | 60 ms |"), md);
+  ok(md.includes("| croner 9.1.0 | 0.40% | 0.40% | 3,000 B |"), md);
   ok(md.includes("**FAIL**"));
   const partial = renderReport({ meta: sample().meta });
   ok(!partial.includes("## Targets"));
