@@ -84,17 +84,30 @@ export class LogWriter {
   }
 
   /**
-   * Deletes a job's logs; a missing directory is not an error.
+   * Deletes the logs of jobs (deleted, or created again); a missing
+   * directory is not an error. More than a few jobs (a jobs file applied
+   * in one commit) cost one listing of the logs directory, not one removal
+   * per job.
    *
-   * @param job The job id (already validated by the commit).
+   * @param jobs The job ids (already validated by the commit).
    */
-  async delete(job: JobId): Promise<void> {
-    checkLogJob(job);
-    this.#counts.delete(job);
-    try {
-      await Deno.remove(join(this.#dir, LOGS_DIR, job), { recursive: true });
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+  async delete(jobs: readonly JobId[]): Promise<void> {
+    for (const job of jobs) {
+      checkLogJob(job);
+      this.#counts.delete(job);
+    }
+    const logsDir = join(this.#dir, LOGS_DIR);
+    let present = jobs;
+    if (jobs.length > FEW_JOBS) {
+      const existing = await directories(logsDir);
+      present = jobs.filter((job) => existing.has(job));
+    }
+    for (const job of present) {
+      try {
+        await Deno.remove(join(logsDir, job), { recursive: true });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
     }
   }
 
@@ -105,6 +118,22 @@ export class LogWriter {
     if (await ensureDir(join(logsDir, job))) await syncDir(logsDir);
     if (newLogsDir) await syncDir(this.#dir);
   }
+}
+
+/** Up to this many jobs' logs are deleted without listing the directory. */
+const FEW_JOBS = 8;
+
+/** The names of the directories in `dir` (none if it does not exist). */
+async function directories(dir: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isDirectory) names.add(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return names;
 }
 
 /** Removes a job's oldest logs beyond the cap; returns how many are left. */

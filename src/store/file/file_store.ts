@@ -270,14 +270,14 @@ class FileStore implements JobStore {
       // Committed: the logs of deleted jobs go (a created id's leftover
       // logs, saved by a run that raced the delete, too). A failure here
       // leaves files behind but does not undo the commit.
-      for (const change of changes) {
-        const id = change.type === "job.delete"
-          ? change.id
+      const ids = changes.flatMap((change) =>
+        change.type === "job.delete"
+          ? [change.id]
           : change.type === "job.create"
-          ? change.job.spec.id
-          : undefined;
-        if (id !== undefined) await this.#logs.delete(id).catch(() => {});
-      }
+          ? [change.job.spec.id]
+          : []
+      );
+      if (ids.length > 0) await this.#logs.delete(ids).catch(() => {});
       if (state.compactDue) this.#compactSoon();
     });
   }

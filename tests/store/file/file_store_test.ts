@@ -146,6 +146,24 @@ Deno.test("createFileStore() saves a log after another process removed and re-cr
   assert.deepEqual((await b.logs("j")).map((log) => log.runId), ["run-2"]);
 });
 
+Deno.test("createFileStore() deletes the logs of many jobs deleted in one commit, and only theirs", async () => {
+  await using tmp = await tempRoot();
+  await using store = await createFileStore({ dir: tmp.dir });
+  const ids = Array.from({ length: 12 }, (_, i) => `j${i}`);
+  await commitAll(store, ...ids.map((id) => create(makeJob(id))));
+  await commitAll(store, create(makeJob("kept")));
+  for (const id of [...ids, "kept"]) await store.saveLog(runLog(id, 1));
+  await commitAll(
+    store,
+    ...ids.map((id) => ({ type: "job.delete", id }) as const),
+  );
+  assert.deepEqual(
+    (await filesUnder(`${tmp.dir}/logs`)).filter((f) => !f.startsWith(".")),
+    ["kept", "kept/run-1-1.json"],
+  );
+  assert.equal((await store.logs("kept")).length, 1);
+});
+
 Deno.test("createFileStore() refuses an unsafe directory", async (t) => {
   await using tmp = await tempRoot();
   await createFileStore({ dir: tmp.dir }).then((s) => s.close());
