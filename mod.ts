@@ -110,6 +110,11 @@ export {
 } from "./src/turns/manage_jobs.ts";
 export { type ManageOptions } from "./src/turns/job_turn.ts";
 export {
+  syncJobs,
+  type SyncJobsOptions,
+  type SyncResult,
+} from "./src/turns/sync_jobs.ts";
+export {
   backfillJob,
   type BackfillResult,
   pauseJob,

@@ -15,7 +15,7 @@
  */
 
 import type { JobRecord, JobState } from "../types.ts";
-import type { JobStore } from "../store/store.ts";
+import type { JobStore, StoreChange } from "../store/store.ts";
 import { defineJob, type JobInput, validateJobId } from "../jobs/define_job.ts";
 import { initialState, withNextSlot } from "../jobs/job_state.ts";
 import { existing, locked, type ManageOptions } from "./job_turn.ts";
@@ -98,32 +98,64 @@ export async function upsertJob(
 ): Promise<UpsertResult> {
   return await locked<UpsertResult>(store, options, async (read) => {
     const old = await read(validateJobId(input.id));
-    const base = defineJob(input, old?.state.createdAt ?? options.now);
-    const spec = input.source !== undefined
-      ? { ...base, source: input.source }
-      : base;
-    if (!old) {
-      const job = {
-        spec,
-        state: initialState(spec, options.now, input.paused),
-      };
-      return {
-        changes: [{ type: "job.create", job }],
-        value: { record: job, created: true, changed: true },
-      };
-    }
-    if (JSON.stringify(old.spec) === JSON.stringify(spec)) {
-      return {
-        changes: [],
-        value: { record: old, created: false, changed: false },
-      };
-    }
-    const state = redefined(old, spec, options.now);
-    return {
-      changes: [{ type: "job.define", spec, state }],
-      value: { record: { spec, state }, created: false, changed: true },
-    };
+    const { change, result } = planUpsert(old, input, options.now);
+    return { changes: change ? [change] : [], value: result };
   });
+}
+
+/** What upserting one job changes: see {@linkcode planUpsert}. */
+export interface UpsertPlan {
+  /** The change to commit; `undefined` when the job is unchanged. */
+  readonly change: StoreChange | undefined;
+  /** What {@linkcode upsertJob} reports once the change is committed. */
+  readonly result: UpsertResult;
+}
+
+/**
+ * The change that upserts `input` over the stored job (pure: the part of
+ * {@linkcode upsertJob} that runs under the lock, shared with `syncJobs`).
+ *
+ * @param old The job as stored, or `undefined` when it does not exist.
+ * @param input The job.
+ * @param now The current time.
+ * @returns The change (none when the definition is the same) and the result.
+ * @throws {TypeError | SyntaxError | RangeError} On bad input.
+ * @example Plan a job that does not exist yet
+ * ```ts
+ * import { planUpsert } from "./manage_jobs.ts";
+ *
+ * const input = { id: "sync", schedule: "every 10m", cmd: "./sync.sh" };
+ * const { change, result } = planUpsert(undefined, input, Date.now());
+ * console.log(change?.type, result.created); // "job.create" true
+ * ```
+ */
+export function planUpsert(
+  old: JobRecord | undefined,
+  input: JobInput & { readonly source?: string },
+  now: number,
+): UpsertPlan {
+  const base = defineJob(input, old?.state.createdAt ?? now);
+  const spec = input.source !== undefined
+    ? { ...base, source: input.source }
+    : base;
+  if (!old) {
+    const job = { spec, state: initialState(spec, now, input.paused) };
+    return {
+      change: { type: "job.create", job },
+      result: { record: job, created: true, changed: true },
+    };
+  }
+  if (JSON.stringify(old.spec) === JSON.stringify(spec)) {
+    return {
+      change: undefined,
+      result: { record: old, created: false, changed: false },
+    };
+  }
+  const state = redefined(old, spec, now);
+  return {
+    change: { type: "job.define", spec, state },
+    result: { record: { spec, state }, created: false, changed: true },
+  };
 }
 
 function redefined(old: JobRecord, spec: JobRecord["spec"], now: number) {

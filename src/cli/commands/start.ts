@@ -6,8 +6,7 @@
  */
 
 import type { JobStore } from "../../store/store.ts";
-import { JobNotFoundError } from "../../errors.ts";
-import { removeJob, upsertJob } from "../../turns/manage_jobs.ts";
+import { syncJobs } from "../../turns/sync_jobs.ts";
 import { createScheduler } from "../../runtime/scheduler.ts";
 import type { Scheduler } from "../../runtime/scheduler_api.ts";
 import type { TockEvent } from "../../runtime/events.ts";
@@ -136,7 +135,9 @@ async function runScheduler(
   const stop = stopRequest(ctx);
   try {
     await using store = await openStore(ref, { create: true });
-    const synced = file ? await syncJobs(store, file, ctx.now()) : undefined;
+    const synced = file
+      ? await applyJobsFile(store, file, ctx.now())
+      : undefined;
     const scheduler = await createScheduler({
       store,
       clock: ctx.clock,
@@ -266,36 +267,21 @@ function stamp(ctx: CliContext): string {
 }
 
 /**
- * Upserts the file's jobs (`source` = the file's path) and removes the
- * jobs that came from this file and are no longer in it. Jobs created by
- * `tock add` or another file are never removed here.
+ * Applies the jobs file in one commit, whole or not at all: upserts its
+ * jobs (`source` = the file's path) and removes the jobs that came from
+ * this file and are no longer in it. Jobs created by `tock add` or another
+ * file are never removed here.
  */
-async function syncJobs(
+async function applyJobsFile(
   store: JobStore,
   file: JobsFile,
   now: number,
 ): Promise<string> {
-  let added = 0;
-  let changed = 0;
-  let removed = 0;
-  for (const job of file.jobs) {
-    const result = await upsertJob(store, { ...job, source: file.path }, {
-      now,
-    });
-    if (result.created) added += 1;
-    else if (result.changed) changed += 1;
-  }
-  const ids = new Set(file.jobs.map((job) => job.id));
-  for (const record of await store.jobs()) {
-    if (record.spec.source !== file.path || ids.has(record.spec.id)) continue;
-    try {
-      await removeJob(store, record.spec.id, { now });
-      removed += 1;
-    } catch (error) {
-      if (!(error instanceof JobNotFoundError)) throw error;
-    }
-  }
-  return `jobs file ${file.path}: ${added} added, ${changed} changed, ${removed} removed`;
+  const { added, changed, removed } = await syncJobs(store, file.jobs, {
+    source: file.path,
+    now,
+  });
+  return `jobs file ${file.path}: ${added.length} added, ${changed.length} changed, ${removed.length} removed`;
 }
 
 interface StopRequest {

@@ -15,6 +15,10 @@
  *    when the transaction commits. Statements are pipelined, so a claim of
  *    several jobs costs a few round trips.
  *
+ * Over 400 lines on purpose: one transaction's write plan (creates,
+ * updates one by one or in bulk, deletes, ledger appends, claims and
+ * counters) must keep the order of the changes, and is kept in one class.
+ *
  * @module
  */
 
@@ -30,7 +34,13 @@ import type {
 import type { StoreChange } from "../store.ts";
 import { checkChanges, createModel } from "../_state.ts";
 import type { Tx } from "./_client.ts";
-import { insertJobRow, lockJobs, toRecord, updateJobRow } from "./_jobs.ts";
+import {
+  insertJobRows,
+  lockJobs,
+  toRecord,
+  updateJobRow,
+  updateJobRows,
+} from "./_jobs.ts";
 import { runInstances, syncJobRuns } from "./_due.ts";
 
 /** What a commit needs to know besides the changes. */
@@ -49,6 +59,15 @@ export interface CommitContext {
 
 /** Prune a job's ledger each time its appended count passes a multiple. */
 const PRUNE_EVERY = 256;
+
+/** Most jobs one bulk insert, update or delete statement carries. */
+const BULK_ROWS = 5000;
+
+/**
+ * Fewer updated jobs than this get a statement each (a claim's few); more
+ * (a jobs file redefining thousands) share bulk statements.
+ */
+const BULK_UPDATE_MIN = 64;
 
 interface Current {
   record: JobRecord;
@@ -144,7 +163,11 @@ class Writer {
   readonly #tx: Tx;
   readonly #ctx: CommitContext;
   readonly #statements: Promise<unknown>[] = [];
-  // Pending until the next flush (a create or delete, or the end).
+  // Pending until the next flush (a create after a delete, a delete after
+  // anything else, or the end). Consecutive creates, and consecutive
+  // deletes, each go in one statement: a large jobs file is one commit.
+  #creates: JobRecord[] = [];
+  #deletes: JobId[] = [];
   #dirty = new Set<JobId>();
   /** Jobs whose instances may differ from what `job_runs` holds. */
   #runs = new Set<JobId>();
@@ -183,10 +206,11 @@ class Writer {
   apply(change: StoreChange): void {
     switch (change.type) {
       case "job.create": {
-        this.flush();
+        // After a pending delete (of this id, maybe), not before it.
+        if (this.#deletes.length > 0) this.flush();
         const record = change.job;
         const id = record.spec.id;
-        this.push(insertJobRow(this.#tx, record));
+        this.#creates.push(record);
         this.current.set(id, {
           record,
           dbVersion: record.state.version,
@@ -211,8 +235,9 @@ class Writer {
         break;
       }
       case "job.delete":
-        this.flush();
-        this.push(this.#tx`delete from jobs where id = ${change.id}`);
+        // After what is pending (a create, this job's updates).
+        if (!this.#onlyDeletes()) this.flush();
+        this.#deletes.push(change.id);
         this.current.set(change.id, undefined);
         break;
       case "ledger.append":
@@ -249,14 +274,34 @@ class Writer {
     }
   }
 
-  /** Emits the pending updates and bulk inserts. */
+  /** Whether nothing but deletes is pending. */
+  #onlyDeletes(): boolean {
+    return this.#creates.length === 0 && this.#dirty.size === 0 &&
+      this.#runs.size === 0 && this.#entries.length === 0 &&
+      this.#claims.length === 0 && this.#counters.size === 0;
+  }
+
+  /** Emits the pending deletes, creates, updates and bulk inserts. */
   flush(): void {
     const tx = this.#tx;
+    for (let i = 0; i < this.#deletes.length; i += BULK_ROWS) {
+      const ids = JSON.stringify(this.#deletes.slice(i, i + BULK_ROWS));
+      this.push(tx`
+        delete from jobs
+        where id in (select json_array_elements_text(${ids}::text::json))`);
+    }
+    for (let i = 0; i < this.#creates.length; i += BULK_ROWS) {
+      this.#insertJobs(this.#creates.slice(i, i + BULK_ROWS));
+    }
+    this.#deletes = [];
+    this.#creates = [];
     const appended = new Map<JobId, number>();
     for (const entry of this.#entries) {
       appended.set(entry.job, (appended.get(entry.job) ?? 0) + 1);
     }
     const prune: JobId[] = [];
+    const bulk = this.#dirty.size >= BULK_UPDATE_MIN;
+    const updates: { row: Current; expected: number }[] = [];
     for (const id of this.#dirty) {
       const row = this.current.get(id)!;
       const added = appended.get(id) ?? 0;
@@ -266,7 +311,13 @@ class Writer {
         Math.floor(row.appended / PRUNE_EVERY) >
           Math.floor(before / PRUNE_EVERY)
       ) prune.push(id);
-      this.#update(id, row);
+      if (bulk) {
+        updates.push({ row, expected: row.dbVersion });
+        row.dbVersion = row.record.state.version;
+      } else this.#update(id, row);
+    }
+    for (let i = 0; i < updates.length; i += BULK_ROWS) {
+      this.#updateJobs(updates.slice(i, i + BULK_ROWS));
     }
     this.#syncRuns();
     if (this.#entries.length > 0) {
@@ -315,6 +366,32 @@ class Writer {
     }
     this.#runs = new Set();
     if (jobs.length > 0) this.push(syncJobRuns(this.#tx, jobs));
+  }
+
+  #insertJobs(records: readonly JobRecord[]): void {
+    this.push(insertJobRows(this.#tx, records));
+  }
+
+  /** {@linkcode Writer.#update} for many jobs, in one statement. */
+  #updateJobs(updates: readonly { row: Current; expected: number }[]): void {
+    const rows = updates.map(({ row: { record, appended }, expected }) => ({
+      record,
+      expected,
+      appended,
+    }));
+    const context = this.#ctx.context;
+    this.push(
+      updateJobRows(this.#tx, rows),
+      (statement) =>
+        statement.then((result) => {
+          if (result.length === rows.length) return;
+          const updated = new Set(result.map((r) => r.id));
+          const missed = rows.find((r) => !updated.has(r.record.spec.id))!;
+          throw new StoreError(
+            `${context}: job '${missed.record.spec.id}' changed under the lock (version ${missed.expected} expected); nothing was committed`,
+          );
+        }),
+    );
   }
 
   #update(id: JobId, row: Current): void {

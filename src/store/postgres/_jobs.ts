@@ -57,25 +57,74 @@ export function jobColumns(record: JobRecord): JobColumns {
 }
 
 /**
- * The statement that inserts a job's row (not yet sent).
+ * The statement that inserts jobs' rows (not yet sent): one statement for
+ * many jobs (a jobs file of thousands is one commit).
  *
  * @param tx The commit's transaction.
- * @param record The job.
+ * @param records The jobs.
  * @returns The statement.
  */
-export function insertJobRow(
+export function insertJobRows(
   tx: Tx,
-  record: JobRecord,
+  records: readonly JobRecord[],
 ): postgres.PendingQuery<postgres.Row[]> {
-  const c = jobColumns(record);
+  const rows = records.map((record) => ({
+    id: record.spec.id,
+    version: record.state.version,
+    spec: record.spec,
+    state: record.state,
+    ...jobColumns(record),
+  }));
   return tx`
     insert into jobs (id, version, spec, state, next_due_at, active,
       backlog_ready, has_backlog, target_kind, target_name)
-    values (${record.spec.id}, ${record.state.version}::bigint,
-      ${JSON.stringify(record.spec)}::text::json,
-      ${JSON.stringify(record.state)}::text::json, ${c.nextDueAt}::float8,
-      ${c.active}::boolean, ${c.backlogReady}::boolean,
-      ${c.hasBacklog}::boolean, ${c.targetKind}, ${c.targetName})`;
+    select id, version, spec, state, "nextDueAt", active, "backlogReady",
+      "hasBacklog", "targetKind", "targetName"
+    from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(
+      id text, version bigint, spec json, state json, "nextDueAt" float8,
+      active boolean, "backlogReady" boolean, "hasBacklog" boolean,
+      "targetKind" text, "targetName" text)`;
+}
+
+/**
+ * The statement that writes many jobs' rows, each only if its version is
+ * the one expected (see {@linkcode updateJobRow}); it returns the ids it
+ * updated. Not yet sent.
+ *
+ * @param tx The commit's transaction.
+ * @param updates Each job's new record, expected version and ledger count.
+ * @returns The statement.
+ */
+export function updateJobRows(
+  tx: Tx,
+  updates: readonly {
+    readonly record: JobRecord;
+    readonly expected: number;
+    readonly appended: number;
+  }[],
+): postgres.PendingQuery<{ id: JobId }[]> {
+  const rows = updates.map(({ record, expected, appended }) => ({
+    id: record.spec.id,
+    expected,
+    version: record.state.version,
+    spec: record.spec,
+    state: record.state,
+    appended,
+    ...jobColumns(record),
+  }));
+  return tx<{ id: JobId }[]>`
+    update jobs as j set version = r.version, spec = r.spec,
+      state = r.state, next_due_at = r."nextDueAt", active = r.active,
+      backlog_ready = r."backlogReady", has_backlog = r."hasBacklog",
+      target_kind = r."targetKind", target_name = r."targetName",
+      appended = r.appended, updated_at = now()
+    from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(
+      id text, expected bigint, version bigint, spec json, state json,
+      appended bigint, "nextDueAt" float8, active boolean,
+      "backlogReady" boolean, "hasBacklog" boolean, "targetKind" text,
+      "targetName" text)
+    where j.id = r.id and j.version = r.expected
+    returning j.id`;
 }
 
 /**
