@@ -1,6 +1,6 @@
 /**
  * What the benchmark runs: job counts, durations and repeats of every
- * scenario, in full (`deno task bench`, about 10 minutes on 2 cores) and
+ * scenario, in full (`deno task bench`, about 11 minutes on 2 cores) and
  * quick (`--quick`, a smoke run of about a minute) form, and the PostgreSQL
  * run (`deno task bench:postgres`: start lag and lock hold only, about 4
  * minutes).
@@ -67,6 +67,18 @@ export interface BenchConfig {
     readonly windowMs: number;
     readonly settleMs: number;
   };
+  /** The `tock start` daemon with command jobs (`true`) due every second. */
+  readonly commandSoak: {
+    /** Command jobs, each due every second. */
+    readonly jobs: number;
+    /** Repeats (each a fresh daemon on a fresh store). */
+    readonly repeats: number;
+    /** After the daemon registered, before the window. */
+    readonly warmMs: number;
+    readonly windowMs: number;
+    /** `sh -c true` spawns measuring the spawn floor. */
+    readonly spawns: number;
+  };
 }
 
 /** The full run. */
@@ -110,6 +122,15 @@ export const FULL: BenchConfig = {
     settleMs: 1_000,
   },
   idle: { jobs: 10_000, windows: 3, windowMs: 10_000, settleMs: 2_000 },
+  // About 75 s a repeat (start-up, warm-up, window, a heartbeat after it):
+  // one repeat keeps the full run near 11 minutes.
+  commandSoak: {
+    jobs: 20,
+    repeats: 1,
+    warmMs: 5_000,
+    windowMs: 60_000,
+    spawns: 200,
+  },
 };
 
 /**
@@ -168,4 +189,11 @@ export const QUICK: BenchConfig = {
     settleMs: 500,
   },
   idle: { jobs: 1_000, windows: 3, windowMs: 1_000, settleMs: 500 },
+  commandSoak: {
+    jobs: 20,
+    repeats: 1,
+    warmMs: 2_000,
+    windowMs: 5_000,
+    spawns: 50,
+  },
 };

@@ -7,7 +7,9 @@
  * - The in-memory baselines' rows (store `none`: the croners, the bare timer)
  *   come from the main run (one that measured the file store); a run of
  *   other stores only adds them when there are none yet.
- * - Other rows, and the scenarios that only the main run has, are kept.
+ * - Other rows are kept, and the scenarios only the main run measures (the
+ *   seed scenario, several instances, idle cost, the command soak) come
+ *   from the main run.
  * - `meta` describes the main run; `storeRuns` the run each other store
  *   kind's rows come from.
  *

@@ -7,6 +7,7 @@
  */
 
 import type { BenchResults } from "./_results.ts";
+import type { Spread } from "./_stats.ts";
 import { formatNumber, formatSpread, table } from "./_format.ts";
 import { scaleNotes, verdicts } from "./_targets.ts";
 import { cronerLabel, isCroner } from "./_peers.ts";
@@ -27,6 +28,7 @@ export function renderReport(results: BenchResults): string {
     seed(results),
     instances(results),
     idle(results),
+    commandSoak(results),
   ];
   return `${sections.filter((s) => s !== "").join("\n\n")}\n`;
 }
@@ -376,6 +378,65 @@ function idle({ idle: i, meta }: BenchResults): string {
         `${formatNumber(cost.cpuPercentMean)}%`,
         formatSpread(cost.detail.heapBytesPerJob, " B"),
       ]),
+    ),
+  ].join("\n");
+}
+
+function commandSoak({ commandSoak: s }: BenchResults): string {
+  if (!s) return "";
+  const d = s.detail;
+  const ms = (spread: Spread | undefined) => formatSpread(spread, " ms");
+  return [
+    "## Command jobs soak",
+    "",
+    `\`tock start\` (the CLI daemon, a child process with the flags of ` +
+    `\`deno task tock\`) on a ${s.store} store with ${s.jobs} command jobs ` +
+    `\`"cmd": "${s.cmd}"\` due every second (\`* * * * * *\`); ${
+      s.warmMs / 1000
+    } s warm-up after the instance registered, then a ${
+      s.windowMs / 1000
+    } s window that starts half a second past a whole second, so that each ` +
+    "of its slots is claimed, run and recorded inside it; " +
+    `${s.repeats} repeat${s.repeats === 1 ? "" : "s"}. ` +
+    "CPU is the daemon's user + system time from `/proc/<pid>/stat` (every " +
+    `thread, ${
+      formatNumber(1000 / (d.clockTicks?.median ?? 100))
+    } ms ticks; not its job processes: \`setsid\`, the supervisor ` +
+    `\`sh\` and \`${s.cmd}\`, ${
+      ms(d.childCpuMsPerRun)
+    } per run, are its children); ` +
+    "runs are the window's slots the ledger records `succeeded` (of the " +
+    "slots in it); CPU per run is one over the other. The spawn floor is " +
+    "what one `sh -c true` with stdin, stdout and stderr piped costs the " +
+    "process that spawns it (`process.cpuUsage()` over " +
+    "consecutive spawns, in the same child before the daemon starts): the " +
+    "part of a run's CPU no scheduler avoids. Lock hold is the summary the " +
+    "instance publishes (`tock status`): its claim steps' holds since it " +
+    "started (the latest 1,024), start-up and warm-up included. The " +
+    "issue's lock hold target is over a 10-minute soak; this window is " +
+    "shorter, and a rare slow hold may not fall in it.",
+    "",
+    table(
+      [
+        "runs",
+        "CPU per run",
+        "spawn floor",
+        "CPU",
+        "lock holds",
+        "p50",
+        "p99",
+        "max",
+      ],
+      [[
+        `${formatSpread(d.runs)} of ${formatSpread(d.expectedRuns)}`,
+        ms(d.cpuMsPerRun),
+        ms(d.spawnFloorMsPerRun),
+        formatSpread(d.cpuPercent, "%"),
+        formatSpread(d.lockHoldCount),
+        ms(d.lockHoldP50Ms),
+        ms(d.lockHoldP99Ms),
+        ms(d.lockHoldMaxMs),
+      ]],
     ),
   ].join("\n");
 }

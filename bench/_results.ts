@@ -145,6 +145,43 @@ export interface IdleResults extends IdleCost {
   readonly croner9?: IdleCost;
 }
 
+/** The instance's lock hold summary (`tock status`), medians over repeats. */
+export interface SoakLockHoldRow {
+  /** Claim-step lock holds since the daemon started. */
+  readonly count: number | null;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+}
+
+/**
+ * The command-job soak: the `tock start` daemon with `jobs` command jobs
+ * (`true`) due every second, on the file store. Absent from runs before it
+ * was measured.
+ */
+export interface CommandSoakResults {
+  readonly store: string;
+  readonly jobs: number;
+  /** The jobs' command. */
+  readonly cmd: string;
+  /** The warm-up and the window configured, ms. */
+  readonly warmMs: number;
+  readonly windowMs: number;
+  readonly repeats: number;
+  /** The window's slots recorded succeeded. */
+  readonly runs: number | null;
+  /** The window's slots (jobs × whole seconds). */
+  readonly expectedRuns: number | null;
+  /** The daemon's CPU time over the window per run, ms. */
+  readonly cpuMsPerRun: number | null;
+  /** CPU per `sh -c true` spawn (piped stdio) of the spawning process, ms. */
+  readonly spawnFloorMsPerRun: number | null;
+  /** The daemon's CPU over the window's wall time, percent of one core. */
+  readonly cpuPercent: number | null;
+  readonly lockHold: SoakLockHoldRow;
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
 /** Where and how the figures were measured. */
 export interface BenchMeta {
   readonly date: string;
@@ -183,6 +220,7 @@ export interface BenchResults {
   readonly seedScenario?: SeedScenario;
   readonly instances?: readonly InstancesRow[];
   readonly idle?: IdleResults;
+  readonly commandSoak?: CommandSoakResults;
 }
 
 /** The scenario names `--only` accepts (the keys of the results). */
@@ -193,6 +231,7 @@ export const SCENARIOS = [
   "instances",
   "seedScenario",
   "idle",
+  "commandSoak",
 ] as const;
 
 /** One scenario name. */

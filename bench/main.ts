@@ -24,6 +24,7 @@ import { runLockHoldVsRun } from "./suites/lock_hold_vs_run.ts";
 import { runInstances } from "./suites/instances.ts";
 import { runSeedScenario } from "./suites/seed_scenario.ts";
 import { runIdle } from "./suites/idle.ts";
+import { runCommandSoak } from "./suites/command_soak.ts";
 
 const BENCH_DIR = new URL(".", import.meta.url).pathname;
 
@@ -160,6 +161,12 @@ async function main(): Promise<void> {
     suite("seedScenario", () => runSeedScenario(config, step)),
     suite("idle", () => runIdle(config, step)),
   ]);
+  // The command soak measures a daemon's CPU time: it runs alone, after
+  // the suites above (never inside the seed scenario, as idle does).
+  const commandSoak = await suite(
+    "commandSoak",
+    () => runCommandSoak(config, step),
+  );
   const results: Omit<BenchResults, "meta"> = {
     ...startLag,
     ...lockHold,
@@ -167,6 +174,7 @@ async function main(): Promise<void> {
     ...(instances ? { instances } : {}),
     ...(seedScenario ? { seedScenario } : {}),
     ...(idle ? { idle } : {}),
+    ...(commandSoak ? { commandSoak } : {}),
   };
 
   const run: BenchResults = {

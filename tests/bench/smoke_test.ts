@@ -1,6 +1,7 @@
 // One benchmark scenario end to end: a store built in a child process,
 // then the start lag child on it (tock, 10 jobs, a one-second window), as
-// `deno task bench` runs it, and the same child on both croners. Checks the
+// `deno task bench` runs it, and the same child on both croners; and the
+// command soak child (the real daemon, a two-second window). Checks the
 // shape of the JSON, not the figures.
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { runChild } from "../../bench/_child.ts";
@@ -12,6 +13,10 @@ import {
   startLagJobs,
   type StartLagResult,
 } from "../../bench/scenarios/start_lag.ts";
+import type {
+  CommandSoakArgs,
+  CommandSoakResult,
+} from "../../bench/scenarios/command_soak.ts";
 
 Deno.test("bench start lag child: tock, K=10, prints one JSON result", async () => {
   const store = await prepareStore("file");
@@ -95,4 +100,52 @@ Deno.test("bench start lag child: both croners, K=10, slots are croner's planned
     // measured from that run, no lag is negative or near a second.
     ok(result.p50Ms! > -1 && result.maxMs! < 500, JSON.stringify(result));
   }
+});
+
+Deno.test("bench command soak child: the tock start daemon, 3 command jobs, prints one JSON result", async () => {
+  const args: CommandSoakArgs = {
+    jobs: 3,
+    warmMs: 1_000,
+    windowMs: 2_000,
+    spawns: 5,
+  };
+  const result = await runChild<CommandSoakResult>(
+    "scenarios/command_soak.ts",
+    args,
+    { timeoutMs: 60_000 },
+  );
+  deepEqual(Object.keys(result).sort(), [
+    "childCpuMsPerRun",
+    "clockTicks",
+    "cpuMs",
+    "cpuMsPerRun",
+    "cpuPercent",
+    "expectedRuns",
+    "jobs",
+    "lockHold",
+    "outcomes",
+    "runs",
+    "spawnFloorMsPerRun",
+    "spawns",
+    "windowMs",
+  ]);
+  equal(result.jobs, 3);
+  equal(result.spawns, 5);
+  // A window of two whole seconds, starting half a second past one.
+  equal(result.expectedRuns, 6);
+  ok(result.runs > 0 && result.runs <= 6, JSON.stringify(result));
+  equal(result.runs, result.outcomes.succeeded);
+  ok(result.windowMs > 1_900 && result.windowMs < 2_600, `${result.windowMs}`);
+  ok(result.cpuMs >= 0 && result.cpuPercent >= 0);
+  equal(typeof result.cpuMsPerRun, "number");
+  ok(result.spawnFloorMsPerRun > 0);
+  ok(result.clockTicks > 0);
+  deepEqual(Object.keys(result.lockHold).sort(), [
+    "count",
+    "maxMs",
+    "p50Ms",
+    "p99Ms",
+  ]);
+  ok(result.lockHold.count > 0);
+  ok(result.lockHold.p50Ms <= result.lockHold.maxMs);
 });
