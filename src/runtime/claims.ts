@@ -152,7 +152,9 @@ export class Claims {
       });
     }
     await this.#forgetDead(result.isDead);
-    this.#full = false;
+    // A full claim that left jobs for the next one (a burst) has not read
+    // them all yet: the next claim is full too.
+    this.#full &&= result.more;
     const fenced = [...owned.keys()].filter((id) => !result.active.has(id));
     for (const { run, spec } of result.started) {
       o.emit("job.claimed", {

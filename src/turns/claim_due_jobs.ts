@@ -61,6 +61,8 @@ export interface ClaimDueJobsOptions {
   /**
    * Read every job with active runs, not only due ones: on a first claim,
    * own runs left by an earlier process with this instance id are found.
+   * When such a claim says `more`, it has not advanced every job it read:
+   * the next claim must be full too.
    */
   readonly full?: boolean;
   /** Mints run ids (tests inject their own). @default {newRunId} */
@@ -72,9 +74,11 @@ export interface ClaimDueJobsOptions {
    */
   readonly lookaheadMs?: number;
   /**
-   * The most jobs one claim advances; when more are due, the earliest go
+   * The most jobs one claim changes; when more are due, the earliest go
    * first and the claim says `more`, so that a burst's first runs start
-   * while later claims take the rest.
+   * while later claims take the rest. A job the claim reads but cannot
+   * change (its backlog waits for a run to end) does not count, so jobs
+   * that wait never starve jobs that are due.
    * @default {MAX_JOBS_PER_CLAIM}
    */
   readonly maxJobs?: number;
@@ -169,10 +173,9 @@ async function claimLocked(
   const recorded: { job: string; outcome: Outcome; slot: number }[] = [];
   const maxJobs = Math.max(1, options.maxJobs ?? MAX_JOBS_PER_CLAIM);
   // A burst: the earliest due first; the rest wait for the next claim.
-  const batch = due.length > maxJobs
-    ? [...due].sort(byDueAt).slice(0, maxJobs)
-    : due;
-  let more = batch.length < due.length;
+  const order = due.length > maxJobs ? [...due].sort(byDueAt) : due;
+  let more = false;
+  let changed = 0;
   const own = ({ state }: { readonly state: JobState }) => {
     for (const run of state.runs) {
       if (!isOwn(run, self)) continue;
@@ -180,11 +183,13 @@ async function claimLocked(
       if (run.cancelRequested) cancel.push(run.runId);
     }
   };
-  if (batch !== due) {
-    const taken = new Set(batch);
-    for (const record of due) if (!taken.has(record)) own(record);
-  }
-  for (const record of batch) {
+  for (const record of order) {
+    if (changed >= maxJobs) {
+      // Left for the next claim; its own runs are still this process's.
+      own(record);
+      more = true;
+      continue;
+    }
     const result = advanceJob(record, {
       now,
       ...self,
@@ -204,6 +209,7 @@ async function claimLocked(
       started.push({ run, spec: record.spec });
     }
     if (!result.changed) continue;
+    changed += 1;
     changes.push({
       type: "job.state",
       id: record.spec.id,
@@ -235,9 +241,9 @@ async function claimLocked(
 }
 
 /**
- * Earliest due first: jobs with waiting slots (a backlog), then by due
- * time; a job read for its runs alone, or with no next slot, comes after
- * the due ones.
+ * Earliest due first: by the oldest slot a job could start now (its first
+ * waiting slot, when no run of it is active) or else its next due time; a
+ * job read for its runs alone, or with no next slot, comes last.
  */
 function byDueAt(a: JobRecord, b: JobRecord): number {
   const x = dueKey(a);
@@ -246,6 +252,7 @@ function byDueAt(a: JobRecord, b: JobRecord): number {
 }
 
 function dueKey({ state }: JobRecord): number {
-  if (state.backlog.length > 0) return -Infinity;
-  return state.nextDueAt ?? state.nextSlot ?? Infinity;
+  const next = state.nextDueAt ?? state.nextSlot ?? Infinity;
+  const waiting = state.runs.length === 0 ? state.backlog[0]?.slot : undefined;
+  return waiting === undefined ? next : Math.min(waiting, next);
 }

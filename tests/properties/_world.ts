@@ -287,7 +287,8 @@ export class World {
       maxJobs: 2,
     });
     inst.fence.confirmed(result.lockedAt);
-    inst.full = options.crash ?? false;
+    // A full claim that left jobs for later keeps the next one full.
+    inst.full = (options.crash ?? false) || (inst.full && result.more);
     if (options.crash) return;
     // Runs someone else recovered (this one was judged dead) are stopped.
     for (let k = inst.runs.length - 1; k >= 0; k--) {

@@ -1,6 +1,7 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { claimDueJobs } from "../../src/turns/claim_due_jobs.ts";
 import { addJob } from "../../src/turns/manage_jobs.ts";
+import { triggerJob } from "../../src/turns/job_controls.ts";
 import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
 
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
@@ -111,4 +112,72 @@ Deno.test("claimDueJobs() claims a burst in several steps, earliest first, and k
   const started = [first, second, third].flatMap((r) => r.started);
   equal(started.length, 30);
   equal(new Set(started.map((c) => c.spec.id)).size, 30, "each job once");
+});
+
+Deno.test("claimDueJobs() never lets jobs that cannot start starve a due one", async () => {
+  await using store = createMemoryStore();
+  const clock = new FakeClock(T0);
+  // Three jobs with a manual run waiting since 10:00:30, and no capacity
+  // left to start them; one job due at 10:01. Two jobs may change per
+  // claim: the waiting ones come first but change nothing.
+  for (const id of ["q1", "q2", "q3"]) {
+    await addJob(store, { id, schedule: "every 1h", run: "h" }, { now: T0 });
+  }
+  await addJob(store, { id: "due", schedule: "every 1m", run: "h" }, {
+    now: T0,
+  });
+  await clock.tick(30_000);
+  for (const id of ["q1", "q2", "q3"]) {
+    await triggerJob(store, id, { now: clock.now() });
+  }
+  await clock.tick(30_000);
+  const result = await claimDueJobs({
+    store,
+    clock,
+    instance: "a",
+    capacity: 0,
+    canRun: () => true,
+    isDead: () => false,
+    maxJobs: 2,
+  });
+  const due = await store.job("due");
+  equal(due!.state.cursor, T0 + 60_000, "the due slot was handled");
+  equal(result.more, false);
+});
+
+Deno.test("claimDueJobs() in a full claim that leaves jobs for later says more, and the next full claim recovers the runs a crash lost (found by the G3 property)", async () => {
+  await using store = createMemoryStore();
+  const clock = new FakeClock(T0);
+  for (let i = 0; i < 5; i++) {
+    await addJob(store, {
+      id: `j${i}`,
+      schedule: "every 1h",
+      startAt: T0 + 60_000,
+      recover: "abandon",
+      run: "h",
+    }, { now: T0 });
+  }
+  const claim = (full: boolean) =>
+    claimDueJobs({
+      store,
+      clock,
+      instance: "a",
+      incarnation: "a-1",
+      capacity: 100,
+      canRun: () => true,
+      isDead: () => false,
+      maxJobs: 2,
+      full,
+      ownRuns: new Map(),
+    });
+  await clock.tick(60_000);
+  // Claimed, then the process crashed before its runs started: none of
+  // them is in the restarted process's ownRuns.
+  while ((await claim(false)).more);
+  let full = true;
+  for (let step = 0; step < 10 && full; step++) full = (await claim(true)).more;
+  equal(full, false);
+  for (const job of await store.jobs()) {
+    deepEqual(job.state.runs, [], `${job.spec.id} keeps a lost run`);
+  }
 });
