@@ -3,6 +3,9 @@
  * instances, turn due slots into runs or ledger entries (catch-up, overlap,
  * pause, bounds), advance the cursor, and start what this instance may start.
  * `claimDueJobs()` calls it under the store lock and commits the result.
+ * Due slots are walked one chunk per claim, except a gap too long for one
+ * chunk, whose slots that cannot run are counted into ranges in one claim
+ * (see `_collapse_gap.ts`).
  *
  * @module
  */
@@ -13,22 +16,26 @@ import type {
   JobSpec,
   JobState,
   LedgerEntry,
-  Outcome,
   Trigger,
 } from "../types.ts";
 import { nextSlot } from "../schedule/next_slot.ts";
 import {
   draftOf,
   dueAtOf,
+  type RecordedSlot,
   scheduleOf,
   type StateDraft,
   withNextSlot,
 } from "./job_state.ts";
+import { collapseGap } from "./_collapse_gap.ts";
 
 /** A slot up to this late (after its due time) is on time, not a catch-up. */
 export const ON_TIME_MS = 2000;
 
-/** At most this many slots are turned into ledger entries per claim. */
+/**
+ * At most this many slots are walked one by one per claim; a longer gap is
+ * first collapsed into ranges by counting.
+ */
 const CHUNK = 1000;
 
 /** What the claim step knows besides the job record. */
@@ -76,8 +83,11 @@ export interface AdvanceResult {
   readonly changed: boolean;
   /** Ledger entries to append. */
   readonly entries: readonly LedgerEntry[];
-  /** Slots that received an outcome (for events). */
-  readonly recorded: readonly { outcome: Outcome; slot: number }[];
+  /**
+   * Slots that received an outcome (for events); a collapsed gap is one
+   * item with `until` and `count`.
+   */
+  readonly recorded: readonly RecordedSlot[];
   /** Runs claimed for this instance: start them after the lock is released. */
   readonly started: readonly ActiveRun[];
   /** More due slots remain than one claim handles (claim again). */
@@ -102,6 +112,11 @@ export function advanceJob(
   // fall while no capable instance runs are handled as catch-up later.
   let more = false;
   if (ctx.canRun && draft.state.paused) {
+    collapseGap(spec, draft, {
+      now: ctx.now,
+      limit: CHUNK,
+      onTimeMs: ON_TIME_MS,
+    });
     more = takeDueSlots(
       spec,
       draft,
@@ -210,6 +225,12 @@ function nextOf(spec: JobSpec, state: JobState): Partial<JobState> {
 }
 
 function admitDueSlots(spec: JobSpec, draft: StateDraft, ctx: AdvanceContext) {
+  // More than one walk's worth: settle what cannot run by counting first.
+  collapseGap(spec, draft, {
+    now: ctx.now,
+    limit: CHUNK + spec.catchupMax + 1,
+    onTimeMs: ON_TIME_MS,
+  });
   const windowStart = ctx.now - spec.catchupWindowMs;
   const onTime: number[] = [];
   const late: number[] = [];

@@ -127,6 +127,20 @@ export function withNextSlot(spec: JobSpec, state: JobState): JobState {
   };
 }
 
+/** A slot (or a span of consecutive slots) given an outcome by a change. */
+export interface RecordedSlot {
+  /** The outcome. */
+  readonly outcome: Outcome;
+  /** The slot (a span's first slot), epoch ms. */
+  readonly slot: number;
+  /** Why it was skipped or missed, if it was. */
+  readonly note?: string;
+  /** A span of more than one slot: its last slot, epoch ms. */
+  readonly until?: number;
+  /** A span of more than one slot: how many slots it holds. */
+  readonly count?: number;
+}
+
 /**
  * A mutable working copy of a job's state plus the ledger entries that a
  * change produces; the pure transitions build one, then `finish()` it.
@@ -138,8 +152,11 @@ export class StateDraft {
     }
     & { counters: Record<Outcome, number> };
   readonly entries: LedgerEntry[] = [];
-  /** Every slot given an outcome by this change (for events). */
-  readonly recorded: { outcome: Outcome; slot: number; note?: string }[] = [];
+  /**
+   * Every slot given an outcome by this change (for events); a span of
+   * slots recorded at once is one item, with its last slot and count.
+   */
+  readonly recorded: RecordedSlot[] = [];
   readonly #jobId: string;
   readonly #successor: ((slot: number) => number | undefined) | undefined;
   #changed = false;
@@ -181,27 +198,43 @@ export class StateDraft {
    * has the same outcome and note and directly follows it.
    */
   recordRange(outcome: RangeEntry["outcome"], slot: number, note?: string) {
+    this.recordSpan(outcome, { first: slot, last: slot, count: 1 }, note);
+  }
+
+  /**
+   * Records `count` consecutive slots, `first` to `last`, with one outcome
+   * and note, as `count` calls of `recordRange` would, but in constant time
+   * and as one item of `recorded` (with `until` and `count`): a gap of
+   * millions of slots is settled without listing them.
+   */
+  recordSpan(
+    outcome: RangeEntry["outcome"],
+    span: { first: number; last: number; count: number },
+    note?: string,
+  ) {
+    const { first, last, count } = span;
     this.touch();
     const open = this.state.openRange;
-    this.state.counters[outcome] += 1;
+    this.state.counters[outcome] += count;
     this.recorded.push({
       outcome,
-      slot,
+      slot: first,
+      ...(count > 1 ? { until: last, count } : {}),
       ...(note !== undefined ? { note } : {}),
     });
     const extends_ = open !== undefined && open.outcome === outcome &&
       open.note === note &&
-      (!this.#successor || this.#successor(open.last) === slot);
+      (!this.#successor || this.#successor(open.last) === first);
     if (extends_) {
-      this.state.openRange = { ...open!, last: slot, count: open!.count + 1 };
+      this.state.openRange = { ...open!, last, count: open!.count + count };
       return;
     }
     this.flushRange();
     this.state.openRange = {
       outcome,
-      first: slot,
-      last: slot,
-      count: 1,
+      first,
+      last,
+      count,
       ...(note !== undefined ? { note } : {}),
     };
   }

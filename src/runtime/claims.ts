@@ -149,6 +149,9 @@ export class Claims {
         job: r.job,
         slot: new Date(r.slot),
         outcome: r.outcome,
+        ...(r.note !== undefined ? { note: r.note } : {}),
+        ...(r.until !== undefined ? { until: new Date(r.until) } : {}),
+        ...(r.count !== undefined ? { count: r.count } : {}),
       });
     }
     await this.#forgetDead(result.isDead);

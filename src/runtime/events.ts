@@ -58,6 +58,13 @@ export interface TockEventDetail {
    * a run that ended had been recovered by another instance.
    */
   readonly note?: string;
+  /**
+   * Slot events for a span of slots with one fate (a long gap, counted in
+   * one claim): its last slot; `slot` is its first.
+   */
+  readonly until?: Date;
+  /** Slot events for a span: how many slots it holds. */
+  readonly count?: number;
 }
 
 /** An observability event. */

@@ -14,7 +14,6 @@ import type {
   JobRecord,
   JobSpec,
   JobState,
-  Outcome,
 } from "../types.ts";
 import type { JobStore, StoreChange } from "../store/store.ts";
 import type { LockLease } from "../lock/lock.ts";
@@ -22,6 +21,7 @@ import { withStoreLock } from "../store/with_store_lock.ts";
 import { newRunId } from "../jobs/run_id.ts";
 import { type Clock, type Instant, instantOf } from "../clock.ts";
 import { advanceJob, isOwn } from "../jobs/advance_job.ts";
+import type { RecordedSlot } from "../jobs/job_state.ts";
 
 /**
  * How many jobs one claim advances at most (about 50 ms of claim on the
@@ -101,7 +101,7 @@ export interface ClaimResult {
    */
   readonly active: ReadonlySet<string>;
   /** Slots that received an outcome at this step. */
-  readonly recorded: readonly { job: string; outcome: Outcome; slot: number }[];
+  readonly recorded: readonly ({ readonly job: string } & RecordedSlot)[];
   /** More is due than one step handles: claim again at once. */
   readonly more: boolean;
   /** The wall time the claim used. */
@@ -170,7 +170,7 @@ async function claimLocked(
   const started: ClaimedRun[] = [];
   const cancel: string[] = [];
   const active = new Set<string>();
-  const recorded: { job: string; outcome: Outcome; slot: number }[] = [];
+  const recorded: ({ readonly job: string } & RecordedSlot)[] = [];
   const maxJobs = Math.max(1, options.maxJobs ?? MAX_JOBS_PER_CLAIM);
   // A burst: the earliest due first; the rest wait for the next claim.
   const order = due.length > maxJobs ? [...due].sort(byDueAt) : due;

@@ -197,18 +197,18 @@ Deno.test("advanceJob() stops a job after maxRuns", () => {
   assertEq(job.state.nextSlot, undefined);
 });
 
-Deno.test("advanceJob() handles a huge gap in bounded chunks with exact counts", () => {
+Deno.test("advanceJob() settles a huge gap in one step with exact counts", () => {
   let job = record({ schedule: "every 1s", catchup: "none" });
   const now = T0 + 2 * 86_400_000; // two days of per-second slots
   let more = true;
   let steps = 0;
-  while (more) {
+  while (more && steps < 1000) {
     const r = advanceJob(job, context(now));
     job = { ...job, state: r.state };
     more = r.more;
     steps += 1;
   }
-  assert(steps > 100, `took ${steps} steps`);
+  assertEq(steps, 1);
   // Every slot accounted for once: the newest ones are on time (one runs,
   // the others overlap it and are skipped), the rest are missed.
   const { missed, skipped } = job.state.counters;

@@ -3,6 +3,7 @@ import { nextSlot } from "../../src/schedule/next_slot.ts";
 import { parseSchedule } from "../../src/schedule/parse_schedule.ts";
 import {
   countSlotsBetween,
+  lastSlotBetween,
   slotsBetween,
 } from "../../src/schedule/slots_between.ts";
 
@@ -92,6 +93,128 @@ Deno.test("countSlotsBetween() counts up to cap", () => {
   );
   assert.equal(countSlotsBetween(every, T0, T0 + HOUR, 5), 5);
   assert.equal(countSlotsBetween(every, T0, T0 - 1, 5), 0);
+});
+
+const DAY = 24 * HOUR;
+
+/** Lists the slots in (from, to] one by one, as the oracle for counts. */
+function listed(text: string, tz: string, from: number, to: number) {
+  const s = parseSchedule(text, { tz });
+  const { slots, more } = slotsBetween(s, from, to, 1_000_000);
+  assert.equal(more, false);
+  return { s, slots };
+}
+
+Deno.test("countSlotsBetween() counts cron slots across DST changes as listing them does", async (t) => {
+  const changes = [
+    ["Europe/Berlin", Date.UTC(2026, 2, 29, 1), "spring"],
+    ["Europe/Berlin", Date.UTC(2026, 9, 25, 1), "fall"],
+    ["America/New_York", Date.UTC(2026, 2, 8, 7), "spring"],
+    ["America/New_York", Date.UTC(2026, 10, 1, 6), "fall"],
+  ] as const;
+  const texts = [
+    "0 * * * *", // real time: a repeated hour runs twice, a skipped one never
+    "0 0-23 * * *", // fixed hours: a repeated hour runs once
+    "30 2 * * *", // a skipped 02:30 runs at the gap's end
+    "0,30 2,3 * * *", // ... once, even when the gap's end is a slot too
+    "*/20 1-3 * * 0", // Sundays only
+    "*/10 * * * * *",
+    "*/7 * 1-3 * * *",
+  ];
+  for (const [tz, at, change] of changes) {
+    await t.step(`${tz} ${change}`, () => {
+      for (const text of texts) {
+        for (const [from, to] of [[at - DAY, at + DAY], [at - 1, at + HOUR]]) {
+          const { s, slots } = listed(text, tz, from!, to!);
+          const what = `"${text}" in ${tz} (${change}) ${from}..${to}`;
+          assert.equal(
+            countSlotsBetween(s, from!, to!, Infinity),
+            slots.length,
+            what,
+          );
+          assert.equal(lastSlotBetween(s, from!, to!), slots.at(-1), what);
+        }
+      }
+    });
+  }
+  await t.step("hourly over the change days: 23 and 24 or 25", () => {
+    const count = (text: string, [start, end]: readonly number[]) =>
+      countSlotsBetween(
+        parseSchedule(text, { tz: "Europe/Berlin" }),
+        start! - 1,
+        end! - 1,
+        Infinity,
+      );
+    // Berlin's 29 March 2026 lasts 23 hours, its 25 October 25 hours.
+    const spring = [Date.UTC(2026, 2, 28, 23), Date.UTC(2026, 2, 29, 22)];
+    const fall = [Date.UTC(2026, 9, 24, 22), Date.UTC(2026, 9, 25, 23)];
+    assert.deepEqual(
+      [count("0 * * * *", spring), count("0 0-23 * * *", spring)],
+      [23, 23],
+    );
+    assert.deepEqual(
+      [count("0 * * * *", fall), count("0 0-23 * * *", fall)],
+      [25, 24],
+    );
+  });
+});
+
+Deno.test("countSlotsBetween() counts a year of per-second cron slots at once", () => {
+  const from = Date.UTC(2026, 0, 1) - 1;
+  const to = Date.UTC(2027, 0, 1) - 1;
+  const count = (text: string, tz: string) =>
+    countSlotsBetween(parseSchedule(text, { tz }), from, to, Infinity);
+  const began = performance.now();
+  assert.equal(count("* * * * * *", "UTC"), 365 * 86_400);
+  // Real time: every instant of the year whose wall clock matches: all.
+  assert.equal(count("* * * * * *", "Europe/Berlin"), 365 * 86_400);
+  // Fixed hours: the second pass of 25 October's 02:00-03:00 is not a slot.
+  assert.equal(count("* * 0-23 * * *", "Europe/Berlin"), 365 * 86_400 - 3600);
+  assert.ok(performance.now() - began < 1000);
+  const s = parseSchedule("* * * * * *");
+  assert.equal(countSlotsBetween(s, from, to, 1000), 1000);
+  assert.equal(lastSlotBetween(s, from, to), to - 999);
+});
+
+Deno.test("countSlotsBetween() counts over centuries as listing does (400-year cycles)", () => {
+  const from = Date.UTC(2000, 0, 1) - 1;
+  for (
+    const [text, years] of [["0 0 29 2 *", 1200], [
+      "0 12 * * 5#2",
+      900,
+    ]] as const
+  ) {
+    const to = Date.UTC(2000 + years, 0, 1) - 1;
+    const { s, slots } = listed(text, "UTC", from, to);
+    assert.equal(countSlotsBetween(s, from, to, Infinity), slots.length, text);
+    assert.equal(lastSlotBetween(s, from, to), slots.at(-1), text);
+  }
+  // Leap days of years 2000-3199: 300 leap years, less the centuries that
+  // are not multiples of 400 (2100, 2200, 2300, 2500, ...: 9).
+  assert.equal(
+    countSlotsBetween(
+      parseSchedule("0 0 29 2 *"),
+      from,
+      Date.UTC(3200, 0, 1) - 1,
+      Infinity,
+    ),
+    291,
+  );
+});
+
+Deno.test("lastSlotBetween() gives the latest slot in (from, to], or undefined", () => {
+  const fixed = parseSchedule("30 2 * * *", { tz: "Europe/Berlin" });
+  // 25 October 2026: 02:30 CEST runs (00:30 UTC), 02:30 CET does not.
+  assert.equal(
+    lastSlotBetween(fixed, Date.UTC(2026, 9, 24), Date.UTC(2026, 9, 25, 2)),
+    Date.UTC(2026, 9, 25, 0, 30),
+  );
+  const every = parseSchedule("every 2h", { anchor: T0 + HOUR });
+  assert.equal(lastSlotBetween(every, T0, T0 + 6 * HOUR), T0 + 5 * HOUR);
+  assert.equal(lastSlotBetween(every, T0 + HOUR, T0 + 3 * HOUR - 1), undefined);
+  const once = parseSchedule("2026-01-01T05:00:00Z");
+  assert.equal(lastSlotBetween(once, T0, T0 + DAY), T0 + 5 * HOUR);
+  assert.throws(() => lastSlotBetween(once, 0, NaN), RangeError);
 });
 
 Deno.test("slotsBetween() rejects bad bounds", () => {

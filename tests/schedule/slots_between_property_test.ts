@@ -1,0 +1,166 @@
+// Properties of countSlotsBetween() and lastSlotBetween(): they agree with
+// listing the slots one by one (slotsBetween, i.e. iterated nextSlot), above
+// all across DST changes. Runs are pinned (TOCK_PROPERTY_RUNS raises them);
+// a failure prints fast-check's seed and path, and TOCK_PROPERTY_SEED=<seed>
+// replays it.
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ScheduleSyntaxError } from "../../src/errors.ts";
+import { parseSchedule } from "../../src/schedule/parse_schedule.ts";
+import {
+  countSlotsBetween,
+  lastSlotBetween,
+  slotsBetween,
+} from "../../src/schedule/slots_between.ts";
+import { propertyParams } from "../properties/_runs.ts";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const ZONES = [
+  "UTC",
+  "Europe/Berlin",
+  "America/New_York",
+  "Australia/Lord_Howe", // 30-minute changes
+  "America/Santiago", // changes at midnight
+  "Asia/Kathmandu", // +05:45, no DST
+] as const;
+
+function nthSunday(year: number, month: number, n: number): number {
+  const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+  return 1 + ((7 - first) % 7) + 7 * (n - 1);
+}
+
+function lastSunday(year: number, month: number): number {
+  const last = new Date(Date.UTC(year, month, 0));
+  return last.getUTCDate() - last.getUTCDay();
+}
+
+/** DST changes of the zones above (UTC instants, to the hour). */
+const FOCUS: number[] = [];
+for (let y = 2022; y <= 2030; y++) {
+  FOCUS.push(
+    Date.UTC(y, 2, nthSunday(y, 3, 2), 7), // New York
+    Date.UTC(y, 10, nthSunday(y, 11, 1), 6),
+    Date.UTC(y, 2, lastSunday(y, 3), 1), // Berlin
+    Date.UTC(y, 9, lastSunday(y, 10), 1),
+    Date.UTC(y, 3, nthSunday(y, 4, 1) - 1, 15), // Lord Howe
+    Date.UTC(y, 9, nthSunday(y, 10, 1) - 1, 15),
+    Date.UTC(y, 3, nthSunday(y, 4, 1), 3), // Santiago
+    Date.UTC(y, 8, nthSunday(y, 9, 1), 4),
+    Date.UTC(y, 1, 28, 12), // leap days, year ends
+    Date.UTC(y, 11, 31, 12),
+  );
+}
+
+const fromArb: fc.Arbitrary<number> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.tuple(
+      fc.constantFrom(...FOCUS),
+      fc.integer({ min: -2 * DAY, max: DAY }),
+    ).map(([focus, delta]) => focus + delta),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({
+      min: Date.UTC(1990, 0, 1),
+      max: Date.UTC(2060, 0, 1),
+    }),
+  },
+);
+
+const pick = (...values: string[]) => fc.constantFrom(...values);
+
+/** Cron text; day fields mostly `*` so that most ranges hold slots. */
+function cronArb(seconds: boolean): fc.Arbitrary<string> {
+  return fc.tuple(
+    seconds ? pick("*", "*/7", "0", "15,45", "10-20") : fc.constant(""),
+    seconds ? pick("*", "*/20", "0-5") : pick("*", "*/15", "0", "30", "5,35"),
+    pick("*", "*/3", "2", "0-3", "1,2,3", "22-23", "9-17", "0,2"),
+    pick("*", "*", "*", "1", "L", "15-31"),
+    pick("*", "*", "*", "3,10", "4,9", "11"),
+    pick("*", "*", "*", "0", "1-5", "6L", "0#1"),
+  ).map(([s, ...rest]) => (seconds ? [s, ...rest] : rest).join(" "));
+}
+
+function parseOrSkip(text: string, tz: string) {
+  try {
+    return parseSchedule(text, { tz });
+  } catch (error) {
+    // The generators can write a day that never matches (`L` on Sundays).
+    const never = error instanceof ScheduleSyntaxError &&
+      /never matches/.test(error.message);
+    if (!never) throw error;
+    fc.pre(false);
+    throw error;
+  }
+}
+
+function agrees(text: string, tz: string, from: number, length: number) {
+  const schedule = parseOrSkip(text, tz);
+  const to = from + length;
+  const { slots, more } = slotsBetween(schedule, from, to, 100_000);
+  fc.pre(!more);
+  const what = `"${text}" in ${tz}, (${new Date(from).toISOString()}, ${
+    new Date(to).toISOString()
+  }]`;
+  assert.equal(
+    countSlotsBetween(schedule, from, to, Infinity),
+    slots.length,
+    what,
+  );
+  assert.equal(lastSlotBetween(schedule, from, to), slots.at(-1), what);
+  const cap = Math.floor(slots.length / 2);
+  assert.equal(countSlotsBetween(schedule, from, to, cap), cap, what);
+}
+
+Deno.test("countSlotsBetween() and lastSlotBetween() agree with listing the slots (minutes, up to 4 days)", () => {
+  fc.assert(
+    fc.property(
+      cronArb(false),
+      fc.constantFrom(...ZONES),
+      fromArb,
+      fc.integer({ min: 0, max: 4 * DAY }),
+      agrees,
+    ),
+    propertyParams(120),
+  );
+});
+
+Deno.test("countSlotsBetween() and lastSlotBetween() agree with listing the slots (seconds, up to 3 hours)", () => {
+  fc.assert(
+    fc.property(
+      cronArb(true),
+      fc.constantFrom(...ZONES),
+      fromArb,
+      fc.integer({ min: 0, max: 3 * HOUR }),
+      agrees,
+    ),
+    propertyParams(40),
+  );
+});
+
+Deno.test("countSlotsBetween() adds up over adjacent ranges (long ranges, by days)", () => {
+  // Counting (a, c] equals counting (a, b] plus (b, c], for ranges of years:
+  // the day-by-day arithmetic must not lose or double a slot at a split.
+  fc.assert(
+    fc.property(
+      cronArb(false),
+      fc.constantFrom(...ZONES),
+      fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }),
+      fc.integer({ min: 0, max: 3 * 366 * DAY }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      (text, tz, from, length, fraction) => {
+        const schedule = parseOrSkip(text, tz);
+        const to = from + length;
+        const middle = from + Math.floor(length * fraction);
+        const whole = countSlotsBetween(schedule, from, to, Infinity);
+        const parts = countSlotsBetween(schedule, from, middle, Infinity) +
+          countSlotsBetween(schedule, middle, to, Infinity);
+        assert.equal(whole, parts, `"${text}" in ${tz}`);
+      },
+    ),
+    propertyParams(100),
+  );
+});
