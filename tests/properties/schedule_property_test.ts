@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { focusInstants, nearFocus } from "../schedule/_focus.ts";
 import { ScheduleSyntaxError } from "../../src/errors.ts";
 import { nextSlot } from "../../src/schedule/next_slot.ts";
 import { parseSchedule } from "../../src/schedule/parse_schedule.ts";
@@ -26,47 +27,13 @@ const ZONES = [
 // ---------------------------------------------------------------------------
 // Instants worth testing: DST transitions, leap days, year ends.
 
-function nthSunday(year: number, month: number, n: number): number {
-  const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
-  return 1 + ((7 - first) % 7) + 7 * (n - 1);
-}
+const FOCUS = [
+  ...focusInstants(2020, 2032),
+  Date.UTC(2100, 1, 28, 12),
+  Date.UTC(2099, 11, 31, 12),
+];
 
-function lastSunday(year: number, month: number): number {
-  const last = new Date(Date.UTC(year, month, 0));
-  return last.getUTCDate() - last.getUTCDay();
-}
-
-const FOCUS: number[] = [];
-for (let y = 2020; y <= 2032; y++) {
-  FOCUS.push(
-    Date.UTC(y, 2, nthSunday(y, 3, 2), 7), // New York spring forward
-    Date.UTC(y, 10, nthSunday(y, 11, 1), 6), // New York fall back
-    Date.UTC(y, 2, lastSunday(y, 3), 1), // Berlin
-    Date.UTC(y, 9, lastSunday(y, 10), 1),
-    Date.UTC(y, 3, nthSunday(y, 4, 1) - 1, 15), // Lord Howe fall back
-    Date.UTC(y, 9, nthSunday(y, 10, 1) - 1, 15, 30), // Lord Howe spring
-    Date.UTC(y, 1, 28, 12), // leap days
-    Date.UTC(y, 11, 31, 12), // year ends
-  );
-}
-FOCUS.push(Date.UTC(2100, 1, 28, 12), Date.UTC(2099, 11, 31, 12));
-
-const afterArb: fc.Arbitrary<number> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.tuple(
-      fc.constantFrom(...FOCUS),
-      fc.integer({ min: -2 * DAY, max: DAY }),
-    ).map(([focus, delta]) => focus + delta),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.integer({
-      min: Date.UTC(1990, 0, 1),
-      max: Date.UTC(2060, 0, 1),
-    }),
-  },
-);
+const afterArb: fc.Arbitrary<number> = nearFocus(FOCUS);
 
 // ---------------------------------------------------------------------------
 // Cron expressions from field generators. Each field carries its own

@@ -5,6 +5,7 @@
 // replays it.
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { focusInstants, nearFocus } from "./_focus.ts";
 import { ScheduleSyntaxError } from "../../src/errors.ts";
 import { parseSchedule } from "../../src/schedule/parse_schedule.ts";
 import {
@@ -26,49 +27,10 @@ const ZONES = [
   "Asia/Kathmandu", // +05:45, no DST
 ] as const;
 
-function nthSunday(year: number, month: number, n: number): number {
-  const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
-  return 1 + ((7 - first) % 7) + 7 * (n - 1);
-}
+/** DST changes of the zones above, leap days and year ends. */
+const FOCUS = focusInstants(2022, 2030);
 
-function lastSunday(year: number, month: number): number {
-  const last = new Date(Date.UTC(year, month, 0));
-  return last.getUTCDate() - last.getUTCDay();
-}
-
-/** DST changes of the zones above (UTC instants, to the hour). */
-const FOCUS: number[] = [];
-for (let y = 2022; y <= 2030; y++) {
-  FOCUS.push(
-    Date.UTC(y, 2, nthSunday(y, 3, 2), 7), // New York
-    Date.UTC(y, 10, nthSunday(y, 11, 1), 6),
-    Date.UTC(y, 2, lastSunday(y, 3), 1), // Berlin
-    Date.UTC(y, 9, lastSunday(y, 10), 1),
-    Date.UTC(y, 3, nthSunday(y, 4, 1) - 1, 15), // Lord Howe
-    Date.UTC(y, 9, nthSunday(y, 10, 1) - 1, 15),
-    Date.UTC(y, 3, nthSunday(y, 4, 1), 3), // Santiago
-    Date.UTC(y, 8, nthSunday(y, 9, 1), 4),
-    Date.UTC(y, 1, 28, 12), // leap days, year ends
-    Date.UTC(y, 11, 31, 12),
-  );
-}
-
-const fromArb: fc.Arbitrary<number> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.tuple(
-      fc.constantFrom(...FOCUS),
-      fc.integer({ min: -2 * DAY, max: DAY }),
-    ).map(([focus, delta]) => focus + delta),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.integer({
-      min: Date.UTC(1990, 0, 1),
-      max: Date.UTC(2060, 0, 1),
-    }),
-  },
-);
+const fromArb: fc.Arbitrary<number> = nearFocus(FOCUS);
 
 const pick = (...values: string[]) => fc.constantFrom(...values);
 
