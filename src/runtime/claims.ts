@@ -31,6 +31,8 @@ export interface ClaimsOptions {
   readonly maxSleepMs: number;
   /** How far ahead slots are claimed at least (0: never ahead), ms. */
   readonly lookaheadMs: number;
+  /** The most jobs one claim changes (see `claimDueJobs`). */
+  readonly maxJobs: number;
   /** What this instance can run now. */
   readonly capabilities: () => Capabilities;
   /** The runs this process holds: run id → job id. */
@@ -129,6 +131,7 @@ export class Claims {
       ownRuns: owned,
       full: this.#full,
       lookaheadMs: this.#lookahead(),
+      maxJobs: o.maxJobs,
       signal,
       onLock: (event, holdMs) => {
         if (event === "released") o.presence.holds.add(holdMs);

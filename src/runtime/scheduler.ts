@@ -21,6 +21,7 @@ import {
 } from "./events.ts";
 import { defaultInstance, Presence } from "./presence.ts";
 import { Claims } from "./claims.ts";
+import { MAX_JOBS_PER_CLAIM } from "../turns/claim_due_jobs.ts";
 import { JobRuns } from "./job_runs.ts";
 import * as manage from "../turns/manage_jobs.ts";
 import * as controls from "../turns/job_controls.ts";
@@ -103,6 +104,11 @@ class TockScheduler extends EventTarget implements Scheduler {
     const lookaheadMs = options.lookaheadMs === 0
       ? 0
       : positive("lookaheadMs", options.lookaheadMs, 250);
+    const maxJobs = positive(
+      "maxJobsPerClaim",
+      options.maxJobsPerClaim,
+      MAX_JOBS_PER_CLAIM,
+    );
     this.#presence = new Presence({
       store: this.#store,
       clock: this.#clock,
@@ -124,6 +130,7 @@ class TockScheduler extends EventTarget implements Scheduler {
       presence: this.#presence,
       maxSleepMs,
       lookaheadMs,
+      maxJobs,
       capabilities: () => this.#capabilities(),
       owned: () => this.#runs.owned(),
       emit: (type, detail) => this.#emit(type, detail),

@@ -81,6 +81,14 @@ export interface SchedulerOptions {
    * @default {250}
    */
   readonly lookaheadMs?: number;
+  /**
+   * The most jobs one claim changes. When more are due at once (a burst),
+   * the earliest go first and the scheduler claims again at once, so the
+   * first runs start while later claims take the rest.
+   *
+   * @default {1000}
+   */
+  readonly maxJobsPerClaim?: number;
   /** Stops the scheduler when aborted. */
   readonly signal?: AbortSignal;
   /**

@@ -8,6 +8,7 @@ import { createMemoryStore, FakeClock } from "../../src/testing/mod.ts";
 import { JobTimeoutError, StoreError } from "../../src/errors.ts";
 import { collect } from "../_helpers.ts";
 import { addJob } from "../../src/turns/manage_jobs.ts";
+import { claimDueJobs } from "../../src/turns/claim_due_jobs.ts";
 import type { JobContext } from "../../src/executors/run_handler.ts";
 
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
@@ -460,4 +461,51 @@ Deno.test("createScheduler() with lookaheadMs: 0 claims at the due time", async 
   await clock.tick(MIN);
   await scheduler.idle();
   assertEquals(claimedAt, [T0 + MIN]);
+});
+
+Deno.test("createScheduler({ maxJobsPerClaim }) recovers every run its id's crashed process left, over several claims", async () => {
+  const store = createMemoryStore();
+  const clock = new FakeClock(T0);
+  for (let i = 0; i < 5; i++) {
+    await addJob(store, {
+      id: `j${i}`,
+      schedule: "every 1h",
+      startAt: T0 + MIN,
+      recover: "abandon",
+      run: "h",
+    }, { now: T0 });
+  }
+  await clock.tick(MIN);
+  // A process with the id "x" claimed all five, then died before starting
+  // them (it never recorded a heartbeat).
+  const crashed = await claimDueJobs({
+    store,
+    clock,
+    instance: "x",
+    incarnation: "crashed",
+    capacity: 10,
+    canRun: () => true,
+    isDead: () => false,
+  });
+  assertEquals(crashed.started.length, 5);
+  // Its successor claims at most two jobs at a time: its first claim is
+  // full (it reads every job with runs), and so must be the next ones
+  // until it has read them all.
+  await using scheduler = await createScheduler({
+    store,
+    clock,
+    instance: "x",
+    heartbeatMs: 60_000,
+    maxJobsPerClaim: 2,
+    handlers: { h: () => {} },
+  });
+  await clock.tick(SEC);
+  await scheduler.idle();
+  const history = await store.history();
+  assertEquals(
+    history.filter((e) => e.outcome === "abandoned").length,
+    5,
+    JSON.stringify(history),
+  );
+  for (const job of await store.jobs()) assertEquals(job.state.runs, []);
 });
