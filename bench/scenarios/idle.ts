@@ -19,8 +19,7 @@
  */
 
 import process from "node:process";
-import { Cron } from "croner";
-import { Cron as Cron9 } from "croner9";
+import { CRON_CLASSES, type CronJob } from "./_croner.ts";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import { delay } from "../../src/clock.ts";
 import { childMain } from "../_child.ts";
@@ -121,23 +120,6 @@ async function runTock(args: IdleArgs) {
   const heapLoaded = heapAfterGc();
   return { heapBaseline, heapLoaded, ...await windows(args) };
 }
-
-/** What the bench uses of a `Cron` of either croner release. */
-interface CronJob {
-  stop(): void;
-}
-
-/** A `Cron` constructor of either croner release. */
-type CronClass = new (
-  pattern: string,
-  options: Record<string, never>,
-  run: () => void,
-) => CronJob;
-
-const CRON_CLASSES: Record<CronerSystem, CronClass> = {
-  croner: Cron,
-  croner9: Cron9,
-};
 
 async function runCroner(system: CronerSystem, args: IdleArgs) {
   const Cron = CRON_CLASSES[system];

@@ -22,8 +22,7 @@
  * @module
  */
 
-import { Cron } from "croner";
-import { Cron as Cron9 } from "croner9";
+import { CRON_CLASSES, type CronJob } from "./_croner.ts";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import type { TockEvent } from "../../src/runtime/events.ts";
 import { childMain } from "../_child.ts";
@@ -136,23 +135,6 @@ async function runTock(args: StartLagArgs, lags: number[]): Promise<Run> {
   await sleepUntil(window.to + args.settleMs);
   return { window, lockHold: summarize(holds) };
 }
-
-/** What the bench uses of a `Cron` of either croner release. */
-interface CronJob {
-  stop(): void;
-}
-
-/** A `Cron` constructor of either croner release. */
-type CronClass = new (
-  pattern: string,
-  options: Record<string, never>,
-  run: () => void,
-) => CronJob;
-
-const CRON_CLASSES: Record<CronerSystem, CronClass> = {
-  croner: Cron,
-  croner9: Cron9,
-};
 
 /**
  * Calls `onTarget` with each run croner planned, just before croner decides
