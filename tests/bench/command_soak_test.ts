@@ -18,6 +18,7 @@ import { SCENARIOS } from "../../bench/_results.ts";
 import { verdicts } from "../../bench/_targets.ts";
 import { renderReport } from "../../bench/_report.ts";
 import { mergeResults } from "../../bench/_merge.ts";
+import { benchMeta } from "./_meta.ts";
 import { parseJobsFile } from "../../src/cli/jobs_file.ts";
 
 Deno.test("soakJobsFile() writes per-second command jobs the CLI accepts", () => {
@@ -173,25 +174,8 @@ Deno.test("the config has a command soak in every run, and --only knows it", () 
   ok(QUICK.commandSoak.windowMs <= 5_000);
 });
 
-function meta(config = FULL): BenchResults["meta"] {
-  return {
-    date: "2026-01-01T00:00:00.000Z",
-    deno: "2.9.6",
-    v8: "x",
-    os: "linux x86_64",
-    cores: 2,
-    cpu: "test",
-    quick: false,
-    only: [],
-    wallSeconds: 1,
-    concurrent: [],
-    errors: [],
-    config,
-  };
-}
-
 function soakResults(...repeats: CommandSoakResult[]): BenchResults {
-  return { meta: meta(), commandSoak: commandSoakRow(FULL, repeats) };
+  return { meta: benchMeta(), commandSoak: commandSoakRow(FULL, repeats) };
 }
 
 Deno.test("verdicts() judges the soak's CPU per run and lock hold", async (t) => {
@@ -246,13 +230,13 @@ Deno.test("renderReport() has a command soak section", () => {
   );
   ok(md.includes("0 of 2 met."), md);
   // Results written before the soak existed render without it.
-  ok(!renderReport({ meta: meta() }).includes("## Command jobs soak"));
+  ok(!renderReport({ meta: benchMeta() }).includes("## Command jobs soak"));
 });
 
 Deno.test("mergeResults() keeps the soak of the main run", () => {
   const file = soakResults(result(4, 3, 10));
   const postgres: BenchResults = {
-    meta: { ...meta(POSTGRES), only: ["startLag", "lockHold"] },
+    meta: { ...benchMeta(POSTGRES), only: ["startLag", "lockHold"] },
   };
   equal(mergeResults(file, postgres).commandSoak, file.commandSoak);
   const later = soakResults(result(5, 3, 10));

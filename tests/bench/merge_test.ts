@@ -3,31 +3,14 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { mergeResults } from "../../bench/_merge.ts";
 import { FULL, POSTGRES } from "../../bench/_config.ts";
+import { benchMeta } from "./_meta.ts";
 import type {
-  BenchMeta,
   BenchResults,
   LockHoldRow,
   StartLagRow,
 } from "../../bench/_results.ts";
 import { spread, summarize } from "../../bench/_stats.ts";
 import { renderReport } from "../../bench/_report.ts";
-
-function meta(date: string, config: BenchMeta["config"]): BenchMeta {
-  return {
-    date,
-    deno: "2.9.6",
-    v8: "x",
-    os: "linux x86_64",
-    cores: 2,
-    cpu: "test",
-    quick: false,
-    only: [],
-    wallSeconds: 1,
-    concurrent: [],
-    errors: [],
-    config,
-  };
-}
 
 function lag(system: StartLagRow["system"], store: string, p99: number) {
   return {
@@ -60,7 +43,7 @@ function hold(store: string, storedJobs: number, p99: number): LockHoldRow {
 
 function fileRun(date: string, p99: number): BenchResults {
   return {
-    meta: meta(date, FULL),
+    meta: benchMeta(FULL, date),
     startLag: [
       lag("tock", "file", p99),
       lag("croner9", "none", 10),
@@ -85,7 +68,7 @@ function fileRun(date: string, p99: number): BenchResults {
 
 function postgresRun(date: string): BenchResults {
   return {
-    meta: { ...meta(date, POSTGRES), only: ["startLag", "lockHold"] },
+    meta: { ...benchMeta(POSTGRES, date), only: ["startLag", "lockHold"] },
     startLag: [lag("tock", "postgres", 9), lag("croner", "none", 30)],
     lockHold: [hold("postgres", 1_000_000, 500), hold("postgres", 10_000, 4)],
     lockHoldGrowth: [{

@@ -11,7 +11,7 @@ import {
 import { formatNumber, formatSpread, table } from "../../bench/_format.ts";
 import { verdicts } from "../../bench/_targets.ts";
 import { renderReport } from "../../bench/_report.ts";
-import { FULL } from "../../bench/_config.ts";
+import { benchMeta } from "./_meta.ts";
 import { cronerVersion } from "../../bench/_peers.ts";
 import type { BenchResults, StartLagRow } from "../../bench/_results.ts";
 
@@ -140,20 +140,7 @@ function lagRow(
 function sample(): BenchResults {
   const s = (x: number) => spread([x]);
   return {
-    meta: {
-      date: "2026-01-01T00:00:00.000Z",
-      deno: "2.9.6",
-      v8: "x",
-      os: "linux x86_64",
-      cores: 2,
-      cpu: "test",
-      quick: false,
-      only: [],
-      wallSeconds: 1,
-      concurrent: [],
-      errors: [],
-      config: FULL,
-    },
+    meta: benchMeta(),
     startLag: [
       lagRow("tock", 10, 5),
       lagRow("croner", 10, 20),
