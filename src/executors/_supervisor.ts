@@ -49,7 +49,7 @@
  */
 
 /** The supervisor's script (`sh -c`); arguments: the job's program and args. */
-export const SUPERVISOR: string = "trap : HUP INT QUIT TERM; " +
+const SUPERVISOR: string = "trap : HUP INT QUIT TERM; " +
   "exec 3<&0 </dev/null 4>&2 2>/dev/null; " +
   "(trap '' HUP INT QUIT TERM; read -r _; trap '' PIPE; kill -TERM 0; " +
   "sleep 1; kill -KILL 0) <&3 >/dev/null 4>&- & " +
@@ -63,7 +63,7 @@ export const SUPERVISOR: string = "trap : HUP INT QUIT TERM; " +
   'exit "$1"';
 
 /** The supervisor's `$0`, seen in `ps`. */
-export const SUPERVISOR_NAME = "tock-supervisor";
+const SUPERVISOR_NAME = "tock-supervisor";
 
 /**
  * The arguments of `sh` that run `program` under the supervisor.
@@ -72,7 +72,7 @@ export const SUPERVISOR_NAME = "tock-supervisor";
  * @param args Its arguments.
  * @returns The arguments for `sh`.
  */
-export function supervisedArgs(
+function supervisedArgs(
   program: string,
   args: readonly string[],
 ): string[] {
@@ -83,7 +83,7 @@ export function supervisedArgs(
 let setsidWorks: boolean | undefined;
 
 /** Spawn options the supervisor's caller chooses. */
-export type SupervisorSpawnOptions = Omit<
+type SupervisorSpawnOptions = Omit<
   Deno.CommandOptions,
   "args" | "detached"
 >;
@@ -114,14 +114,17 @@ export function spawnSupervised(
       return child;
     } catch (error) {
       if (setsidWorks || !setsidMissing(error)) throw error;
-      setsidWorks = false;
     }
   }
-  return new Deno.Command("sh", {
+  const child = new Deno.Command("sh", {
     ...options,
     args: supervised,
     detached: true,
   }).spawn();
+  // Only now is it setsid that failed, not this job's options (a missing
+  // working directory fails both the same way).
+  setsidWorks = false;
+  return child;
 }
 
 /**

@@ -29,7 +29,7 @@ import {
   lastSlotBetween,
 } from "../schedule/slots_between.ts";
 import type { Schedule } from "../schedule/schedule.ts";
-import { scheduleOf, type StateDraft, withNextSlot } from "./job_state.ts";
+import { refreshNextSlot, scheduleOf, type StateDraft } from "./job_state.ts";
 
 /** What {@linkcode collapseGap} needs besides the job. */
 export interface CollapseGapOptions {
@@ -102,15 +102,7 @@ function settle(
   const last = lastSlotBetween(schedule, first - 1, to)!;
   draft.recordSpan(outcome, { first, last, count }, note);
   draft.state.cursor = last;
-  const next = withNextSlot(spec, draft.state);
-  const state = draft.state as { nextSlot?: number; nextDueAt?: number };
-  if (next.nextSlot === undefined) {
-    delete state.nextSlot;
-    delete state.nextDueAt;
-  } else {
-    state.nextSlot = next.nextSlot;
-    state.nextDueAt = next.nextDueAt!;
-  }
+  refreshNextSlot(spec, draft.state);
 }
 
 /**

@@ -23,9 +23,9 @@ import {
   draftOf,
   dueAtOf,
   type RecordedSlot,
+  refreshNextSlot,
   scheduleOf,
   type StateDraft,
-  withNextSlot,
 } from "./job_state.ts";
 import { collapseGap } from "./_collapse_gap.ts";
 
@@ -210,18 +210,8 @@ function takeDueSlots(
   );
   draft.touch();
   draft.state.cursor = taken[taken.length - 1]?.slot ?? state.cursor;
-  Object.assign(draft.state, nextOf(spec, draft.state));
+  refreshNextSlot(spec, draft.state);
   return more;
-}
-
-function nextOf(spec: JobSpec, state: JobState): Partial<JobState> {
-  const next = withNextSlot(spec, state);
-  if (next.nextSlot === undefined) {
-    delete (state as { nextSlot?: number }).nextSlot;
-    delete (state as { nextDueAt?: number }).nextDueAt;
-    return {};
-  }
-  return { nextSlot: next.nextSlot, nextDueAt: next.nextDueAt! };
 }
 
 function admitDueSlots(spec: JobSpec, draft: StateDraft, ctx: AdvanceContext) {
@@ -333,7 +323,7 @@ function claimAhead(
   state.cursor = slot;
   state.runCount += 1;
   state.runs = [run];
-  Object.assign(state, nextOf(spec, state));
+  refreshNextSlot(spec, state);
   ctx.budget.left -= 1;
   return run;
 }

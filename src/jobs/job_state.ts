@@ -127,6 +127,22 @@ export function withNextSlot(spec: JobSpec, state: JobState): JobState {
   };
 }
 
+/**
+ * Sets a state's `nextSlot`/`nextDueAt` in place from its cursor (a draft's
+ * state, after the cursor moved).
+ */
+export function refreshNextSlot(spec: JobSpec, state: JobState): void {
+  const slot = nextSlotOf(spec, state, state.cursor);
+  const next = state as { nextSlot?: number; nextDueAt?: number };
+  if (slot === undefined) {
+    delete next.nextSlot;
+    delete next.nextDueAt;
+  } else {
+    next.nextSlot = slot;
+    next.nextDueAt = dueAtOf(spec, state.createdAt, slot);
+  }
+}
+
 /** A slot (or a span of consecutive slots) given an outcome by a change. */
 export interface RecordedSlot {
   /** The outcome. */

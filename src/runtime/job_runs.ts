@@ -4,11 +4,9 @@
  *
  * A job actor exists from its run's claim until the outcome is recorded
  * (virtual actors: an idle job is a record in the store, not an actor). A
- * run claimed ahead of its slot waits in the actor's `claimed` state; when
- * the slot arrives the runtime calls the handlers of every run due at that
- * instant in one loop, then moves their actors to `running`, so the last
- * handler of a thousand starts microseconds, not a thousand transitions,
- * after the first.
+ * run claimed ahead of its slot waits in the actor's `claimed` state; one
+ * timer starts every run due at an instant (the first attempts in one loop:
+ * see the job machine's documentation).
  *
  * No attempt starts unless this process knows its claim still stands (see
  * `self_fence.ts`): on the fast path that is a check of two clocks; after a
@@ -75,7 +73,6 @@ type JobLogic = ReturnType<typeof jobMachine.provide>;
 interface LocalRun {
   readonly spec: JobSpec;
   readonly run: ActiveRun;
-  readonly input: JobMachineInput;
   readonly actor: Actor<JobLogic>;
   startedAt?: number;
   controller?: AbortController;
@@ -121,12 +118,11 @@ export class JobRuns {
   dispatch(output: ClaimOutput): void {
     const added: LocalRun[] = [];
     for (const { run, spec } of output.started) {
-      const input = inputOf(run, spec);
       const actor = createActor(this.#logic, {
-        input,
+        input: inputOf(run, spec),
         clock: this.#options.clock,
       });
-      const local: LocalRun = { spec, run, input, actor };
+      const local: LocalRun = { spec, run, actor };
       this.#runs.set(run.runId, local);
       actor.subscribe({
         complete: () => this.#end(run.runId),
@@ -206,9 +202,7 @@ export class JobRuns {
     const claimed = due.filter((local) =>
       local.actor.getSnapshot().value === "claimed"
     );
-    // The one exception to "work starts on a transition" (see
-    // job_machine.ts): every first attempt due now begins in one loop, and
-    // each actor's `running` state adopts its attempt.
+    // The one batch-start exception (see job_machine.ts).
     for (const local of claimed) local.first = this.#begin(local, 1);
     for (const local of claimed) local.actor.send({ type: "job.start" });
   }
@@ -352,14 +346,14 @@ export class JobRuns {
     local.startedAt ??= clock.now();
     const controller = new AbortController();
     local.controller = controller;
-    const { input } = local;
-    return this.#track(runHandler(local.spec, {
-      jobId: input.jobId,
-      slot: new Date(input.slot),
-      runId: input.runId,
+    const { run, spec } = local;
+    return this.#track(runHandler(spec, {
+      jobId: spec.id,
+      slot: new Date(run.slot),
+      runId: run.runId,
       attempt,
-      trigger: attempt > 1 ? "retry" : input.trigger,
-      catchup: input.trigger === "catchup",
+      trigger: attempt > 1 ? "retry" : run.trigger,
+      catchup: run.trigger === "catchup",
       instance,
       signal: controller.signal,
     }, { handlers, runners }));
@@ -445,7 +439,7 @@ function byStart(a: LocalRun, b: LocalRun): number {
 }
 
 /** A failed run's error; none once a retry has succeeded. */
-export function errorOf(context: JobMachineContext) {
+function errorOf(context: JobMachineContext) {
   return context.error && context.outcome !== "succeeded"
     ? { error: context.error }
     : {};

@@ -39,7 +39,7 @@ export interface PresenceOptions {
 }
 
 /** The name of the machine, or `undefined` without `--allow-sys`. */
-export function hostName(): string | undefined {
+function hostName(): string | undefined {
   try {
     return Deno.hostname();
   } catch {

@@ -1,7 +1,7 @@
 /**
  * One short turn of the store lock for a job operation: read what it needs,
  * compute the change, commit it. Shared by `manage_jobs.ts` and
- * `job_controls.ts`.
+ * `job_controls.ts`; `sync_jobs.ts` takes its options.
  *
  * @module
  */

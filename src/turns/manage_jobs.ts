@@ -1,6 +1,7 @@
 /**
  * Changing jobs: add, upsert, update, remove (and, in `job_controls.ts`,
- * pause, resume, trigger, backfill). Each is one short read-modify-write in
+ * pause, resume, trigger, backfill; in `sync_jobs.ts`, a whole jobs file
+ * in one commit, through {@linkcode planUpsert}). Each is one short read-modify-write in
  * `withStoreLock()` (never around execution), so it works the same
  * from a running scheduler and from the command line.
  *

@@ -26,7 +26,7 @@ import {
 export const LOGS_DIR = "logs";
 
 /** Files a job's log directory may hold beyond the cap before a trim. */
-export const LOG_SLACK = 20;
+const LOG_SLACK = 20;
 
 const LOG_FILE = /^(.+)-([1-9][0-9]*)\.json$/;
 

@@ -43,7 +43,7 @@ export interface JobColumns {
  * @param record The job.
  * @returns Its columns.
  */
-export function jobColumns(record: JobRecord): JobColumns {
+function jobColumns(record: JobRecord): JobColumns {
   const { state, spec } = record;
   const due = state.nextDueAt;
   return {
