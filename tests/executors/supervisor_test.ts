@@ -33,5 +33,8 @@ Deno.test("spawnSupervised() falls back to detached: true where setsid is not al
     stderr: "piped",
   }).output();
   equal(code, 0, new TextDecoder().decode(stderr));
-  deepEqual(JSON.parse(new TextDecoder().decode(stdout)), { code: 3 });
+  deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
+    code: 3,
+    leads: true,
+  });
 });

@@ -86,12 +86,10 @@ Deno.test("advanceJob() settles a one-year gap of a per-second interval job in o
 Deno.test("advanceJob() settles a one-year gap of a per-second cron job in one step", () => {
   const job = record({ schedule: "* * * * * *" });
   const now = T0 + YEAR;
-  const began = performance.now();
+  // Walking 31.5 million slots would take minutes: this returns at once
+  // because it counts them (a speed is measured in benchmarks, not here).
   const r = advanceJob(job, context(now));
-  const ms = performance.now() - began;
   assertYearOfSeconds(job, r, now);
-  // Walking 31.5 million slots would take minutes; counting takes about 1 ms.
-  assert(ms < 1000, `took ${ms.toFixed(1)} ms`);
 });
 
 Deno.test("advanceJob() settles an every-minute cron job whose startAt is ten years back in one step", () => {

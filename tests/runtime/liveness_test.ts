@@ -33,11 +33,16 @@ Deno.test("Liveness judges an instance with no record dead only after a lease of
 
 Deno.test("Liveness judges only as of an observation, so its own freeze is not their silence", () => {
   const live = new Liveness("me", 10_000);
+  live.observe([beat("other", 1)], -9_000);
+  // 9 s without a new beat: 1 s short of the lease.
   const judge = live.observe([beat("other", 1)], 0);
-  // We were frozen for 15 s after observing; the predicate and dead() still
-  // judge as of the observation.
   equal(judge("other"), false);
   deepEqual(live.dead(), []);
+  // A later observation, 11 s after the beat last moved, finds it dead;
+  // the earlier verdict still stands as of its own observation (a caller
+  // frozen between observing and judging does not turn it into "dead").
+  equal(live.observe([beat("other", 1)], 2_000)("other"), true);
+  equal(judge("other"), false);
   // The next observation sees the beat moved on: alive.
   equal(live.observe([beat("other", 16)], 15_000)("other"), false);
 });
