@@ -1,7 +1,7 @@
 // Long timers: chained so that a delay past 2^31-1 ms fires after the whole
 // delay. Tested on recorded or fake timers; nothing here sleeps.
 import { deepEqual, equal } from "node:assert/strict";
-import { createActor, fromPromise } from "xstate";
+import { createActor } from "xstate";
 import {
   clearLongTimeout,
   setLongTimeout,
@@ -141,10 +141,18 @@ const { timeoutMs: _, ...NO_TIMEOUT } = INPUT;
 
 function machine(attempt: () => Promise<void>) {
   return jobMachine.provide({
-    actors: {
-      runAttempt: fromPromise(attempt),
-      confirmAttempt: fromPromise(() => Promise.resolve(true)),
-      recordOutcome: fromPromise(() => Promise.resolve()),
+    actions: {
+      beginAttempt: ({ context, self }) => {
+        const n = context.attempt;
+        attempt().then(
+          () => self.send({ type: "attempt.succeeded", attempt: n }),
+          (error) => self.send({ type: "attempt.failed", attempt: n, error }),
+        );
+      },
+      confirmAttempt: ({ self }) => self.send({ type: "confirm.ok" }),
+      recordOutcome: ({ self }) => {
+        void Promise.resolve().then(() => self.send({ type: "record.done" }));
+      },
     },
   });
 }

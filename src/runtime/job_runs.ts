@@ -8,6 +8,16 @@
  * timer starts every run due at an instant (the first attempts in one loop:
  * see the job machine's documentation).
  *
+ * The job machine's fallible steps are done here, as its hooks: an entry
+ * action begins an attempt, a confirmation or an outcome write, and the
+ * answer comes back to the actor as an event when that settles
+ * (`attempt.*` with the attempt's number, `confirm.*`, `record.*`); the
+ * hooks are built once per instance and shared by its runs. An attempt's
+ * signal aborts when its actor leaves it: with the reason on a timeout or
+ * cancel (`abortAttempt`), with a generic one on any other way out of
+ * `running` (`endAttempt`) or when the actor stops; an attempt left behind
+ * does not answer. `settle()` waits for the ones still ending.
+ *
  * No attempt starts unless this process knows its claim still stands (see
  * `self_fence.ts`): on the fast path that is a check of two clocks; after a
  * freeze, the runs are confirmed under the lock first, and those taken away
@@ -20,14 +30,16 @@
  * @module
  */
 
-import { type Actor, createActor, fromPromise } from "xstate";
+import { type Actor, createActor } from "xstate";
 import type { ActiveRun, JobSpec } from "../types.ts";
 import type { JobStore } from "../store/store.ts";
 import { JobTimeoutError } from "../errors.ts";
 import {
   jobMachine,
   type JobMachineContext,
+  type JobMachineEvent,
   type JobMachineInput,
+  type JobPhase,
 } from "../actors/job_machine.ts";
 import type { ClaimOutput } from "../actors/scheduler_machine.ts";
 import type { Clock } from "../clock.ts";
@@ -70,14 +82,27 @@ const CONFIRM_RETRY_MS = 1000;
 
 type JobLogic = ReturnType<typeof jobMachine.provide>;
 
+/** What a hook needs of its actor: where to send the answer. */
+interface JobActorRef {
+  send(event: JobMachineEvent): void;
+}
+
+// The answers that carry nothing of their own, shared by every run.
+const CONFIRM_OK: JobMachineEvent = { type: "confirm.ok" };
+const CONFIRM_LOST: JobMachineEvent = { type: "confirm.lost" };
+const CONFIRM_FAILED: JobMachineEvent = { type: "confirm.failed" };
+const RECORD_DONE: JobMachineEvent = { type: "record.done" };
+const RECORD_FAILED: JobMachineEvent = { type: "record.failed" };
+
 interface LocalRun {
   readonly spec: JobSpec;
   readonly run: ActiveRun;
   readonly actor: Actor<JobLogic>;
   startedAt?: number;
-  controller?: AbortController;
-  /** The first attempt, begun by the start loop before the actor runs. */
-  first?: Promise<unknown>;
+  /** The attempt in flight; unset once it has told the actor its end. */
+  controller?: AbortController | undefined;
+  /** The first attempt was begun by the start loop, before `job.start`. */
+  first?: boolean;
   /** Its outcome was not recorded: another instance had taken the run. */
   fenced?: boolean;
 }
@@ -86,7 +111,10 @@ interface LocalRun {
 export class JobRuns {
   readonly #options: JobRunsOptions;
   readonly #runs = new Map<string, LocalRun>();
-  readonly #attempts = new Set<Promise<void>>();
+  /** Attempts begun and not settled yet (`settle()` waits for them). */
+  #unsettled = 0;
+  /** Resolved when `#unsettled` drops to zero while `settle()` waits. */
+  #allSettled: PromiseWithResolvers<void> | undefined;
   readonly #batch: OutcomeBatch;
   readonly #logic: JobLogic;
   /** Runs waiting for their start time, earliest first. */
@@ -124,10 +152,8 @@ export class JobRuns {
       });
       const local: LocalRun = { spec, run, actor };
       this.#runs.set(run.runId, local);
-      actor.subscribe({
-        complete: () => this.#end(run.runId),
-        error: () => this.#end(run.runId),
-      });
+      const end = () => this.#end(local);
+      actor.subscribe({ complete: end, error: end });
       actor.start();
       added.push(local);
     }
@@ -173,12 +199,13 @@ export class JobRuns {
    * @param limitMs The longest wait.
    */
   async settle(limitMs: number): Promise<void> {
-    if (this.#attempts.size === 0) return;
+    if (this.#unsettled === 0) return;
+    this.#allSettled ??= Promise.withResolvers();
     // Bounded: a function handler that ignores its signal cannot be
     // stopped, and must not keep stop() waiting forever.
     const limit = new AbortController();
     await Promise.race([
-      Promise.all(this.#attempts),
+      this.#allSettled.promise,
       this.#options.clock.sleep(limitMs, limit.signal).catch(() => {}),
     ]);
     limit.abort();
@@ -203,7 +230,10 @@ export class JobRuns {
       local.actor.getSnapshot().value === "claimed"
     );
     // The one batch-start exception (see job_machine.ts).
-    for (const local of claimed) local.first = this.#begin(local, 1);
+    for (const local of claimed) {
+      local.first = true;
+      void this.#runAttempt(local, 1);
+    }
     for (const local of claimed) local.actor.send({ type: "job.start" });
   }
 
@@ -240,13 +270,24 @@ export class JobRuns {
     }
   }
 
-  /** Whether the run may start its next attempt (see `confirming`). */
-  async #confirmAttempt(context: JobMachineContext): Promise<boolean> {
+  /**
+   * Tells the actor whether the run may start its next attempt (see
+   * `confirming`). Never rejects.
+   */
+  async #confirmAttempt(context: JobMachineContext, actor: JobActorRef) {
     const { fence, confirm } = this.#options;
-    while (!fence.fresh()) {
-      if (!(await confirm()).has(context.runId)) return false;
+    let answer = CONFIRM_OK;
+    try {
+      while (!fence.fresh()) {
+        if (!(await confirm()).has(context.runId)) {
+          answer = CONFIRM_LOST;
+          break;
+        }
+      }
+    } catch {
+      answer = CONFIRM_FAILED;
     }
-    return true;
+    actor.send(answer);
   }
 
   /** One timer, for the earliest waiting run. */
@@ -266,8 +307,11 @@ export class JobRuns {
     }, () => {});
   }
 
-  #end(runId: string): void {
-    this.#runs.delete(runId);
+  #end(local: LocalRun): void {
+    // A stopped actor leaves `running` without its exit action.
+    const controller = local.controller;
+    if (controller && !controller.signal.aborted) controller.abort(stopped());
+    this.#runs.delete(local.run.runId);
     this.#ended += 1;
     if (this.#ended > 1) return;
     // Runs that end together (one outcome batch) are reported once.
@@ -278,20 +322,12 @@ export class JobRuns {
     });
   }
 
+  /** The machine with this instance's hooks: once, shared by its runs. */
   #provide(): JobLogic {
     return jobMachine.provide({
-      actors: {
-        runAttempt: fromPromise(({ input, signal }) =>
-          this.#runAttempt(input.context, signal)
-        ),
-        confirmAttempt: fromPromise(({ input }) =>
-          this.#confirmAttempt(input.context)
-        ),
-        recordOutcome: fromPromise(({ input }) =>
-          this.#recordOutcome(input.context)
-        ),
-      },
       actions: {
+        beginAttempt: ({ context, self }) => this.#beginAttempt(context, self),
+        endAttempt: ({ context }) => this.#endAttempt(context),
         abortAttempt: ({ context }, { cause }) => {
           const reason = cause === "timeout"
             ? new JobTimeoutError(context.jobId, context.timeoutMs ?? 0)
@@ -301,15 +337,16 @@ export class JobRuns {
             );
           this.#runs.get(context.runId)?.controller?.abort(reason);
         },
+        confirmAttempt: ({ context, self }) =>
+          void this.#confirmAttempt(context, self),
+        recordOutcome: ({ context, self }) =>
+          void this.#recordOutcome(context, self),
         notify: ({ context }, { phase }) => this.#notify(context, phase),
       },
     });
   }
 
-  #notify(
-    context: JobMachineContext,
-    phase: "started" | "retrying" | "done" | "fenced",
-  ) {
+  #notify(context: JobMachineContext, phase: JobPhase) {
     const { emit, clock } = this.#options;
     const base = {
       job: context.jobId,
@@ -340,79 +377,98 @@ export class JobRuns {
     });
   }
 
-  /** Calls the handler for one attempt (the caller awaits it). */
-  #begin(local: LocalRun, attempt: number): Promise<unknown> {
+  /** `running` was entered: begin its attempt, unless the start loop did. */
+  #beginAttempt(context: JobMachineContext, actor: JobActorRef): void {
+    const local = this.#runs.get(context.runId);
+    if (!local) {
+      const error = new Error(`Run ${context.runId} is not claimed here`);
+      return actor.send({
+        type: "attempt.failed",
+        attempt: context.attempt,
+        error,
+      });
+    }
+    if (local.first) local.first = false;
+    else void this.#runAttempt(local, context.attempt);
+  }
+
+  /**
+   * `running` was left. An attempt still going is aborted; not at once, as
+   * the transition's `abortAttempt` runs after this exit action and gives
+   * the precise reason (timeout, cancel).
+   */
+  #endAttempt(context: JobMachineContext): void {
+    const controller = this.#runs.get(context.runId)?.controller;
+    if (!controller || controller.signal.aborted) return;
+    queueMicrotask(() => controller.abort(stopped()));
+  }
+
+  /**
+   * Calls the handler for one attempt, then tells the actor how it ended,
+   * unless the actor has left the attempt (its signal is aborted). Never
+   * rejects. A timed-out or cancelled attempt is recorded at once, but its
+   * runner may still be killing a process; `settle()` waits for that so no
+   * child outlives the scheduler.
+   */
+  async #runAttempt(local: LocalRun, attempt: number): Promise<void> {
     const { clock, instance, handlers, runners } = this.#options;
     local.startedAt ??= clock.now();
     const controller = new AbortController();
     local.controller = controller;
     const { run, spec } = local;
-    return this.#track(runHandler(spec, {
-      jobId: spec.id,
-      slot: new Date(run.slot),
-      runId: run.runId,
-      attempt,
-      trigger: attempt > 1 ? "retry" : run.trigger,
-      catchup: run.trigger === "catchup",
-      instance,
-      signal: controller.signal,
-    }, { handlers, runners }));
-  }
-
-  async #runAttempt(context: JobMachineContext, signal: AbortSignal) {
-    const local = this.#runs.get(context.runId);
-    if (!local) throw new Error(`Run ${context.runId} is not claimed here`);
-    const attempt = context.attempt === 1 && local.first
-      ? local.first
-      : this.#begin(local, context.attempt);
-    delete local.first;
-    const controller = local.controller;
-    // The invoke's own signal aborts when the state is left; abortAttempt
-    // gives the precise reason first, so defer the generic one.
-    const onStop = () =>
-      queueMicrotask(() =>
-        controller?.abort(new DOMException("Run stopped", "AbortError"))
-      );
-    signal.addEventListener("abort", onStop, { once: true });
+    this.#unsettled += 1;
+    let answer: JobMachineEvent;
     try {
-      await attempt;
-    } finally {
-      signal.removeEventListener("abort", onStop);
+      await runHandler(spec, {
+        jobId: spec.id,
+        slot: new Date(run.slot),
+        runId: run.runId,
+        attempt,
+        trigger: attempt > 1 ? "retry" : run.trigger,
+        catchup: run.trigger === "catchup",
+        instance,
+        signal: controller.signal,
+      }, { handlers, runners });
+      answer = { type: "attempt.succeeded", attempt };
+    } catch (error) {
+      answer = { type: "attempt.failed", attempt, error };
     }
+    if (--this.#unsettled === 0 && this.#allSettled) {
+      this.#allSettled.resolve();
+      this.#allSettled = undefined;
+    }
+    if (controller.signal.aborted) return;
+    local.controller = undefined;
+    local.actor.send(answer);
   }
 
-  /**
-   * Remembers an attempt until it settles. A timed-out or cancelled attempt
-   * is recorded at once, but its runner may still be killing a process;
-   * `stop()` waits for that so no child outlives the scheduler.
-   */
-  #track<T>(attempt: Promise<T>): Promise<T> {
-    const settled = attempt.then(() => {}, () => {});
-    this.#attempts.add(settled);
-    void settled.finally(() => this.#attempts.delete(settled));
-    return attempt;
-  }
-
-  async #recordOutcome(context: JobMachineContext) {
+  /** Records the outcome, then tells the actor. Never rejects. */
+  async #recordOutcome(context: JobMachineContext, actor: JobActorRef) {
     const { clock, emit } = this.#options;
-    const startedAt = this.#runs.get(context.runId)?.startedAt;
-    const recorded = await this.#batch.record(context.jobId, {
-      runId: context.runId,
-      outcome: context.outcome ?? "cancelled",
-      attempt: context.attempt,
-      ...(startedAt !== undefined ? { startedAt } : {}),
-      finishedAt: clock.now(),
-      ...errorOf(context),
-    });
-    if (!recorded) {
-      const local = this.#runs.get(context.runId);
-      if (local) local.fenced = true;
-      emit("run.fenced", {
-        job: context.jobId,
+    const local = this.#runs.get(context.runId);
+    const startedAt = local?.startedAt;
+    let answer = RECORD_DONE;
+    try {
+      const recorded = await this.#batch.record(context.jobId, {
         runId: context.runId,
-        slot: new Date(context.slot),
+        outcome: context.outcome ?? "cancelled",
+        attempt: context.attempt,
+        ...(startedAt !== undefined ? { startedAt } : {}),
+        finishedAt: clock.now(),
+        ...errorOf(context),
       });
+      if (!recorded) {
+        if (local) local.fenced = true;
+        emit("run.fenced", {
+          job: context.jobId,
+          runId: context.runId,
+          slot: new Date(context.slot),
+        });
+      }
+    } catch {
+      answer = RECORD_FAILED;
     }
+    actor.send(answer);
   }
 }
 
@@ -443,4 +499,9 @@ function errorOf(context: JobMachineContext) {
   return context.error && context.outcome !== "succeeded"
     ? { error: context.error }
     : {};
+}
+
+/** Why an attempt's signal aborts when nothing more precise was given. */
+function stopped(): DOMException {
+  return new DOMException("Run stopped", "AbortError");
 }
