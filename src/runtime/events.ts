@@ -13,6 +13,7 @@ export type TockEventType =
   | "scheduler.stopping"
   | "scheduler.stopped"
   | "scheduler.error"
+  | "store.error"
   | "lock.acquired"
   | "lock.released"
   | "job.claimed"
@@ -44,7 +45,10 @@ export interface TockEventDetail {
   readonly trigger?: Trigger;
   /** Run end and slot events: the outcome recorded. */
   readonly outcome?: Outcome;
-  /** `scheduler.error`, `run.retrying` and failed runs: what went wrong. */
+  /**
+   * `scheduler.error`, `store.error`, `run.retrying` and failed runs: what
+   * went wrong.
+   */
   readonly error?: ErrorInfo;
   /** `lock.released`: how long the lock was held, in ms. */
   readonly holdMs?: number;

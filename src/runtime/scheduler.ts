@@ -72,6 +72,8 @@ class TockScheduler extends EventTarget implements Scheduler {
   readonly instance: string;
   readonly incarnation: string = crypto.randomUUID();
   readonly #store: JobStore;
+  /** Stops the store's problem reports (see `store.error`). */
+  #unwatchStore: (() => void) | undefined;
   readonly #clock: Clock;
   readonly #handlers = new Map<string, JobHandler>();
   readonly #runners: NonNullable<SchedulerOptions["runners"]>;
@@ -155,6 +157,9 @@ class TockScheduler extends EventTarget implements Scheduler {
 
   async start(): Promise<void> {
     await this.#presence.hold();
+    this.#unwatchStore = this.#store.onProblem?.((error) =>
+      this.#emit("store.error", { error: errorInfo(error) })
+    );
     const machine = schedulerMachine.provide({
       actors: {
         register: fromPromise(() => this.#presence.register()),
@@ -352,6 +357,7 @@ class TockScheduler extends EventTarget implements Scheduler {
     });
     await this.#done;
     this.#runs.close();
+    this.#unwatchStore?.();
     await this.#presence.close();
     await this.#runs.settle(this.#graceMs + ATTEMPT_SETTLE_MS);
   }

@@ -273,6 +273,13 @@ export interface JobStore extends AsyncDisposable {
    */
   changed?(signal: AbortSignal): Promise<void>;
 
+  /**
+   * Calls `listener` with each failure of the store's own background work
+   * (a file store's compaction), which the store tries again by itself.
+   * Returns a function that stops the calls.
+   */
+  onProblem?(listener: (error: Error) => void): () => void;
+
   /** Releases resources. Idempotent. */
   close(): Promise<void>;
 }

@@ -165,7 +165,8 @@ export function tracked(
       if (key === "lock") return lock;
       const value = Reflect.get(target, key, target);
       if (typeof value !== "function") return value;
-      if (key === "changed") return value.bind(target);
+      // `changed` waits for other writers; `onProblem` subscribes.
+      if (key === "changed" || key === "onProblem") return value.bind(target);
       return (...args: unknown[]) => track(value.apply(target, args));
     },
   });

@@ -16,6 +16,7 @@ export const PRINTED_EVENTS: readonly TockEventType[] = [
   "scheduler.stopping",
   "scheduler.stopped",
   "scheduler.error",
+  "store.error",
   "run.started",
   "run.retrying",
   "run.succeeded",
@@ -71,6 +72,11 @@ export function eventLine(
     case "scheduler.error":
       stream = "err";
       text = `error in instance ${d.instance}${error}`;
+      break;
+    case "store.error":
+      stream = "err";
+      text =
+        `store maintenance failed in instance ${d.instance}${error} (it is tried again)`;
       break;
     case "run.started":
       text = d.attempt !== undefined && d.attempt > 1

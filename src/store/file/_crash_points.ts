@@ -51,9 +51,10 @@ export type CrashPoint =
   | "claim.after-write"
   | "claim.after-sync"
   | "archive.after-append"
+  | "compact.after-journal"
+  | "compact.after-rotate"
   | "compact.after-archive"
   | "compact.after-archive-sync"
-  | "compact.after-journal"
   | "compact.after-snapshot"
   | `${AtomicFile}.${AtomicStep}`;
 
@@ -72,11 +73,13 @@ export const CRASH_POINTS: readonly CrashPoint[] = [
   "claim.before-write",
   "claim.after-write",
   "claim.after-sync",
-  // A compaction: archives, a new journal, the snapshot swap, the tidy.
+  // A compaction: a new journal and the old one's rotation marker (under
+  // the lock), then archives, the snapshot swap, the tidy (outside it).
+  "compact.after-journal",
+  "compact.after-rotate",
   "archive.after-append",
   "compact.after-archive",
   "compact.after-archive-sync",
-  "compact.after-journal",
   "compact.after-snapshot",
   ...ATOMIC_FILES.flatMap((file) =>
     ATOMIC_STEPS.map((step) => `${file}.${step}` as const)

@@ -1,6 +1,11 @@
 /**
  * The file store's append-only journal: one JSON line per committed batch.
  *
+ * A journal ends with a rotation marker when a compaction has begun: a
+ * batch with no changes and a `next` journal, where the batches continue
+ * (`{"seq":n,"changes":[],"next":"journal-….jsonl"}`). Readers follow it;
+ * nothing is written after it.
+ *
  * A line is written with one `write` and made durable with one `fdatasync`;
  * the line's final newline is what makes it complete. Readers stop at the
  * last complete line, so an append in progress or a tail torn by a crash is
@@ -13,6 +18,13 @@
 
 import { Buffer } from "node:buffer";
 import type { StoreChange } from "../store.ts";
+import type { StoreModel } from "../_state.ts";
+import {
+  type ClaimedBy,
+  decodeChanges,
+  encodeChanges,
+  type JournalChange,
+} from "./_delta.ts";
 import { crashPoint } from "./_crash_points.ts";
 import {
   FILE_MODE,
@@ -25,13 +37,18 @@ import {
   writeAll,
 } from "./_fs.ts";
 import { parseLines } from "./_jsonl.ts";
+import { isJournalName } from "./_snapshot.ts";
 
 /** One committed batch: the journal line's content. */
 export interface JournalBatch {
   /** The store-wide batch number (the snapshot's `seq` + line number). */
   readonly seq: number;
-  /** The changes, as committed. */
-  readonly changes: StoreChange[];
+  /** The changes, as the line holds them (see `_delta.ts`). */
+  readonly changes: JournalChange[];
+  /** What the runs of the batch's claim share (see `_delta.ts`). */
+  readonly claimedBy?: ClaimedBy;
+  /** A rotation marker's next journal (the batch has no changes). */
+  readonly next?: string;
 }
 
 /** What {@linkcode readJournal} found after the offset. */
@@ -113,21 +130,60 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Serialises a batch as one journal line, and parses it back: the parsed
- * batch is exactly what every reader of the journal will apply (JSON drops
- * `undefined` fields, for one), so the writer applies that too.
+ * Serialises a batch as one journal line (job states as patches against
+ * the model), and parses and decodes it back: that is exactly what every
+ * reader of the journal will apply (JSON drops `undefined` fields, for
+ * one), so the writer applies that too.
  *
- * @param seq The batch number.
+ * @param model The model the batch applies to.
  * @param changes The changes.
- * @returns The line's bytes (newline included) and the parsed batch.
+ * @returns The line's bytes (newline included) and the changes to apply.
  */
 export function prepareBatch(
-  seq: number,
+  model: StoreModel,
   changes: readonly StoreChange[],
-): { line: Uint8Array; batch: JournalBatch } {
-  const text = JSON.stringify({ seq, changes });
+): { line: Uint8Array; changes: StoreChange[] } {
+  const stored = storedState(model);
+  const text = JSON.stringify({
+    seq: model.seq + 1,
+    ...encodeChanges(stored, changes),
+  });
   const batch = JSON.parse(text) as JournalBatch;
-  return { line: new TextEncoder().encode(text + "\n"), batch };
+  return {
+    line: new TextEncoder().encode(text + "\n"),
+    changes: decodeChanges(stored, batch),
+  };
+}
+
+/**
+ * The rotation marker that ends a journal (see the module documentation).
+ *
+ * @param seq The batch number.
+ * @param next The journal the batches continue in.
+ * @returns The line's bytes, newline included.
+ */
+export function rotationLine(seq: number, next: string): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({ seq, changes: [], next }) + "\n",
+  );
+}
+
+/**
+ * A journal line's changes as the model applies them.
+ *
+ * @param model The model the line follows.
+ * @param batch The line.
+ * @returns The store changes.
+ */
+export function changesOf(
+  model: StoreModel,
+  batch: JournalBatch,
+): StoreChange[] {
+  return decodeChanges(storedState(model), batch);
+}
+
+function storedState(model: StoreModel) {
+  return (id: string) => model.jobs.get(id)?.state;
 }
 
 /**
@@ -189,6 +245,9 @@ export async function createJournal(dir: string): Promise<string> {
 
 function isBatch(value: unknown): value is JournalBatch {
   if (typeof value !== "object" || value === null) return false;
-  const { seq, changes } = value as Record<string, unknown>;
-  return Number.isSafeInteger(seq) && Array.isArray(changes);
+  const { seq, changes, next } = value as Record<string, unknown>;
+  return Number.isSafeInteger(seq) && Array.isArray(changes) &&
+    (next === undefined ||
+      (typeof next === "string" && isJournalName(next) &&
+        changes.length === 0));
 }

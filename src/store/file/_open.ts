@@ -22,6 +22,7 @@ import { checkParent, type DirIdentity, modeOf, parentOf } from "./_guard.ts";
 import {
   checkMarker,
   encodeSnapshot,
+  FORMAT_VERSION,
   isJournalName,
   MARKER_FILE,
   MARKER_TEXT,
@@ -40,6 +41,8 @@ import {
 
 /** The lock file's name, inside the store directory. */
 export const LOCK_FILE = "lock";
+/** The compaction lock file's name (one process compacts at a time). */
+export const COMPACT_LOCK_FILE = "compact.lock";
 
 const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
 
@@ -87,14 +90,18 @@ export async function prepareDir(
     }
   }
   const identity = await checkDir(dir, context, readOnly);
-  if (!(await hasMarker(dir, context))) {
+  const version = await markerVersion(dir, context);
+  if (version === undefined) {
     // Refuse a foreign directory before the lock file is created in it.
     await leftovers(dir, context);
     if (readOnly) return { identity, initialised: false };
     await withStoreLock({ lock }, {}, async () => {
       // Another process may have initialised it while we waited.
-      if (!(await hasMarker(dir, context))) await initialise(dir, context);
+      const now = await markerVersion(dir, context);
+      if (now === undefined) await initialise(dir, context);
     });
+  } else if (version < FORMAT_VERSION && !readOnly) {
+    await withStoreLock({ lock }, {}, () => migrate(dir));
   }
   if (!(await statIfExists(join(dir, STATE_FILE)))) {
     throw new StoreError(`${context}: ${STATE_FILE} is missing`);
@@ -173,18 +180,30 @@ async function ownUid(dir: string, readOnly: boolean): Promise<number | null> {
   }
 }
 
-async function hasMarker(dir: string, context: string): Promise<boolean> {
+/** The marker's format version; `undefined` when there is no marker. */
+async function markerVersion(
+  dir: string,
+  context: string,
+): Promise<number | undefined> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(join(dir, MARKER_FILE));
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    if (error instanceof Deno.errors.NotFound) return undefined;
     throw new StoreError(`${context}: cannot read ${MARKER_FILE}`, {
       cause: error,
     });
   }
-  checkMarker(bytes, context);
-  return true;
+  return checkMarker(bytes, context);
+}
+
+/**
+ * Migrates an older store to this format: its files stay readable as they
+ * are, so only the marker changes, before this process writes anything
+ * newer; an older tock then refuses the store instead of misreading it.
+ */
+async function migrate(dir: string): Promise<void> {
+  await atomicWrite(join(dir, MARKER_FILE), MARKER_TEXT, { file: "marker" });
 }
 
 /**

@@ -13,8 +13,15 @@ import { isValidId } from "../_ids.ts";
 export const MARKER_FILE = "tock.json";
 /** The snapshot file's name. */
 export const STATE_FILE = "state.json";
-/** The format version this code reads and writes. */
-export const FORMAT_VERSION = 1;
+/**
+ * The format version this code writes. Version 2 journals hold job states
+ * as patches (`_delta.ts`); this code reads version 1 too, and a writer
+ * migrates a version 1 store by rewriting its marker (see `_open.ts`), so
+ * that an older tock refuses it with one line instead of misreading it.
+ */
+export const FORMAT_VERSION = 2;
+/** The oldest format version this code reads. */
+const OLDEST_VERSION = 1;
 
 const MARKER_FORMAT = "tock-file-store";
 const STATE_FORMAT = "tock-file-store-state";
@@ -57,16 +64,17 @@ export function isJournalName(name: string): boolean {
  *
  * @param bytes The content of `tock.json`.
  * @param context The message prefix (`Cannot open store "/x"`).
+ * @returns The store's format version.
  * @throws {StoreError} If it is not a tock store marker of a known version.
  */
-export function checkMarker(bytes: Uint8Array, context: string): void {
+export function checkMarker(bytes: Uint8Array, context: string): number {
   const value = parseJson(bytes);
   if (!isObject(value) || value.format !== MARKER_FORMAT) {
     throw new StoreError(
       `${context}: ${MARKER_FILE} is not a tock store file`,
     );
   }
-  checkVersion(value.version, MARKER_FILE, context);
+  return checkVersion(value.version, MARKER_FILE, context);
 }
 
 /**
@@ -134,8 +142,15 @@ export function isJobRecord(value: unknown): value is JobRecord {
     (state.nextDueAt === undefined || typeof state.nextDueAt === "number");
 }
 
-function checkVersion(version: unknown, file: string, context: string): void {
-  if (version === FORMAT_VERSION) return;
+function checkVersion(
+  version: unknown,
+  file: string,
+  context: string,
+): number {
+  if (
+    typeof version === "number" && Number.isSafeInteger(version) &&
+    version >= OLDEST_VERSION && version <= FORMAT_VERSION
+  ) return version;
   if (typeof version === "number" && version > FORMAT_VERSION) {
     throw new StoreError(
       `${context}: ${file} has format version ${version}, this tock reads version ${FORMAT_VERSION} (upgrade tock)`,

@@ -5,8 +5,15 @@
  *
  * Commit point of a commit: the `fdatasync` of its journal line; a crash
  * before it leaves a torn tail that readers skip and the next writer cuts.
- * Commit point of a compaction: the rename of the new `state.json` (then the
- * directory fsync); before it, the old snapshot and journal stay current,
+ *
+ * A compaction holds the lock only to rotate the journal: a new, empty
+ * journal, and a marker line that ends the old one and names the new one
+ * (`_journal.ts`); readers follow markers, so the store stays one chain of
+ * batches. Outside the lock, the process that rotated (holding the store's
+ * compaction lock, so one compacts at a time) archives the ledger entries
+ * and writes the snapshot of the model as of the marker, naming the new
+ * journal. Its commit point is the rename of the new `state.json` (then the
+ * directory fsync); before it, the old snapshot and the chain stay current,
  * and archive lines written early are ignored (see `_archive.ts`).
  *
  * Over 400 lines on purpose: the in-memory model and every way it changes
@@ -17,7 +24,7 @@
  */
 
 import { StoreError } from "../../errors.ts";
-import type { JobId, LedgerEntry } from "../../types.ts";
+import type { JobId, JobRecord, LedgerEntry } from "../../types.ts";
 import type { StoreChange } from "../store.ts";
 import {
   applyChanges,
@@ -28,10 +35,12 @@ import {
 } from "../_state.ts";
 import {
   appendBatch,
+  changesOf,
   createJournal,
   type JournalRead,
   prepareBatch,
   readJournal,
+  rotationLine,
 } from "./_journal.ts";
 import {
   archiveItems,
@@ -83,6 +92,24 @@ export interface FileStateOptions {
   readonly uninitialised?: boolean;
 }
 
+/**
+ * The model as of a rotation marker: what the compaction that began there
+ * writes outside the lock. Job records and ledger items are immutable, so
+ * this holds them, not copies.
+ */
+export interface CompactionPlan {
+  readonly seq: number;
+  readonly ledgerSeq: number;
+  /** The journal the snapshot continues in (the marker's `next`). */
+  readonly journal: string;
+  readonly jobs: readonly JobRecord[];
+  readonly born: Readonly<Record<JobId, number>>;
+  /** Each job's ledger items since the last snapshot. */
+  readonly ledgers: readonly (readonly [JobId, readonly LedgerItem[]])[];
+  /** Each job's archive size at the last snapshot. */
+  readonly archived: Readonly<Record<JobId, number>>;
+}
+
 /** The snapshot key of a read-only view whose `state.json` is not there yet. */
 const NO_SNAPSHOT = "none";
 
@@ -132,12 +159,8 @@ export class FileState {
       if (!file) throw new StoreError(`${context}: ${STATE_FILE} is missing`);
       const snapshot = parseSnapshot(file.bytes, context);
       const model = createModel(snapshot);
-      const read = await readJournal(
-        join(this.#dir, snapshot.journal),
-        0,
-        context,
-      );
-      if (!read) {
+      const chain = await readChain(this.#dir, snapshot.journal, context);
+      if (!chain) {
         const now = await statIfExists(path);
         if (now && keyOf(now) !== keyOf(file.stat)) continue;
         throw new StoreError(`${context}: ${snapshot.journal} is missing`);
@@ -146,12 +169,17 @@ export class FileState {
       // directory is still the one opened.
       await this.#options.verify?.(context);
       this.#trusted = undefined;
-      this.#offset = replay(model, read, 0, `${context}: ${snapshot.journal}`);
+      let offset = 0;
+      for (const { journal, read } of chain) {
+        offset = replay(model, read, 0, `${context}: ${journal}`).offset;
+      }
+      const last = chain.at(-1)!;
+      this.#offset = offset;
       this.model = model;
       this.#snapshotKey = keyOf(file.stat);
-      this.#journal = snapshot.journal;
-      this.#tail = read.last;
-      this.#seenSize = read.size;
+      this.#journal = last.journal;
+      this.#tail = last.read.last;
+      this.#seenSize = last.read.size;
       this.#archived = { ...snapshot.archived };
       this.#archivedLedgerSeq = snapshot.ledgerSeq;
       return;
@@ -174,19 +202,31 @@ export class FileState {
     const info = await statIfExists(join(this.#dir, STATE_FILE));
     if (!info && this.#snapshotKey === NO_SNAPSHOT) return;
     if (!info) throw new StoreError(`${context}: ${STATE_FILE} is missing`);
-    const path = join(this.#dir, this.#journal);
-    const read = keyOf(info) === this.#snapshotKey
-      ? await readJournal(path, this.#offset, context, this.#tail)
+    let read = keyOf(info) === this.#snapshotKey
+      ? await readJournal(
+        join(this.#dir, this.#journal),
+        this.#offset,
+        context,
+        this.#tail,
+      )
       : undefined;
-    // A missing or shrunk journal means a compaction we have not seen; a
-    // shrunk or replaced one, also a line cut off after we read it.
-    if (read === undefined || read.size < this.#offset || read.replaced) {
-      await this.load(context);
-    } else {
+    while (true) {
+      // A missing or shrunk journal means a compaction we have not seen; a
+      // shrunk or replaced one, also a line cut off after we read it.
+      if (read === undefined || read.size < this.#offset || read.replaced) {
+        await this.load(context);
+        break;
+      }
       const where = `${context}: ${this.#journal}`;
       if (read.batches.length > 0) await this.#options.verify?.(context);
+      let next: string | undefined;
       try {
-        this.#offset = replay(this.model, read, this.#offset, where);
+        ({ offset: this.#offset, next } = replay(
+          this.model,
+          read,
+          this.#offset,
+          where,
+        ));
       } catch (error) {
         // Part of the read may be applied: start from scratch next time.
         this.#snapshotKey = undefined;
@@ -194,6 +234,13 @@ export class FileState {
       }
       this.#tail = read.last;
       this.#seenSize = read.size;
+      if (next === undefined) break;
+      // A rotation marker: the batches go on in the next journal.
+      this.#journal = next;
+      this.#offset = 0;
+      this.#tail = new Uint8Array();
+      this.#seenSize = 0;
+      read = await readJournal(join(this.#dir, next), 0, context);
     }
     this.#trusted = token;
   }
@@ -243,8 +290,8 @@ export class FileState {
     context: string,
   ): Promise<void> {
     const model = this.model;
-    const { line, batch } = prepareBatch(model.seq + 1, changes);
-    checkChanges(model, batch.changes);
+    const { line, changes: applied } = prepareBatch(model, changes);
+    checkChanges(model, applied);
     const claim = crashPointArmed("claim") && claimsRuns(model, changes);
     try {
       await appendBatch(
@@ -265,7 +312,7 @@ export class FileState {
     this.#offset += line.length;
     this.#tail = line;
     this.#seenSize = this.#offset;
-    const { deleted } = applyChanges(model, batch.changes, { checked: true });
+    const { deleted } = applyChanges(model, applied, { checked: true });
     for (const id of deleted) {
       delete this.#archived[id];
       await removeIfExists(archivePath(this.#dir, id)).catch(() => {});
@@ -275,19 +322,6 @@ export class FileState {
   /** Whether the journal has grown enough to compact. */
   get compactDue(): boolean {
     return this.#offset >= this.#compactAt;
-  }
-
-  /**
-   * Compacts if {@linkcode FileState.compactDue}; a failure is not thrown
-   * (the commits are durable; it is tried again after more growth). The
-   * caller holds the lock and has synced.
-   *
-   * @param context The message prefix (`Cannot write store "/x"`).
-   * @returns Whether it compacted.
-   */
-  async compactIfDue(context: string): Promise<boolean> {
-    if (!this.compactDue) return false;
-    return await this.#compact(context);
   }
 
   /**
@@ -315,38 +349,87 @@ export class FileState {
     return items.map((item) => item.entry);
   }
 
-  async #compact(context: string): Promise<boolean> {
-    try {
-      const snapshotBytes = await this.#compactNow(context);
-      this.#compactAt = this.#options.compactBytes ??
-        Math.max(DEFAULT_COMPACT_BYTES, snapshotBytes);
-      return true;
-    } catch {
-      // The commits are durable; try again after more growth, and
-      // re-read the directory before the next write.
-      this.#trusted = undefined;
-      this.#compactAt = this.#offset +
-        (this.#options.compactBytes ?? DEFAULT_COMPACT_BYTES) / 4;
-      return false;
-    }
-  }
-
-  async #compactNow(context: string): Promise<number> {
+  /**
+   * Begins a compaction if {@linkcode FileState.compactDue}: rotates the
+   * journal (a new one, and a marker ending the old one) and returns the
+   * model as of the marker, for {@linkcode FileState.writeCompaction}. No
+   * other rotation is due until {@linkcode FileState.adoptCompaction} or
+   * {@linkcode FileState.compactionFailed}. The caller holds the lock and
+   * has synced.
+   *
+   * @param context The message prefix (`Cannot write store "/x"`).
+   * @returns The plan, or `undefined` when no compaction is due.
+   * @throws {StoreError} If the rotation could not be written (nothing
+   * changed but perhaps an unused empty journal, removed later).
+   */
+  async rotate(context: string): Promise<CompactionPlan | undefined> {
+    if (!this.compactDue) return undefined;
     const dir = this.#dir;
     const model = this.model;
-    const counts: Record<JobId, number> = {};
-    for (const [id, count] of Object.entries(this.#archived)) {
-      if (model.jobs.has(id)) counts[id] = count;
+    const from = this.#journal;
+    let journal: string;
+    try {
+      journal = await createJournal(dir);
+      await syncDir(dir);
+      crashPoint("compact.after-journal");
+      await appendBatch(
+        join(dir, from),
+        this.#offset,
+        rotationLine(model.seq + 1, journal),
+      );
+    } catch (error) {
+      this.#trusted = undefined;
+      this.compactionFailed();
+      throw new StoreError(`${context}: ${from}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
+    crashPoint("compact.after-rotate");
+    applyChanges(model, [], { checked: true });
+    this.#journal = journal;
+    this.#offset = 0;
+    this.#tail = new Uint8Array();
+    this.#seenSize = 0;
+    this.#compactAt = Infinity;
+    const archived: Record<JobId, number> = {};
+    for (const [id, count] of Object.entries(this.#archived)) {
+      if (model.jobs.has(id)) archived[id] = count;
+    }
+    return {
+      seq: model.seq,
+      ledgerSeq: model.ledgerSeq,
+      journal,
+      jobs: [...model.jobs.values()],
+      born: Object.fromEntries(model.born),
+      ledgers: [...model.ledgers]
+        .filter(([id, items]) => model.jobs.has(id) && items.length > 0)
+        .map(([id, items]) => [id, items.slice()] as const),
+      archived,
+    };
+  }
+
+  /**
+   * Writes a compaction begun by {@linkcode FileState.rotate}: the ledger
+   * archives, then the snapshot (the commit point). Needs no lock: it reads
+   * only the plan, and one process compacts at a time (the caller holds the
+   * store's compaction lock).
+   *
+   * @param plan What the rotation returned.
+   * @param context The message prefix (`Cannot write store "/x"`).
+   * @returns Each job's archive size, and the snapshot's size in bytes.
+   */
+  async writeCompaction(
+    plan: CompactionPlan,
+    context: string,
+  ): Promise<{ archived: Record<JobId, number>; bytes: number }> {
+    const dir = this.#dir;
+    const counts = { ...plan.archived };
     // One file per job: write them several at a time (their fsyncs overlap).
-    const work = [...model.ledgers].filter(([id, items]) =>
-      model.jobs.has(id) && items.length > 0
-    );
-    const next = work.values();
+    const next = plan.ledgers.values();
     const worker = async () => {
       for (const [id, items] of next) {
         counts[id] = await archiveItems(dir, id, items, {
-          born: model.born.get(id) ?? 0,
+          born: plan.born[id] ?? 0,
           count: counts[id] ?? 0,
           limit: this.#options.historyLimit,
           context,
@@ -357,40 +440,66 @@ export class FileState {
     crashPoint("compact.after-archive");
     await syncDir(join(dir, LEDGER_DIR));
     crashPoint("compact.after-archive-sync");
-    const journal = await createJournal(dir);
-    await syncDir(dir);
-    crashPoint("compact.after-journal");
     const snapshot = encodeSnapshot({
-      seq: model.seq,
-      ledgerSeq: model.ledgerSeq,
-      journal,
-      jobs: [...model.jobs.values()],
-      born: Object.fromEntries(model.born),
+      seq: plan.seq,
+      ledgerSeq: plan.ledgerSeq,
+      journal: plan.journal,
+      jobs: plan.jobs,
+      born: plan.born,
       archived: counts,
     });
     await atomicWrite(join(dir, STATE_FILE), snapshot, { file: "snapshot" });
     crashPoint("compact.after-snapshot");
-    // Committed: the new snapshot and the empty journal are current.
-    this.#snapshotKey = undefined;
-    this.#journal = journal;
-    this.#offset = 0;
-    this.#tail = new Uint8Array();
-    this.#seenSize = 0;
-    this.#archived = counts;
-    this.#archivedLedgerSeq = model.ledgerSeq;
-    model.ledgers.clear();
-    this.#snapshotKey = keyOf(await Deno.stat(join(dir, STATE_FILE)));
-    await this.#tidy();
-    return snapshot.length;
+    return { archived: counts, bytes: snapshot.length };
   }
 
-  /** Removes files no snapshot refers to (the lock is held). */
-  async #tidy(): Promise<void> {
+  /**
+   * Takes in a compaction that {@linkcode FileState.writeCompaction}
+   * committed: the entries it archived leave the model's ledgers, and the
+   * new snapshot becomes the one this view continues.
+   *
+   * @param plan The compaction's plan.
+   * @param written What writing it returned.
+   */
+  async adoptCompaction(
+    plan: CompactionPlan,
+    written: { archived: Record<JobId, number>; bytes: number },
+  ): Promise<void> {
+    const model = this.model;
+    this.#archived = {};
+    for (const [id, count] of Object.entries(written.archived)) {
+      if (model.jobs.has(id)) this.#archived[id] = count;
+    }
+    this.#archivedLedgerSeq = plan.ledgerSeq;
+    for (const [id, items] of model.ledgers) {
+      const rest = items.filter((item) => item.seq > plan.ledgerSeq);
+      if (rest.length === 0) model.ledgers.delete(id);
+      else if (rest.length < items.length) model.ledgers.set(id, rest);
+    }
+    const info = await statIfExists(join(this.#dir, STATE_FILE));
+    // Unknown: the next read loads the snapshot again.
+    this.#snapshotKey = info ? keyOf(info) : undefined;
+    this.#compactAt = this.#options.compactBytes ??
+      Math.max(DEFAULT_COMPACT_BYTES, written.bytes);
+  }
+
+  /** A compaction failed: try again after more growth. */
+  compactionFailed(): void {
+    this.#compactAt = this.#offset +
+      (this.#options.compactBytes ?? DEFAULT_COMPACT_BYTES) / 4;
+  }
+
+  /**
+   * Removes files no snapshot refers to, after a compaction was adopted:
+   * older journals, archives of jobs that are gone, and temporary files of
+   * archives and snapshots. Needs no lock (only the compaction writes these).
+   */
+  async tidy(): Promise<void> {
     for await (const entry of Deno.readDir(this.#dir)) {
       const name = entry.name;
       if (
         (isJournalName(name) && name !== this.#journal) ||
-        TEMP_FILE.test(name)
+        (TEMP_FILE.test(name) && name.startsWith(`.${STATE_FILE}.`))
       ) await removeIfExists(join(this.#dir, name));
     }
     const ledger = join(this.#dir, LEDGER_DIR);
@@ -403,20 +512,48 @@ export class FileState {
   }
 }
 
+/**
+ * Reads a journal and the journals its rotation markers lead to.
+ *
+ * @returns Each journal's read, or `undefined` if one of them is missing
+ * (a compaction removed it: load again).
+ */
+async function readChain(
+  dir: string,
+  first: string,
+  context: string,
+): Promise<{ journal: string; read: JournalRead }[] | undefined> {
+  const chain: { journal: string; read: JournalRead }[] = [];
+  let journal: string | undefined = first;
+  while (journal !== undefined) {
+    const read = await readJournal(join(dir, journal), 0, context);
+    if (!read) return undefined;
+    chain.push({ journal, read });
+    journal = read.batches.at(-1)?.batch.next;
+  }
+  return chain;
+}
+
 function replay(
   model: StoreModel,
   read: JournalRead,
   offset: number,
   where: string,
-): number {
+): { offset: number; next?: string } {
+  let next: string | undefined;
   for (const { batch, end } of read.batches) {
+    if (next !== undefined) {
+      throw new StoreError(
+        `${where} is corrupt at byte ${offset}: a batch follows the rotation to ${next}`,
+      );
+    }
     if (batch.seq !== model.seq + 1) {
       throw new StoreError(
         `${where} is corrupt at byte ${offset}: batch ${batch.seq} does not follow batch ${model.seq}`,
       );
     }
     try {
-      applyChanges(model, batch.changes);
+      applyChanges(model, changesOf(model, batch));
     } catch (error) {
       throw new StoreError(
         `${where} is corrupt at byte ${offset}: ${(error as Error).message}`,
@@ -424,8 +561,9 @@ function replay(
       );
     }
     offset = end;
+    next = batch.next;
   }
-  return offset;
+  return next === undefined ? { offset } : { offset, next };
 }
 
 function keyOf(info: Deno.FileInfo): string {

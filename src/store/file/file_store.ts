@@ -3,11 +3,14 @@
  * processes on one machine.
  *
  * Layout (directory 0700, files 0600):
- * - `tock.json`: the marker, `{"format":"tock-file-store","version":1}`;
+ * - `tock.json`: the marker, `{"format":"tock-file-store","version":2}`;
  * - `lock`: the lock file (`flock`-style lock, never written);
+ * - `compact.lock`: held by the process compacting, outside `lock`;
  * - `state.json`: a snapshot of every job record, plus the name of the
  *   journal that continues it and the sequence numbers;
- * - `journal-<hex>.jsonl`: one line per commit, appended and `fdatasync`ed;
+ * - `journal-<hex>.jsonl`: one line per commit, appended and `fdatasync`ed
+ *   (job states as what changed); a compaction ends it with a marker
+ *   naming the journal that continues it;
  * - `ledger/<job>.jsonl`: archived ledger entries, filled by compaction;
  * - `instances/<id>.json`: one heartbeat file per instance;
  * - `logs/<job>/<runId>-<attempt>.json`: run logs, the newest 100 per job
@@ -27,7 +30,7 @@
  */
 
 import { StoreError } from "../../errors.ts";
-import type { LockLease } from "../../lock/lock.ts";
+import type { Lock, LockLease } from "../../lock/lock.ts";
 import { createFileLock } from "../../lock/file_lock.ts";
 import type {
   InstanceRecord,
@@ -56,7 +59,7 @@ import {
   nextDueAt,
   readRecords,
 } from "../_state.ts";
-import { LOCK_FILE, prepareDir } from "./_open.ts";
+import { COMPACT_LOCK_FILE, LOCK_FILE, prepareDir } from "./_open.ts";
 import {
   type DirIdentity,
   guardedLock,
@@ -70,7 +73,8 @@ import {
   writeInstance,
 } from "./_instances.ts";
 import { assertInstanceId } from "../_ids.ts";
-import { FileState } from "./_state.ts";
+import { type CompactionPlan, FileState } from "./_state.ts";
+import { STATE_FILE } from "./_snapshot.ts";
 import { LOGS_DIR, LogWriter, readLogs } from "./_logs.ts";
 import { checkLog, checkLogJob, selectLogs } from "../_logs.ts";
 import { join } from "./_fs.ts";
@@ -189,6 +193,17 @@ export async function createFileStore(
   });
 }
 
+/**
+ * Resolves once a file store has no compaction under way; at once for any
+ * other store. For tests: a compaction writes outside the lock, after the
+ * lock turn that began it.
+ *
+ * @param store A store.
+ */
+export async function compactionSettled(store: JobStore): Promise<void> {
+  if (store instanceof FileStore) await store.compactionSettled();
+}
+
 function readOnlyError(dir: string, action: string): StoreError {
   return new StoreError(
     `Cannot ${action} store "${dir}": it was opened read-only`,
@@ -213,8 +228,11 @@ class FileStore implements JobStore {
   #queue: Promise<unknown> = Promise.resolve();
   #watchers = new Set<(error: Error) => void>();
   #compaction: Promise<void> | undefined;
-  /** The compaction holds a lease (not a caller's). */
+  /** The compaction's rotation holds a lease (not a caller's). */
   #compacting = false;
+  /** Held by the one process that compacts, from rotation to tidy. */
+  #compactLock: Lock;
+  #problemListeners = new Set<(error: Error) => void>();
   #holds = new HoldSet();
   #logs: LogWriter;
 
@@ -237,6 +255,7 @@ class FileStore implements JobStore {
     this.#leases = leases;
     this.#state = state;
     this.#pollMs = pollMs;
+    this.#compactLock = createFileLock(join(dir, COMPACT_LOCK_FILE));
   }
 
   get lock() {
@@ -494,25 +513,66 @@ class FileStore implements JobStore {
     return this.close();
   }
 
+  /** Resolves once no compaction is under way (for tests). */
+  async compactionSettled(): Promise<void> {
+    while (this.#compaction) await this.#compaction;
+  }
+
+  onProblem(listener: (error: Error) => void): () => void {
+    this.#problemListeners.add(listener);
+    return () => this.#problemListeners.delete(listener);
+  }
+
   /**
-   * Compacts in a lock turn of its own after the commit that made the
-   * journal large, so the claim step that crossed the threshold does not
-   * pay for it; a failed compaction is tried again after more growth.
+   * Compacts after the commit that made the journal large, so the claim
+   * step that crossed the threshold does not pay for it. Only the rotation
+   * takes the lock (a turn of its own); the archives and the snapshot are
+   * written outside it. A failure is reported to the problem listeners and
+   * tried again after more growth.
    */
   #compactSoon(): void {
-    this.#compaction ??= (async () => {
-      await withStoreLock(this.#leases, {}, async (lease) => {
-        this.#compacting = true;
-        await this.#locked(
-          lease,
-          "compact",
-          (state) => state.compactIfDue(this.#context("write")),
-        );
-      });
-    })().catch(() => {}).finally(() => {
-      this.#compacting = false;
+    this.#compaction ??= this.#compact().catch((error) => {
+      if (this.#closed) return;
+      for (const listener of this.#problemListeners) listener(error);
+    }).finally(() => {
       this.#compaction = undefined;
     });
+  }
+
+  async #compact(): Promise<void> {
+    const context = this.#context("write");
+    // Another process is compacting: it will take this growth too.
+    await using turn = await this.#compactLock.tryAcquire();
+    if (!turn) return;
+    let plan: CompactionPlan | undefined;
+    await withStoreLock(this.#leases, {}, async (lease) => {
+      this.#compacting = true;
+      try {
+        plan = await this.#locked(lease, "compact", (s) => s.rotate(context));
+      } finally {
+        this.#compacting = false;
+      }
+    });
+    if (!plan) return;
+    const state = this.#state;
+    try {
+      const written = await state.writeCompaction(plan, context);
+      await this.#serial(
+        "compact",
+        () => state.adoptCompaction(plan!, written),
+      );
+    } catch (error) {
+      await this.#serial(
+        "compact",
+        () => Promise.resolve(state.compactionFailed()),
+      )
+        .catch(() => {});
+      throw error instanceof StoreError ? error : this.#writeError(
+        STATE_FILE,
+        error,
+      );
+    }
+    await state.tidy().catch(() => {});
   }
 
   #context(verb: string): string {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { createFileStore } from "../../../src/store/file/file_store.ts";
 import { StoreError } from "../../../src/errors.ts";
-import type { JobStore, StoreChange } from "../../../src/store/store.ts";
+import type { StoreChange } from "../../../src/store/store.ts";
 import type { LedgerEntry } from "../../../src/types.ts";
 import { testStoreContract } from "../_store_contract.ts";
+import { commitAll } from "./_file_helpers.ts";
 import {
   append,
   create,
@@ -51,19 +52,6 @@ async function tempRoot(): Promise<
 async function journalOf(dir: string): Promise<string> {
   const state = JSON.parse(await Deno.readTextFile(`${dir}/state.json`));
   return `${dir}/${state.journal}`;
-}
-
-/**
- * Commits, then waits for the compaction the commit may have scheduled: it
- * runs in its own turn of the lock, and this process's lock waiters are
- * served in order.
- */
-async function commitAll(store: JobStore, ...changes: StoreChange[]) {
-  {
-    await using lease = await store.lock.acquire();
-    await store.commit(lease, changes);
-  }
-  await (await store.lock.acquire()).release();
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -219,8 +207,8 @@ Deno.test("createFileStore() refuses a foreign, corrupt or newer tock.json and l
     ["binary", "\u0000\u0001\u0002", /tock\.json is not a tock store file$/],
     [
       "newer",
-      `{"format":"tock-file-store","version":2}`,
-      /tock\.json has format version 2, this tock reads version 1/,
+      `{"format":"tock-file-store","version":3}`,
+      /tock\.json has format version 3, this tock reads version 2/,
     ],
   ];
   for (const [name, text, pattern] of cases) {
@@ -252,7 +240,7 @@ Deno.test("createFileStore() refuses a foreign, corrupt or newer tock.json and l
     await (await createFileStore({ dir: tmp.dir })).close();
     assert.deepEqual(
       JSON.parse(await Deno.readTextFile(`${tmp.dir}/tock.json`)),
-      { format: "tock-file-store", version: 1 },
+      { format: "tock-file-store", version: 2 },
     );
   });
 });

@@ -10,7 +10,11 @@
 // untouched. (Over 600 lines: it walks every step of every write path, and
 // the helpers at the top serve all of its tests.)
 import assert from "node:assert/strict";
-import { createFileStore } from "../../../src/store/file/file_store.ts";
+import { commitAll } from "./_file_helpers.ts";
+import {
+  compactionSettled,
+  createFileStore,
+} from "../../../src/store/file/file_store.ts";
 import type { JobStore, StoreChange } from "../../../src/store/store.ts";
 import {
   type FsFault,
@@ -92,19 +96,6 @@ async function tempRoot() {
       await Deno.remove(root, { recursive: true });
     },
   };
-}
-
-/**
- * Commits, then waits for the compaction the commit may have scheduled: it
- * runs in its own turn of the lock, and this process's lock waiters are
- * served in order.
- */
-async function commitAll(store: JobStore, ...changes: StoreChange[]) {
-  {
-    await using lease = await store.lock.acquire();
-    await store.commit(lease, changes);
-  }
-  await (await store.lock.acquire()).release();
 }
 
 interface Contents {
@@ -305,18 +296,33 @@ Deno.test("FileStore.commit() stays committed when any step of the compaction af
       () => commitAll(probe, ...probeJob.next()),
     );
     await probe.close();
-    const commitSteps = steps.findIndex((s) => s.file !== steps[0]!.file);
-    assert.equal(commitSteps, 3);
-    // Every step of the compaction: archives, ledger/ fsync, new journal,
-    // directory fsync, the snapshot's atomic write, the old journal's removal.
+    // The commit: open, write, fdatasync of the journal.
+    const commitSteps = 3;
+    assert.deepEqual(
+      steps.slice(0, commitSteps).map((s) => s.step),
+      ["open", "write", "sync"],
+    );
+    // Every step of the compaction: the new journal, directory fsync, the
+    // old journal's rotation marker (open, write, fdatasync), archives,
+    // ledger/ fsync, the snapshot's atomic write, the old journal's removal.
     const compaction = steps.slice(commitSteps);
+    assert.deepEqual(
+      compaction.slice(0, 6).map((s) => `${s.step} ${s.file}`),
+      [
+        "open journal-*.jsonl",
+        "sync journal-*.jsonl",
+        "sync ",
+        "open journal-*.jsonl",
+        "write journal-*.jsonl",
+        "sync journal-*.jsonl",
+      ],
+    );
     for (
       const must of [
         historyLimit === 2
           ? { step: "rename", file: "ledger/a.jsonl" }
           : { step: "write", file: "ledger/a.jsonl" },
         { step: "sync", file: "ledger" },
-        { step: "open", file: "journal-*.jsonl" },
         { step: "rename", file: "state.json" },
         { step: "remove", file: "journal-*.jsonl" },
       ]
@@ -644,10 +650,10 @@ Deno.test("createFileStore() refuses empty, truncated, foreign and newer store f
       file: () => Promise.resolve("state.json"),
       bytes: (old) => {
         const state = JSON.parse(new TextDecoder().decode(old));
-        return text(JSON.stringify({ ...state, version: 2 }))();
+        return text(JSON.stringify({ ...state, version: 3 }))();
       },
       message:
-        /: state\.json has format version 2, this tock reads version 1 \(upgrade tock\)$/,
+        /: state\.json has format version 3, this tock reads version 2 \(upgrade tock\)$/,
     },
     {
       name: "journal whose first line is garbage",
@@ -790,4 +796,47 @@ Deno.test("FileStore readers drop a journal line cut after a failed fsync, even 
     (await fresh(tmp.dir)).jobs.map((r) => r.spec.id),
     ["a", "x2"],
   );
+});
+
+Deno.test("a compaction that fails is reported as store.error, and a later one completes", async () => {
+  await using tmp = await tempRoot();
+  await using files = await createFileStore({ dir: tmp.dir, compactBytes: 1 });
+  const { store, quiet } = tracked(files);
+  const clock = new FakeClock(T0, { settle: quiet });
+  await using scheduler = await createScheduler({
+    store,
+    clock,
+    instance: "alpha",
+    handlers: { tick: () => {} },
+  });
+  const errors = collect(scheduler, "store.error");
+  await scheduler.add({ id: "tick", schedule: "every 1m", run: "tick" });
+  const minute = async () => {
+    await clock.tick(60_000);
+    await scheduler.idle();
+    await compactionSettled(files);
+  };
+  const snapshot = () => Deno.readTextFile(`${tmp.dir}/state.json`);
+  await compactionSettled(files);
+  const first = await snapshot();
+  // Every snapshot swap fails until the hook is removed.
+  setFaultHook((step, path) =>
+    step === "rename" && path.endsWith("/state.json")
+      ? { error: enospc() }
+      : undefined
+  );
+  await minute();
+  assert.equal(await snapshot(), first, "no snapshot was swapped in");
+  assert.ok(errors.length > 0, "the failure was reported");
+  assert.match(
+    errors[0]!.detail.error!.message,
+    new RegExp(`^Cannot write store "${tmp.dir}": .*state\\.json: `),
+  );
+  setFaultHook(undefined);
+  for (let i = 0; i < 3; i++) await minute();
+  assert.notEqual(await snapshot(), first, "a later compaction completed");
+  const ok = (await store.history({ job: "tick" })).filter((entry) =>
+    entry.outcome === "succeeded"
+  );
+  assert.equal(ok.length, 4);
 });
