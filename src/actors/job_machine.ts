@@ -161,7 +161,10 @@ export const jobMachine = setup({
       // A slot claimed ahead of its due time waits here for it; the runtime
       // starts every run due at one instant from one timer.
       on: {
-        "job.start": "running",
+        "job.start": [
+          { guard: "hasTimeout", target: "running.timed" },
+          { target: "running.untimed" },
+        ],
         "job.fence": "fenced",
         "job.cancel": {
           target: "recording",
@@ -173,14 +176,11 @@ export const jobMachine = setup({
       entry: [{ type: "notify", params: { phase: "started" } }, "beginAttempt"],
       exit: "endAttempt",
       // Only a run with a timeout gets a timer: at a thousand runs a
-      // second, a guarded timer for every run was a third of a start's cost.
-      initial: "checking",
+      // second, a guarded timer for every run was a third of a start's
+      // cost. The transitions into `running` pick the substate (an
+      // eventless `checking` step cost a microstep per run).
+      initial: "untimed",
       states: {
-        checking: {
-          always: [{ guard: "hasTimeout", target: "timed" }, {
-            target: "untimed",
-          }],
-        },
         timed: {
           after: {
             runTimeout: {
@@ -244,7 +244,10 @@ export const jobMachine = setup({
       // instance that judged it dead; it must not run another attempt.
       entry: "confirmAttempt",
       on: {
-        "confirm.ok": "running",
+        "confirm.ok": [
+          { guard: "hasTimeout", target: "running.timed" },
+          { target: "running.untimed" },
+        ],
         "confirm.lost": "fenced",
         "confirm.failed": "confirmFailed",
         "job.cancel": {

@@ -152,6 +152,29 @@ Deno.test("jobMachine retries once, then fails; a timeout gives timed_out", asyn
     equal(actor.getSnapshot().output, "timed_out");
     deepEqual(left, ["end 1", "abort timeout"]);
   });
+  await t.step("a retry's attempt times out too", async () => {
+    const left: string[] = [];
+    const clock = new FakeClock();
+    let calls = 0;
+    using actor = disposable(createActor(
+      machine({
+        attempt: () =>
+          ++calls === 1
+            ? Promise.reject(new Error("fail 1"))
+            : new Promise(() => {}),
+        left,
+      }),
+      { input: INPUT, clock },
+    ));
+    actor.start();
+    actor.send({ type: "job.start" });
+    await clock.tick(1000);
+    deepEqual(actor.getSnapshot().value, { running: "timed" });
+    await clock.tick(5000);
+    equal(actor.getSnapshot().output, "timed_out");
+    equal(actor.getSnapshot().context.attempt, 2);
+    deepEqual(left, ["end 1", "end 2", "abort timeout"]);
+  });
   await t.step("no timeout, no timer", () => {
     const { timeoutMs: _, ...untimed } = INPUT;
     const clock = new FakeClock();
