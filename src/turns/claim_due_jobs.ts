@@ -173,7 +173,7 @@ async function claimLocked(
   const recorded: ({ readonly job: string } & RecordedSlot)[] = [];
   const maxJobs = Math.max(1, options.maxJobs ?? MAX_JOBS_PER_CLAIM);
   // A burst: the earliest due first; the rest wait for the next claim.
-  const order = due.length > maxJobs ? [...due].sort(byDueAt) : due;
+  const order = due.length > maxJobs ? earliestFirst(due) : due;
   let more = false;
   let changed = 0;
   const own = ({ state }: { readonly state: JobState }) => {
@@ -243,12 +243,13 @@ async function claimLocked(
 /**
  * Earliest due first: by the oldest slot a job could start now (its first
  * waiting slot, when no run of it is active) or else its next due time; a
- * job read for its runs alone, or with no next slot, comes last.
+ * job read for its runs alone, or with no next slot, comes last. Each key
+ * is computed once (a burst sorts tens of thousands of jobs).
  */
-function byDueAt(a: JobRecord, b: JobRecord): number {
-  const x = dueKey(a);
-  const y = dueKey(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+function earliestFirst(due: readonly JobRecord[]): JobRecord[] {
+  const keyed = due.map((record) => ({ record, key: dueKey(record) }));
+  keyed.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return keyed.map(({ record }) => record);
 }
 
 function dueKey({ state }: JobRecord): number {

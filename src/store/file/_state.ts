@@ -67,15 +67,22 @@ import {
 const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
 const LOAD_ATTEMPTS = 5;
 const DEFAULT_COMPACT_BYTES = 8 * 1024 * 1024;
+/**
+ * Journal bytes per archive file the last compaction wrote, before the next
+ * is due: a file costs several system calls and an fsync, so many jobs with
+ * a few entries each wait for a longer journal.
+ */
+const BYTES_PER_ARCHIVE_FILE = 4096;
 /** Archive files written at once during a compaction. */
 const ARCHIVE_WRITERS = 16;
 
 /** Tuning of a {@linkcode FileState}. */
 export interface FileStateOptions {
   /**
-   * Compact once the journal is this large; `undefined`: once it is 8 MiB
-   * and as large as the last snapshot (so compaction costs O(1) per byte
-   * written however many jobs there are).
+   * Compact once the journal is this large; `undefined`: once it is 8 MiB,
+   * as large as the last snapshot, and 4 KiB per archive file the last
+   * compaction wrote (so compaction costs O(1) per byte written however
+   * many jobs there are).
    */
   readonly compactBytes: number | undefined;
   /** Archived entries kept per job. */
@@ -108,6 +115,16 @@ export interface CompactionPlan {
   readonly ledgers: readonly (readonly [JobId, readonly LedgerItem[]])[];
   /** Each job's archive size at the last snapshot. */
   readonly archived: Readonly<Record<JobId, number>>;
+}
+
+/** What writing a compaction did (see `FileState.writeCompaction`). */
+export interface WrittenCompaction {
+  /** Each job's archive size now. */
+  readonly archived: Record<JobId, number>;
+  /** The snapshot's size in bytes. */
+  readonly bytes: number;
+  /** How many archive files were written. */
+  readonly files: number;
 }
 
 /** The snapshot key of a read-only view whose `state.json` is not there yet. */
@@ -416,12 +433,12 @@ export class FileState {
    *
    * @param plan What the rotation returned.
    * @param context The message prefix (`Cannot write store "/x"`).
-   * @returns Each job's archive size, and the snapshot's size in bytes.
+   * @returns Each job's archive size, the snapshot's size, the files written.
    */
   async writeCompaction(
     plan: CompactionPlan,
     context: string,
-  ): Promise<{ archived: Record<JobId, number>; bytes: number }> {
+  ): Promise<WrittenCompaction> {
     const dir = this.#dir;
     const counts = { ...plan.archived };
     // One file per job: write them several at a time (their fsyncs overlap).
@@ -450,7 +467,11 @@ export class FileState {
     });
     await atomicWrite(join(dir, STATE_FILE), snapshot, { file: "snapshot" });
     crashPoint("compact.after-snapshot");
-    return { archived: counts, bytes: snapshot.length };
+    return {
+      archived: counts,
+      bytes: snapshot.length,
+      files: plan.ledgers.length,
+    };
   }
 
   /**
@@ -463,7 +484,7 @@ export class FileState {
    */
   async adoptCompaction(
     plan: CompactionPlan,
-    written: { archived: Record<JobId, number>; bytes: number },
+    written: WrittenCompaction,
   ): Promise<void> {
     const model = this.model;
     this.#archived = {};
@@ -480,7 +501,11 @@ export class FileState {
     // Unknown: the next read loads the snapshot again.
     this.#snapshotKey = info ? keyOf(info) : undefined;
     this.#compactAt = this.#options.compactBytes ??
-      Math.max(DEFAULT_COMPACT_BYTES, written.bytes);
+      Math.max(
+        DEFAULT_COMPACT_BYTES,
+        written.bytes,
+        written.files * BYTES_PER_ARCHIVE_FILE,
+      );
   }
 
   /** A compaction failed: try again after more growth. */

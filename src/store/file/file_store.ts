@@ -92,12 +92,14 @@ export interface FileStoreOptions {
   readonly dir: string;
   /**
    * Compact (move ledger entries to the archives and write a new snapshot)
-   * once the journal is this large. By default, once it is 8 MiB and at
-   * least as large as the last snapshot, so that compaction costs O(1) per
-   * byte written however many jobs the store holds. It runs in a lock turn
-   * of its own after the commit that crossed the threshold.
+   * once the journal is this large. By default, once it is 8 MiB, at least
+   * as large as the last snapshot, and 4 KiB per archive file the last
+   * compaction wrote, so that compaction costs O(1) per byte written
+   * however many jobs the store holds. After the commit that crossed the
+   * threshold, it rotates the journal in a lock turn of its own and writes
+   * the rest outside the lock.
    *
-   * @default {8 MiB, or the snapshot's size if larger}
+   * @default {8 MiB, or more for a large store (see above)}
    */
   readonly compactBytes?: number;
   /**
