@@ -192,6 +192,33 @@ export async function atomicWrite(
   data: string | Uint8Array,
   options: { file: AtomicFile; syncDir?: boolean; sync?: boolean },
 ): Promise<void> {
+  const staged = await stageWrite(path, data, options);
+  await staged.commit();
+}
+
+/** A file written beside its path, to be renamed into place. */
+export interface StagedWrite {
+  /** Renames it into place (then fsyncs the directory, unless told not to). */
+  commit(): Promise<void>;
+  /** Removes it. */
+  discard(): Promise<void>;
+}
+
+/**
+ * The first half of {@linkcode atomicWrite}: writes (and fsyncs) the
+ * temporary file, leaving the rename to the caller, who may do it later
+ * (at a moment when nothing else reads the path).
+ *
+ * @param path The file to replace.
+ * @param data Its new content.
+ * @param options As for {@linkcode atomicWrite}.
+ * @returns The staged write.
+ */
+export async function stageWrite(
+  path: string,
+  data: string | Uint8Array,
+  options: { file: AtomicFile; syncDir?: boolean; sync?: boolean },
+): Promise<StagedWrite> {
   const slash = path.lastIndexOf("/");
   const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
   const name = path.slice(slash + 1);
@@ -199,26 +226,37 @@ export async function atomicWrite(
   const bytes = typeof data === "string"
     ? new TextEncoder().encode(data)
     : data;
+  const discard = () => Deno.remove(temp).catch(() => {});
   try {
-    {
-      using file = await openFile(temp, {
-        write: true,
-        createNew: true,
-        mode: FILE_MODE,
-      });
-      await writeAll(file, temp, bytes);
-      crashPoint(`${options.file}.after-temp-write`);
-      if (options.sync !== false) await syncFile(file, temp);
-    }
-    crashPoint(`${options.file}.before-rename`);
-    check("rename", path);
-    await Deno.rename(temp, path);
+    using file = await openFile(temp, {
+      write: true,
+      createNew: true,
+      mode: FILE_MODE,
+    });
+    await writeAll(file, temp, bytes);
+    crashPoint(`${options.file}.after-temp-write`);
+    if (options.sync !== false) await syncFile(file, temp);
   } catch (error) {
-    await Deno.remove(temp).catch(() => {});
+    await discard();
     throw error;
   }
-  crashPoint(`${options.file}.after-rename`);
-  if (options.syncDir !== false && options.sync !== false) await syncDir(dir);
+  return {
+    async commit() {
+      try {
+        crashPoint(`${options.file}.before-rename`);
+        check("rename", path);
+        await Deno.rename(temp, path);
+      } catch (error) {
+        await discard();
+        throw error;
+      }
+      crashPoint(`${options.file}.after-rename`);
+      if (options.syncDir !== false && options.sync !== false) {
+        await syncDir(dir);
+      }
+    },
+    discard,
+  };
 }
 
 /**

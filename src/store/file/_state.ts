@@ -56,10 +56,11 @@ import {
 } from "./_snapshot.ts";
 import { crashPoint, crashPointArmed } from "./_crash_points.ts";
 import {
-  atomicWrite,
   join,
   readWithStat,
   removeIfExists,
+  type StagedWrite,
+  stageWrite,
   statIfExists,
   syncDir,
 } from "./_fs.ts";
@@ -125,6 +126,8 @@ export interface WrittenCompaction {
   readonly bytes: number;
   /** How many archive files were written. */
   readonly files: number;
+  /** The snapshot, written and synced, not yet renamed into place. */
+  readonly snapshot: StagedWrite;
 }
 
 /** The snapshot key of a read-only view whose `state.json` is not there yet. */
@@ -427,9 +430,10 @@ export class FileState {
 
   /**
    * Writes a compaction begun by {@linkcode FileState.rotate}: the ledger
-   * archives, then the snapshot (the commit point). Needs no lock: it reads
-   * only the plan, and one process compacts at a time (the caller holds the
-   * store's compaction lock).
+   * archives, then the snapshot beside `state.json` (its rename, the commit
+   * point, is {@linkcode FileState.adoptCompaction}'s). Needs no lock: it
+   * reads only the plan, and one process compacts at a time (the caller
+   * holds the store's compaction lock).
    *
    * @param plan What the rotation returned.
    * @param context The message prefix (`Cannot write store "/x"`).
@@ -465,19 +469,24 @@ export class FileState {
       born: plan.born,
       archived: counts,
     });
-    await atomicWrite(join(dir, STATE_FILE), snapshot, { file: "snapshot" });
-    crashPoint("compact.after-snapshot");
+    const staged = await stageWrite(join(dir, STATE_FILE), snapshot, {
+      file: "snapshot",
+    });
     return {
       archived: counts,
       bytes: snapshot.length,
       files: plan.ledgers.length,
+      snapshot: staged,
     };
   }
 
   /**
-   * Takes in a compaction that {@linkcode FileState.writeCompaction}
-   * committed: the entries it archived leave the model's ledgers, and the
-   * new snapshot becomes the one this view continues.
+   * Commits a compaction that {@linkcode FileState.writeCompaction} wrote
+   * (renames its snapshot into place) and takes it in: the entries it
+   * archived leave the model's ledgers, and the new snapshot becomes the
+   * one this view continues. Called where this object's other calls wait
+   * (so none sees the new snapshot before this view has taken it in, and
+   * reloads it: seconds for a large store).
    *
    * @param plan The compaction's plan.
    * @param written What writing it returned.
@@ -486,6 +495,8 @@ export class FileState {
     plan: CompactionPlan,
     written: WrittenCompaction,
   ): Promise<void> {
+    await written.snapshot.commit();
+    crashPoint("compact.after-snapshot");
     const model = this.model;
     this.#archived = {};
     for (const [id, count] of Object.entries(written.archived)) {

@@ -73,7 +73,11 @@ import {
   writeInstance,
 } from "./_instances.ts";
 import { assertInstanceId } from "../_ids.ts";
-import { type CompactionPlan, FileState } from "./_state.ts";
+import {
+  type CompactionPlan,
+  FileState,
+  type WrittenCompaction,
+} from "./_state.ts";
 import { STATE_FILE } from "./_snapshot.ts";
 import { LOGS_DIR, LogWriter, readLogs } from "./_logs.ts";
 import { checkLog, checkLogJob, selectLogs } from "../_logs.ts";
@@ -557,13 +561,13 @@ class FileStore implements JobStore {
     });
     if (!plan) return;
     const state = this.#state;
+    let written: WrittenCompaction | undefined;
     try {
-      const written = await state.writeCompaction(plan, context);
-      await this.#serial(
-        "compact",
-        () => state.adoptCompaction(plan!, written),
-      );
+      written = await state.writeCompaction(plan, context);
+      const done = written;
+      await this.#serial("compact", () => state.adoptCompaction(plan!, done));
     } catch (error) {
+      await written?.snapshot.discard();
       await this.#serial(
         "compact",
         () => Promise.resolve(state.compactionFailed()),
