@@ -47,6 +47,8 @@ export class LogWriter {
   readonly #dir: string;
   /** Job directories known to exist → files counted in each. */
   readonly #counts = new Map<JobId, number>();
+  /** Per job: its writes in flight, one after another. */
+  readonly #pending = new Map<JobId, Promise<void>>();
 
   /** @param dir The store directory. */
   constructor(dir: string) {
@@ -55,11 +57,30 @@ export class LogWriter {
 
   /**
    * Writes one log (the caller has validated it), then trims the job's
-   * logs when they are over the cap.
+   * logs when they are over the cap. A job's writes run one after another;
+   * the write is in flight (for {@linkcode LogWriter.delete} and
+   * {@linkcode LogWriter.settled}) from the call, before it resolves.
    *
    * @param log The log.
    */
-  async write(log: RunLog): Promise<void> {
+  write(log: RunLog): Promise<void> {
+    const job = log.job;
+    const run = (this.#pending.get(job) ?? Promise.resolve())
+      .then(() => this.#write(log));
+    const pending = run.catch(() => {});
+    this.#pending.set(job, pending);
+    void pending.then(() => {
+      if (this.#pending.get(job) === pending) this.#pending.delete(job);
+    });
+    return run;
+  }
+
+  /** Resolves once no write is in flight. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending.values());
+  }
+
+  async #write(log: RunLog): Promise<void> {
     const jobDir = join(this.#dir, LOGS_DIR, log.job);
     const path = join(jobDir, `${log.runId}-${log.attempt}.json`);
     const text = JSON.stringify(log) + "\n";
@@ -92,6 +113,8 @@ export class LogWriter {
    * @param jobs The job ids (already validated by the commit).
    */
   async delete(jobs: readonly JobId[]): Promise<void> {
+    // A write that began before the job was deleted ends first.
+    await Promise.all(jobs.map((job) => this.#pending.get(job)));
     for (const job of jobs) {
       checkLogJob(job);
       this.#counts.delete(job);

@@ -345,20 +345,24 @@ class FileStore implements JobStore {
     });
   }
 
-  saveLog(log: RunLog): Promise<void> {
-    return this.#serial("save run log", async () => {
+  async saveLog(log: RunLog): Promise<void> {
+    // The file is written outside this object's queue, where a claim
+    // holding the lock would wait for it; a commit that deletes the job
+    // waits for it instead (see `LogWriter.delete`).
+    const writing = await this.#serial("save run log", async () => {
       checkLog(log);
       this.#writable("save a run log in");
       await this.#state.sync(this.#context("read"));
       // A run may end right after its job was removed: drop its log.
-      if (!this.#state.model.jobs.has(log.job)) return;
-      try {
-        await this.#logs.write(log);
-      } catch (error) {
-        const file = `${log.runId}-${log.attempt}.json`;
-        throw this.#writeError(join(LOGS_DIR, log.job, file), error);
-      }
+      if (!this.#state.model.jobs.has(log.job)) return undefined;
+      return { done: this.#logs.write(log) };
     });
+    try {
+      await writing?.done;
+    } catch (error) {
+      const file = `${log.runId}-${log.attempt}.json`;
+      throw this.#writeError(join(LOGS_DIR, log.job, file), error);
+    }
   }
 
   logs(job: JobId, query: LogQuery = {}): Promise<RunLog[]> {
@@ -513,6 +517,7 @@ class FileStore implements JobStore {
     await this.#queue;
     await this.#leases.close(error);
     await this.#compaction;
+    await this.#logs.settled();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
