@@ -96,11 +96,16 @@ export const schedulerMachine = setup({
     unregister: notProvided<void, void>("unregister"),
   },
   actions: {
-    /** Runs ended: count them, and claim again soon. */
+    /**
+     * Runs ended: count them, and claim again soon if they free capacity
+     * that was all in use (slots may wait for it). Otherwise `waiting` asks
+     * the store what is due, which includes a backlog their end lets start.
+     */
     runsEnded: assign({
       running: ({ context, event }) =>
         context.running - (event.type === "runs.ended" ? event.count : 0),
-      dirty: true,
+      dirty: ({ context }) =>
+        context.dirty || context.running >= context.maxParallel,
     }),
     /** Runtime hook: create job actors for claimed runs, cancel others. */
     dispatch: (_, _params: { claimed: ClaimOutput }) => {},
@@ -116,6 +121,7 @@ export const schedulerMachine = setup({
       context.claimed.more || context.stopRequested ||
       (context.dirty && !context.once),
     idle: ({ context }) => context.running === 0,
+    full: ({ context }) => context.running >= context.maxParallel,
   },
   delays: {
     errorBackoff: ({ context }) =>
@@ -186,7 +192,14 @@ export const schedulerMachine = setup({
       },
       on: {
         "scheduler.wake": "locked",
-        "runs.ended": { target: "locked", actions: "runsEnded" },
+        // Capacity freed: slots may have waited for it. Otherwise wait
+        // again, from the store's new earliest due time (a backlog that
+        // waited for these runs is due at once): a claim after every batch
+        // of ended runs kept the lock busy for nothing.
+        "runs.ended": [
+          { guard: "full", target: "locked", actions: "runsEnded" },
+          { target: "waiting", reenter: true, actions: "runsEnded" },
+        ],
       },
     },
     locked: {
