@@ -24,7 +24,7 @@
  */
 
 import { StoreError } from "../../errors.ts";
-import type { JobId, JobRecord, LedgerEntry } from "../../types.ts";
+import type { JobId, LedgerEntry } from "../../types.ts";
 import type { StoreChange } from "../store.ts";
 import {
   applyChanges,
@@ -52,6 +52,7 @@ import {
   encodeSnapshot,
   isJournalName,
   parseSnapshot,
+  type Snapshot,
   STATE_FILE,
 } from "./_snapshot.ts";
 import { crashPoint, crashPointArmed } from "./_crash_points.ts";
@@ -102,20 +103,13 @@ export interface FileStateOptions {
 
 /**
  * The model as of a rotation marker: what the compaction that began there
- * writes outside the lock. Job records and ledger items are immutable, so
- * this holds them, not copies.
+ * writes outside the lock (the snapshot, naming the marker's next journal,
+ * and the ledger items to archive). Job records and ledger items are
+ * immutable, so this holds them, not copies.
  */
-export interface CompactionPlan {
-  readonly seq: number;
-  readonly ledgerSeq: number;
-  /** The journal the snapshot continues in (the marker's `next`). */
-  readonly journal: string;
-  readonly jobs: readonly JobRecord[];
-  readonly born: Readonly<Record<JobId, number>>;
+export interface CompactionPlan extends Snapshot {
   /** Each job's ledger items since the last snapshot. */
   readonly ledgers: readonly (readonly [JobId, readonly LedgerItem[]])[];
-  /** Each job's archive size at the last snapshot. */
-  readonly archived: Readonly<Record<JobId, number>>;
 }
 
 /** What writing a compaction did (see `FileState.writeCompaction`). */
@@ -461,14 +455,8 @@ export class FileState {
     crashPoint("compact.after-archive");
     await syncDir(join(dir, LEDGER_DIR));
     crashPoint("compact.after-archive-sync");
-    const snapshot = encodeSnapshot({
-      seq: plan.seq,
-      ledgerSeq: plan.ledgerSeq,
-      journal: plan.journal,
-      jobs: plan.jobs,
-      born: plan.born,
-      archived: counts,
-    });
+    const { ledgers: _, ...snapshotOf } = plan;
+    const snapshot = encodeSnapshot({ ...snapshotOf, archived: counts });
     const staged = await stageWrite(join(dir, STATE_FILE), snapshot, {
       file: "snapshot",
     });

@@ -2,6 +2,7 @@
 // is re-checked whenever it is read again, its parent must not let others
 // swap it, and a read-only open writes nothing at all.
 import assert from "node:assert/strict";
+import { tempStoreDir } from "./_file_helpers.ts";
 import { createFileStore } from "../../../src/store/file/file_store.ts";
 import { StoreError } from "../../../src/errors.ts";
 import type { JobStore, StoreChange } from "../../../src/store/store.ts";
@@ -14,20 +15,6 @@ import {
   succeeded,
   T0,
 } from "../_records.ts";
-
-async function tempRoot(): Promise<
-  { root: string; dir: string; [Symbol.asyncDispose](): Promise<void> }
-> {
-  const root = await Deno.makeTempDir({ prefix: "tock-dir-" });
-  return {
-    root,
-    dir: `${root}/.tock`,
-    async [Symbol.asyncDispose]() {
-      await Deno.chmod(root, 0o700);
-      await Deno.remove(root, { recursive: true });
-    },
-  };
-}
 
 async function commitAll(store: JobStore, ...changes: StoreChange[]) {
   await using lease = await store.lock.acquire();
@@ -62,7 +49,7 @@ function changedError(dir: string) {
 }
 
 Deno.test("createFileStore() refuses a directory swapped in at its path, and touches neither", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   const other = `${tmp.root}/other`;
   const moved = `${tmp.root}/moved`;
   await using store = await createFileStore({ dir: tmp.dir });
@@ -115,7 +102,7 @@ Deno.test("createFileStore() refuses a directory swapped in at its path, and tou
 });
 
 Deno.test("createFileStore() refuses its directory once others may write it", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await using store = await createFileStore({ dir: tmp.dir });
   await commitAll(store, create(makeJob("a")));
   await Deno.chmod(tmp.dir, 0o777);
@@ -125,7 +112,7 @@ Deno.test("createFileStore() refuses its directory once others may write it", as
 });
 
 Deno.test("createFileStore() refuses a parent that others may write without the sticky bit", async (t) => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await t.step("o+w without sticky: refused, nothing created", async () => {
     await Deno.chmod(tmp.root, 0o777);
     await assert.rejects(
@@ -165,7 +152,7 @@ Deno.test("createFileStore() refuses a parent that others may write without the 
 });
 
 Deno.test("createFileStore({ readOnly: true }) reads a store and writes nothing", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   {
     await using writer = await createFileStore({ dir: tmp.dir });
     await commitAll(writer, create(makeJob("a")), append(succeeded("a", T0)));
@@ -204,7 +191,7 @@ Deno.test("createFileStore({ readOnly: true }) reads a store and writes nothing"
 });
 
 Deno.test("createFileStore({ readOnly: true }) reads an uninitialised directory as empty, and refuses a missing one", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await assert.rejects(
     createFileStore({ dir: tmp.dir, readOnly: true }),
     (error: unknown) =>

@@ -4,7 +4,7 @@ import { StoreError } from "../../../src/errors.ts";
 import type { StoreChange } from "../../../src/store/store.ts";
 import type { LedgerEntry } from "../../../src/types.ts";
 import { testStoreContract } from "../_store_contract.ts";
-import { commitAll } from "./_file_helpers.ts";
+import { commitAll, tempStoreDir } from "./_file_helpers.ts";
 import {
   append,
   create,
@@ -38,17 +38,6 @@ testStoreContract("FileStore (compacting)", backend({ compactBytes: 1 }));
 
 const CORE = ["tock.json", "state.json", "lock"];
 
-async function tempRoot(): Promise<
-  { root: string; dir: string; [Symbol.asyncDispose](): Promise<void> }
-> {
-  const root = await Deno.makeTempDir({ prefix: "tock-store-" });
-  return {
-    root,
-    dir: `${root}/.tock`,
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
-}
-
 async function journalOf(dir: string): Promise<string> {
   const state = JSON.parse(await Deno.readTextFile(`${dir}/state.json`));
   return `${dir}/${state.journal}`;
@@ -68,7 +57,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 Deno.test("createFileStore() creates the directory 0700 and its files 0600", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   {
     await using store = await createFileStore({
       dir: tmp.dir,
@@ -98,7 +87,7 @@ Deno.test("createFileStore() creates the directory 0700 and its files 0600", asy
 });
 
 Deno.test("createFileStore() trims run logs on save and removes a job's leftovers", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await using store = await createFileStore({ dir: tmp.dir });
   await commitAll(store, create(makeJob("a")));
   for (let n = 0; n < 250; n++) await store.saveLog(runLog("a", n));
@@ -122,7 +111,7 @@ Deno.test("createFileStore() trims run logs on save and removes a job's leftover
 });
 
 Deno.test("createFileStore() saves a log after another process removed and re-created its job", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await using a = await createFileStore({ dir: tmp.dir });
   await using b = await createFileStore({ dir: tmp.dir });
   await commitAll(a, create(makeJob("j")));
@@ -135,7 +124,7 @@ Deno.test("createFileStore() saves a log after another process removed and re-cr
 });
 
 Deno.test("createFileStore() deletes the logs of many jobs deleted in one commit, and only theirs", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await using store = await createFileStore({ dir: tmp.dir });
   const ids = Array.from({ length: 12 }, (_, i) => `j${i}`);
   await commitAll(store, ...ids.map((id) => create(makeJob(id))));
@@ -153,7 +142,7 @@ Deno.test("createFileStore() deletes the logs of many jobs deleted in one commit
 });
 
 Deno.test("createFileStore() refuses an unsafe directory", async (t) => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await createFileStore({ dir: tmp.dir }).then((s) => s.close());
   for (const mode of [0o777, 0o770, 0o702]) {
     await t.step(`mode ${mode.toString(8)}`, async () => {
@@ -213,7 +202,7 @@ Deno.test("createFileStore() refuses a foreign, corrupt or newer tock.json and l
   ];
   for (const [name, text, pattern] of cases) {
     await t.step(name, async () => {
-      await using tmp = await tempRoot();
+      await using tmp = await tempStoreDir();
       await Deno.mkdir(tmp.dir, { mode: 0o700 });
       await Deno.writeTextFile(`${tmp.dir}/tock.json`, text);
       await assert.rejects(
@@ -228,14 +217,14 @@ Deno.test("createFileStore() refuses a foreign, corrupt or newer tock.json and l
     });
   }
   await t.step("a directory with other files and no marker", async () => {
-    await using tmp = await tempRoot();
+    await using tmp = await tempStoreDir();
     await Deno.mkdir(tmp.dir, { mode: 0o700 });
     await Deno.writeTextFile(`${tmp.dir}/notes.txt`, "mine");
     await assert.rejects(createFileStore({ dir: tmp.dir }), /not a tock store/);
     assert.deepEqual(await filesUnder(tmp.dir), ["notes.txt"]);
   });
   await t.step("an existing empty directory is initialised", async () => {
-    await using tmp = await tempRoot();
+    await using tmp = await tempStoreDir();
     await Deno.mkdir(tmp.dir, { mode: 0o700 });
     await (await createFileStore({ dir: tmp.dir })).close();
     assert.deepEqual(
@@ -246,7 +235,7 @@ Deno.test("createFileStore() refuses a foreign, corrupt or newer tock.json and l
 });
 
 Deno.test("createFileStore() redoes an interrupted initialisation only", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await (await createFileStore({ dir: tmp.dir })).close();
   // A crash before the marker was written leaves only our own empty files.
   await Deno.remove(`${tmp.dir}/tock.json`);
@@ -293,7 +282,7 @@ Deno.test("createFileStore() refuses a corrupt state.json and leaves it alone", 
   ];
   for (const [name, text, pattern] of cases) {
     await t.step(name, async () => {
-      await using tmp = await tempRoot();
+      await using tmp = await tempStoreDir();
       {
         await using store = await createFileStore({ dir: tmp.dir });
         await commitAll(store, create(makeJob("a")));
@@ -314,7 +303,7 @@ Deno.test("createFileStore() refuses a corrupt state.json and leaves it alone", 
   await t.step(
     "an open store reports it and does not overwrite it",
     async () => {
-      await using tmp = await tempRoot();
+      await using tmp = await tempStoreDir();
       await using store = await createFileStore({
         dir: tmp.dir,
         compactBytes: 1,
@@ -339,7 +328,7 @@ Deno.test("createFileStore() skips a torn journal tail and cuts it at the next c
     ]
   ) {
     await t.step(JSON.stringify(torn.slice(0, 12)), async () => {
-      await using tmp = await tempRoot();
+      await using tmp = await tempStoreDir();
       {
         await using store = await createFileStore({ dir: tmp.dir });
         await commitAll(store, create(makeJob("a")));
@@ -365,7 +354,7 @@ Deno.test("createFileStore() skips a torn journal tail and cuts it at the next c
 });
 
 Deno.test("createFileStore() refuses garbage in the middle of the journal", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   {
     await using store = await createFileStore({ dir: tmp.dir });
     await commitAll(store, create(makeJob("a")));
@@ -395,7 +384,7 @@ Deno.test("createFileStore() refuses garbage in the middle of the journal", asyn
 });
 
 Deno.test("createFileStore() compaction keeps every entry and counter", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   const opts = { dir: tmp.dir, compactBytes: 4096 };
   const expected: LedgerEntry[] = [];
   let job = makeJob("a");
@@ -445,7 +434,7 @@ Deno.test("createFileStore() compaction keeps every entry and counter", async ()
 });
 
 Deno.test("createFileStore() prunes archives to historyLimit, counters stay", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await using store = await createFileStore({
     dir: tmp.dir,
     compactBytes: 1,
@@ -481,7 +470,7 @@ Deno.test("createFileStore() prunes archives to historyLimit, counters stay", as
 });
 
 Deno.test("createFileStore() compaction after a crash before the snapshot swap duplicates nothing", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   const entries = [0, 1, 2].map((i) => succeeded("a", T0 + i * MIN));
   {
     await using store = await createFileStore({ dir: tmp.dir });
@@ -539,7 +528,7 @@ async function copyDir(from: string, to: string): Promise<void> {
 }
 
 Deno.test("createFileStore() objects in one process exclude and see each other", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await using one = await createFileStore({ dir: tmp.dir, pollMs: 5 });
   await using two = await createFileStore({ dir: tmp.dir, pollMs: 5 });
   const lease = await one.lock.acquire();
@@ -566,7 +555,7 @@ Deno.test("createFileStore() objects in one process exclude and see each other",
 });
 
 Deno.test("createFileStore() sees commits of another process", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   await using store = await createFileStore({ dir: tmp.dir });
   await commitAll(store, create(makeJob("a")));
   const module =
@@ -598,7 +587,7 @@ Deno.test("createFileStore() sees commits of another process", async () => {
 });
 
 Deno.test("createFileStore() survives SIGKILL of a committing process", async () => {
-  await using tmp = await tempRoot();
+  await using tmp = await tempStoreDir();
   const module =
     new URL("../../../src/store/file/file_store.ts", import.meta.url).href;
   const records = new URL("../_records.ts", import.meta.url).href;
@@ -655,7 +644,7 @@ Deno.test("createFileStore() survives SIGKILL of a committing process", async ()
 });
 
 Deno.test("FileStore keeps an instance id in instances/<id>.lock while held, and removeInstance() deletes one a killed holder left", async () => {
-  await using root = await tempRoot();
+  await using root = await tempStoreDir();
   const dir = root.dir;
   await using store = await createFileStore({ dir });
   const lockFile = (id: string) => `${dir}/instances/${id}.lock`;
