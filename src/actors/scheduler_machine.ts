@@ -96,16 +96,11 @@ export const schedulerMachine = setup({
     unregister: notProvided<void, void>("unregister"),
   },
   actions: {
-    /**
-     * Runs ended: count them, and claim again soon if they free capacity
-     * that was all in use (slots may wait for it). Otherwise `waiting` asks
-     * the store what is due, which includes a backlog their end lets start.
-     */
+    /** Runs ended: count them, and claim again soon. */
     runsEnded: assign({
       running: ({ context, event }) =>
         context.running - (event.type === "runs.ended" ? event.count : 0),
-      dirty: ({ context }) =>
-        context.dirty || context.running >= context.maxParallel,
+      dirty: true,
     }),
     /** Runtime hook: create job actors for claimed runs, cancel others. */
     dispatch: (_, _params: { claimed: ClaimOutput }) => {},
@@ -121,7 +116,6 @@ export const schedulerMachine = setup({
       context.claimed.more || context.stopRequested ||
       (context.dirty && !context.once),
     idle: ({ context }) => context.running === 0,
-    full: ({ context }) => context.running >= context.maxParallel,
   },
   delays: {
     errorBackoff: ({ context }) =>
@@ -192,14 +186,7 @@ export const schedulerMachine = setup({
       },
       on: {
         "scheduler.wake": "locked",
-        // Capacity freed: slots may have waited for it. Otherwise wait
-        // again, from the store's new earliest due time (a backlog that
-        // waited for these runs is due at once): a claim after every batch
-        // of ended runs kept the lock busy for nothing.
-        "runs.ended": [
-          { guard: "full", target: "locked", actions: "runsEnded" },
-          { target: "waiting", reenter: true, actions: "runsEnded" },
-        ],
+        "runs.ended": { target: "locked", actions: "runsEnded" },
       },
     },
     locked: {
