@@ -2,7 +2,8 @@
  * The file store's append-only journal: one JSON line per committed batch.
  *
  * A journal ends with a rotation marker when a compaction has begun: a
- * batch with no changes and a `next` journal, where the batches continue
+ * line with the number of the batch before it, no changes, and the `next`
+ * journal, where the batches continue
  * (`{"seq":n,"changes":[],"next":"journal-….jsonl"}`). Readers follow it;
  * nothing is written after it.
  *
@@ -158,7 +159,7 @@ export function prepareBatch(
 /**
  * The rotation marker that ends a journal (see the module documentation).
  *
- * @param seq The batch number.
+ * @param seq The number of the last batch before it.
  * @param next The journal the batches continue in.
  * @returns The line's bytes, newline included.
  */

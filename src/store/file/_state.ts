@@ -389,7 +389,7 @@ export class FileState {
       await appendBatch(
         join(dir, from),
         this.#offset,
-        rotationLine(model.seq + 1, journal),
+        rotationLine(model.seq, journal),
       );
     } catch (error) {
       this.#trusted = undefined;
@@ -399,7 +399,6 @@ export class FileState {
       });
     }
     crashPoint("compact.after-rotate");
-    applyChanges(model, [], { checked: true });
     this.#journal = journal;
     this.#offset = 0;
     this.#tail = new Uint8Array();
@@ -571,10 +570,18 @@ function replay(
         `${where} is corrupt at byte ${offset}: a batch follows the rotation to ${next}`,
       );
     }
-    if (batch.seq !== model.seq + 1) {
+    // A rotation marker repeats the number of the batch before it: it
+    // changes nothing (a watcher must not take it for a commit).
+    const marker = batch.next !== undefined;
+    if (batch.seq !== model.seq + (marker ? 0 : 1)) {
       throw new StoreError(
         `${where} is corrupt at byte ${offset}: batch ${batch.seq} does not follow batch ${model.seq}`,
       );
+    }
+    if (marker) {
+      offset = end;
+      next = batch.next;
+      continue;
     }
     try {
       applyChanges(model, changesOf(model, batch));
@@ -585,7 +592,6 @@ function replay(
       );
     }
     offset = end;
-    next = batch.next;
   }
   return next === undefined ? { offset } : { offset, next };
 }
