@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createFileStore } from "../../../src/store/file/file_store.ts";
+import { FileState } from "../../../src/store/file/_state.ts";
 import { StoreError } from "../../../src/errors.ts";
 import type { StoreChange } from "../../../src/store/store.ts";
 import type { LedgerEntry } from "../../../src/types.ts";
@@ -666,4 +667,25 @@ Deno.test("FileStore keeps an instance id in instances/<id>.lock while held, and
   // Released: gone.
   await hold.release();
   assert.equal(await exists(lockFile("live")), false);
+});
+
+Deno.test("a journal rotation changes no batch number: it is not a commit to a watcher", async () => {
+  await using tmp = await tempStoreDir();
+  {
+    await using store = await createFileStore({ dir: tmp.dir });
+    await commitAll(store, create(makeJob("a")));
+  }
+  const options = { compactBytes: 1, historyLimit: 100 };
+  const writer = new FileState(tmp.dir, options);
+  await writer.load("test");
+  const reader = new FileState(tmp.dir, options);
+  await reader.load("test");
+  const seq = writer.model.seq;
+  const plan = await writer.rotate("test");
+  assert.ok(plan, "a rotation was due");
+  assert.equal(writer.model.seq, seq);
+  assert.equal(plan.seq, seq);
+  await reader.sync("test");
+  assert.equal(reader.model.seq, seq, "the reader followed the marker");
+  assert.equal(reader.watermark(), await reader.current());
 });
