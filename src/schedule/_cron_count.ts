@@ -16,17 +16,15 @@ import { compileCron, type CompiledCron, dayMatches } from "./_cron_parser.ts";
 import {
   DAY_MS,
   daysInMonth,
+  END_INSTANT,
+  FIRST_INSTANT,
   isUtc,
   nextTransition,
   offsetAt,
   previousTransition,
-  utcMs,
 } from "./_zone.ts";
 import type { CronSchedule } from "./schedule.ts";
 
-/** As in `next_slot.ts`: no slot lies before year 1 or in year 10000. */
-const FIRST_INSTANT = utcMs(1, 1, 1);
-const END_INSTANT = utcMs(10_000, 1, 1);
 /** Days in 400 Gregorian years: the calendar, weekdays included, repeats. */
 const CYCLE_DAYS = 146_097;
 /** Zone tables are read at most this far ahead per step (one UTC year). */

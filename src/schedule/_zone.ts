@@ -106,6 +106,11 @@ export function utcMs(
   return date.getTime();
 }
 
+/** Slots are searched from year 1 on; earlier instants start there. */
+export const FIRST_INSTANT: number = utcMs(1, 1, 1);
+/** No slot lies in year 10000 or later. */
+export const END_INSTANT: number = utcMs(10_000, 1, 1);
+
 /**
  * Whether `year` is a Gregorian leap year.
  *

@@ -12,19 +12,15 @@ import {
 } from "./_cron_parser.ts";
 import {
   DAY_MS,
+  END_INSTANT,
+  FIRST_INSTANT,
   isUtc,
   nextTransition,
   offsetAt,
   previousTransition,
   resolveWall,
-  utcMs,
 } from "./_zone.ts";
 import type { CronSchedule, Schedule } from "./schedule.ts";
-
-/** Slots are searched from year 1 on; earlier `after` values start there. */
-const FIRST_INSTANT = utcMs(1, 1, 1);
-/** No slot lies in year 10000 or later. */
-const END_INSTANT = utcMs(10_000, 1, 1);
 
 /**
  * The first slot strictly after `after`.
