@@ -117,14 +117,9 @@ export function draftOf(record: JobRecord): StateDraft {
 
 /** Recomputes `nextSlot`/`nextDueAt` from the cursor. */
 export function withNextSlot(spec: JobSpec, state: JobState): JobState {
-  const { nextSlot: _s, nextDueAt: _d, ...rest } = state;
-  const slot = nextSlotOf(spec, state, state.cursor);
-  if (slot === undefined) return rest;
-  return {
-    ...rest,
-    nextSlot: slot,
-    nextDueAt: dueAtOf(spec, state.createdAt, slot),
-  };
+  const copy = { ...state };
+  refreshNextSlot(spec, copy);
+  return copy;
 }
 
 /**
