@@ -364,28 +364,42 @@ export class FileState {
   }
 
   /**
+   * Creates the empty journal a rotation will continue in (durably: the
+   * file and the directory are fsynced). Needs no lock: no snapshot or
+   * marker names it yet, and a compaction removes it if none comes to.
+   *
+   * @returns Its file name.
+   */
+  async newJournal(): Promise<string> {
+    const journal = await createJournal(this.#dir);
+    await syncDir(this.#dir);
+    crashPoint("compact.after-journal");
+    return journal;
+  }
+
+  /**
    * Begins a compaction if {@linkcode FileState.compactDue}: rotates the
-   * journal (a new one, and a marker ending the old one) and returns the
+   * journal (a marker ending the old one names the new one) and returns the
    * model as of the marker, for {@linkcode FileState.writeCompaction}. No
    * other rotation is due until {@linkcode FileState.adoptCompaction} or
    * {@linkcode FileState.compactionFailed}. The caller holds the lock and
    * has synced.
    *
+   * @param journal The new journal ({@linkcode FileState.newJournal}).
    * @param context The message prefix (`Cannot write store "/x"`).
    * @returns The plan, or `undefined` when no compaction is due.
-   * @throws {StoreError} If the rotation could not be written (nothing
-   * changed but perhaps an unused empty journal, removed later).
+   * @throws {StoreError} If the marker could not be written (nothing
+   * changed).
    */
-  async rotate(context: string): Promise<CompactionPlan | undefined> {
+  async rotate(
+    journal: string,
+    context: string,
+  ): Promise<CompactionPlan | undefined> {
     if (!this.compactDue) return undefined;
     const dir = this.#dir;
     const model = this.model;
     const from = this.#journal;
-    let journal: string;
     try {
-      journal = await createJournal(dir);
-      await syncDir(dir);
-      crashPoint("compact.after-journal");
       await appendBatch(
         join(dir, from),
         this.#offset,

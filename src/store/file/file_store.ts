@@ -81,7 +81,7 @@ import {
 import { STATE_FILE } from "./_snapshot.ts";
 import { LOGS_DIR, LogWriter, readLogs } from "./_logs.ts";
 import { checkLog, checkLogJob, selectLogs } from "../_logs.ts";
-import { join } from "./_fs.ts";
+import { join, removeIfExists } from "./_fs.ts";
 import { watchDir } from "./_watch.ts";
 import { holdFileInstance, removeStaleHold } from "./_hold.ts";
 import { HoldSet } from "../_instance_hold.ts";
@@ -555,17 +555,29 @@ class FileStore implements JobStore {
     // Another process is compacting: it will take this growth too.
     await using turn = await this.#compactLock.tryAcquire();
     if (!turn) return;
+    const state = this.#state;
+    // Its file and directory fsyncs stay out of the lock turn.
+    const journal = await state.newJournal().catch(async (error) => {
+      await this.#compactionFailed();
+      throw this.#writeError("journal", error);
+    });
     let plan: CompactionPlan | undefined;
     await withStoreLock(this.#leases, {}, async (lease) => {
       this.#compacting = true;
       try {
-        plan = await this.#locked(lease, "compact", (s) => s.rotate(context));
+        plan = await this.#locked(
+          lease,
+          "compact",
+          (s) => s.rotate(journal, context),
+        );
       } finally {
         this.#compacting = false;
       }
     });
-    if (!plan) return;
-    const state = this.#state;
+    if (!plan) {
+      await removeIfExists(join(this.#dir, journal)).catch(() => {});
+      return;
+    }
     let written: WrittenCompaction | undefined;
     try {
       written = await state.writeCompaction(plan, context);
@@ -573,17 +585,21 @@ class FileStore implements JobStore {
       await this.#serial("compact", () => state.adoptCompaction(plan!, done));
     } catch (error) {
       await written?.snapshot.discard();
-      await this.#serial(
-        "compact",
-        () => Promise.resolve(state.compactionFailed()),
-      )
-        .catch(() => {});
+      await this.#compactionFailed();
       throw error instanceof StoreError ? error : this.#writeError(
         STATE_FILE,
         error,
       );
     }
     await state.tidy().catch(() => {});
+  }
+
+  /** Tries compacting again after more growth (see `FileState`). */
+  async #compactionFailed(): Promise<void> {
+    await this.#serial(
+      "compact",
+      () => Promise.resolve(this.#state.compactionFailed()),
+    ).catch(() => {});
   }
 
   #context(verb: string): string {

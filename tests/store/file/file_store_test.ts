@@ -681,7 +681,7 @@ Deno.test("a journal rotation changes no batch number: it is not a commit to a w
   const reader = new FileState(tmp.dir, options);
   await reader.load("test");
   const seq = writer.model.seq;
-  const plan = await writer.rotate("test");
+  const plan = await writer.rotate(await writer.newJournal(), "test");
   assert.ok(plan, "a rotation was due");
   assert.equal(writer.model.seq, seq);
   assert.equal(plan.seq, seq);
