@@ -6,9 +6,9 @@
  * Commit point of a commit: the `fdatasync` of its journal line; a crash
  * before it leaves a torn tail that readers skip and the next writer cuts.
  *
- * A compaction holds the lock only to rotate the journal: a new, empty
- * journal, and a marker line that ends the old one and names the new one
- * (`_journal.ts`); readers follow markers, so the store stays one chain of
+ * A compaction holds the lock only to rotate the journal: a marker line
+ * ends the old journal and names a new, empty one made just before the
+ * lock turn (`_journal.ts`); readers follow markers, so the store stays one chain of
  * batches. Outside the lock, the process that rotated (holding the store's
  * compaction lock, so one compacts at a time) archives the ledger entries
  * and writes the snapshot of the model as of the marker, naming the new
