@@ -151,12 +151,12 @@ function put(model: StoreModel, record: JobRecord): void {
 /**
  * Checks a batch as {@linkcode applyChanges} would, without changing anything.
  *
- * @param model The model.
+ * @param model The model, or at least the jobs the batch names.
  * @param changes The batch.
  * @throws {StoreError} As `applyChanges` does.
  */
 export function checkChanges(
-  model: StoreModel,
+  model: { readonly jobs: ReadonlyMap<JobId, JobRecord> },
   changes: readonly StoreChange[],
 ): void {
   const view = new Map<JobId, JobRecord | null>();

@@ -8,7 +8,9 @@
  * 2. Validate the batch with the same rules (and messages) as every backend
  *    (`checkChanges`).
  * 3. Write it: each job's final state with a conditional update on id and
- *    version (compare-and-set), ledger entries in commit order, claimed
+ *    version (compare-and-set), in one statement for every job of the
+ *    batch; its JSON `state` only when a field kept there changed, so a
+ *    claim or an outcome writes columns (see `_jobs.ts`); ledger entries in commit order, claimed
  *    slots into `claims` (unique on job, slot and kind: a second line of
  *    defence against a double claim), the instances running each job's
  *    runs into `job_runs`, counters, and a `NOTIFY`, delivered
@@ -16,7 +18,7 @@
  *    several jobs costs a few round trips.
  *
  * Over 400 lines on purpose: one transaction's write plan (creates,
- * updates one by one or in bulk, deletes, ledger appends, claims and
+ * updates, deletes, ledger appends, claims and
  * counters) must keep the order of the changes, and is kept in one class.
  *
  * @module
@@ -32,13 +34,14 @@ import type {
   Outcome,
 } from "../../types.ts";
 import type { StoreChange } from "../store.ts";
-import { checkChanges, createModel } from "../_state.ts";
+import { checkChanges } from "../_state.ts";
 import type { Tx } from "./_client.ts";
 import {
   insertJobRows,
+  type JobUpdate,
   lockJobs,
+  sameColdState,
   toRecord,
-  updateJobRow,
   updateJobRows,
 } from "./_jobs.ts";
 import { runInstances, syncJobRuns } from "./_due.ts";
@@ -63,16 +66,10 @@ const PRUNE_EVERY = 256;
 /** Most jobs one bulk insert, update or delete statement carries. */
 const BULK_ROWS = 5000;
 
-/**
- * Fewer updated jobs than this get a statement each (a claim's few); more
- * (a jobs file redefining thousands) share bulk statements.
- */
-const BULK_UPDATE_MIN = 64;
-
 interface Current {
   record: JobRecord;
-  /** The version the row has in the database (in this transaction). */
-  dbVersion: number;
+  /** The record the row holds in the database (in this transaction). */
+  db: JobRecord;
   appended: number;
   /** The instances `job_runs` holds for it (in this transaction). */
   instances: readonly string[];
@@ -119,18 +116,16 @@ export async function commitChanges(
       `${ctx.context}: the store lock was lost (its connection closed); nothing was committed`,
     );
   }
-  const records = rows.map(toRecord);
-  checkChanges(
-    createModel({ jobs: records, born: {}, seq: 0, ledgerSeq: 0 }),
-    changes,
-  );
+  const jobs = new Map(rows.map((row) => [row.id, toRecord(row)]));
+  checkChanges({ jobs }, changes);
   const writer = new Writer(tx, ctx);
   for (const row of rows) {
+    const record = jobs.get(row.id)!;
     writer.current.set(row.id, {
-      record: toRecord(row),
-      dbVersion: Number(row.version),
+      record,
+      db: record,
       appended: row.appended,
-      instances: runInstances(row.state),
+      instances: runInstances(record.state),
     });
   }
   for (const change of changes) writer.apply(change);
@@ -213,7 +208,7 @@ class Writer {
         this.#creates.push(record);
         this.current.set(id, {
           record,
-          dbVersion: record.state.version,
+          db: record,
           appended: 0,
           instances: [],
         });
@@ -300,8 +295,7 @@ class Writer {
       appended.set(entry.job, (appended.get(entry.job) ?? 0) + 1);
     }
     const prune: JobId[] = [];
-    const bulk = this.#dirty.size >= BULK_UPDATE_MIN;
-    const updates: { row: Current; expected: number }[] = [];
+    const updates: JobUpdate[] = [];
     for (const id of this.#dirty) {
       const row = this.current.get(id)!;
       const added = appended.get(id) ?? 0;
@@ -311,10 +305,16 @@ class Writer {
         Math.floor(row.appended / PRUNE_EVERY) >
           Math.floor(before / PRUNE_EVERY)
       ) prune.push(id);
-      if (bulk) {
-        updates.push({ row, expected: row.dbVersion });
-        row.dbVersion = row.record.state.version;
-      } else this.#update(id, row);
+      const { db, record } = row;
+      if (db === record && added === 0) continue;
+      updates.push({
+        record,
+        expected: db.state.version,
+        appended: row.appended,
+        spec: record.spec !== db.spec,
+        state: !sameColdState(db.state, record.state),
+      });
+      row.db = record;
     }
     for (let i = 0; i < updates.length; i += BULK_ROWS) {
       this.#updateJobs(updates.slice(i, i + BULK_ROWS));
@@ -372,41 +372,19 @@ class Writer {
     this.push(insertJobRows(this.#tx, records));
   }
 
-  /** {@linkcode Writer.#update} for many jobs, in one statement. */
-  #updateJobs(updates: readonly { row: Current; expected: number }[]): void {
-    const rows = updates.map(({ row: { record, appended }, expected }) => ({
-      record,
-      expected,
-      appended,
-    }));
+  /** Writes jobs' rows, failing unless each had the version expected. */
+  #updateJobs(updates: readonly JobUpdate[]): void {
     const context = this.#ctx.context;
     this.push(
-      updateJobRows(this.#tx, rows),
+      updateJobRows(this.#tx, updates),
       (statement) =>
         statement.then((result) => {
-          if (result.length === rows.length) return;
+          if (result.length === updates.length) return;
           const updated = new Set(result.map((r) => r.id));
-          const missed = rows.find((r) => !updated.has(r.record.spec.id))!;
+          const missed = updates.find((u) => !updated.has(u.record.spec.id))!;
           throw new StoreError(
             `${context}: job '${missed.record.spec.id}' changed under the lock (version ${missed.expected} expected); nothing was committed`,
           );
-        }),
-    );
-  }
-
-  #update(id: JobId, row: Current): void {
-    const expected = row.dbVersion;
-    row.dbVersion = row.record.state.version;
-    const context = this.#ctx.context;
-    this.push(
-      updateJobRow(this.#tx, row.record, expected, row.appended),
-      (statement) =>
-        statement.then((result) => {
-          if (result.count !== 1) {
-            throw new StoreError(
-              `${context}: job '${id}' changed under the lock (version ${expected} expected); nothing was committed`,
-            );
-          }
         }),
     );
   }

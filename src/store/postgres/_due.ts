@@ -16,7 +16,7 @@ import type postgres from "postgres";
 import type { JobId, JobRecord, JobState } from "../../types.ts";
 import type { DueOptions } from "../store.ts";
 import type { Sql, Tx } from "./_client.ts";
-import { type JobRow, toRecord } from "./_jobs.ts";
+import { JOB_SELECT, type JobRow, toRecord } from "./_jobs.ts";
 
 /**
  * The distinct instances with runs, one index probe each (PostgreSQL has
@@ -41,7 +41,7 @@ export const RUN_INSTANCES_SQL = `
  * many ids there are.
  */
 export const DUE_SQL = `
-  select spec, state from jobs
+  select ${JOB_SELECT} from jobs
   where id = any (array (
     select id from jobs where next_due_at <= $1::float8
     union all

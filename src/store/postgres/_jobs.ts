@@ -1,60 +1,173 @@
 /**
- * Job rows of the PostgreSQL store: the columns derived from a record (what
- * the due queries use), and the queries that read jobs and the ledger.
+ * Job rows of the PostgreSQL store: the columns a record is written to, and
+ * the queries that read jobs and the ledger.
  *
- * A job row keeps its record as JSON (`spec`, `state`) plus columns that
- * make the claim step's questions index lookups: `next_due_at` (indexed),
- * `active` (runs or a backlog; partial index), `backlog_ready` (a backlog
- * and no run; partial index) and `has_backlog` (a backlog; partial index),
- * with the instances running its runs in `job_runs` (see `_due.ts`).
- * `due()` and `nextDueAt()` therefore cost what is due, not the number of
- * jobs.
+ * A job row keeps its definition as JSON (`spec`) and its state in two
+ * parts: what a claim or an outcome changes in columns of its own
+ * (`version`, `cursor`, `next_slot`, `next_due_at`, `run_count`,
+ * `changed_at`, and the small `runs`, `counters` and `last`), the rest (when
+ * it was created, paused, its backlog and open range) as JSON (`state`),
+ * rewritten only when it changes. A claim of a slot therefore writes a few
+ * numbers and the job's runs in flight, not its whole state.
+ *
+ * Columns make the claim step's questions index lookups: `next_due_at`
+ * (indexed), `active` (runs or a backlog; partial index), `backlog_ready`
+ * (a backlog and no run; partial index) and `has_backlog` (a backlog;
+ * partial index), with the instances running its runs in `job_runs` (see
+ * `_due.ts`). `due()` and `nextDueAt()` therefore cost what is due, not the
+ * number of jobs.
  *
  * @module
  */
 
 import type postgres from "postgres";
-import type { JobId, JobRecord, JobSpec, LedgerEntry } from "../../types.ts";
+import type {
+  ActiveRun,
+  JobId,
+  JobRecord,
+  JobSpec,
+  JobState,
+  LedgerEntry,
+  Outcome,
+} from "../../types.ts";
 import type { Capabilities, HistoryQuery } from "../store.ts";
 import { createModel, finishHistory } from "../_state.ts";
 import type { Sql, Tx } from "./_client.ts";
 
-/** A job row as read. */
-export interface JobRow {
-  readonly id: JobId;
-  readonly version: string | number;
-  readonly spec: JobSpec;
-  readonly state: JobRecord["state"];
+/**
+ * The state fields a claim or an outcome changes, kept in columns of their
+ * own (schema version 3) so that neither rewrites the job's JSON state.
+ * `state` holds the rest: when it was created, whether it is paused, its
+ * backlog and its open range.
+ */
+const HOT_FIELDS = [
+  "version",
+  "updatedAt",
+  "cursor",
+  "nextSlot",
+  "nextDueAt",
+  "runCount",
+  "runs",
+  "counters",
+  "last",
+] as const;
+
+/** What a job row keeps of its state in `state` (see `HOT_FIELDS`). */
+export type ColdState = Omit<JobState, (typeof HOT_FIELDS)[number]>;
+
+/** The columns every read of whole jobs selects (see {@linkcode toRecord}). */
+export const JOB_SELECT = `id, spec, state, version::float8 as version,
+  changed_at as "changedAt", cursor, next_slot as "nextSlot",
+  next_due_at as "nextDueAt", run_count::float8 as "runCount", runs,
+  counters, last`;
+
+/** A job state's columns, as written and as read. */
+interface StateColumns {
+  readonly state: ColdState;
+  readonly version: number;
+  readonly changedAt: number;
+  readonly cursor: number;
+  readonly nextSlot: number | null;
+  readonly nextDueAt: number | null;
+  readonly runCount: number;
+  readonly runs: readonly ActiveRun[];
+  readonly counters: Readonly<Record<Outcome, number>>;
+  readonly last: JobState["last"] | null;
 }
 
-/** The columns derived from a record. */
-export interface JobColumns {
-  readonly nextDueAt: number | null;
+/** A job row as read with {@linkcode JOB_SELECT}. */
+export interface JobRow extends StateColumns {
+  readonly id: JobId;
+  readonly spec: JobSpec;
+}
+
+/** What a job row's state is written to: its columns and those derived. */
+interface StateWrite extends StateColumns {
   readonly active: boolean;
   readonly backlogReady: boolean;
   readonly hasBacklog: boolean;
-  readonly targetKind: string;
-  readonly targetName: string | null;
+}
+
+/** The part of a state `state` holds: every field but `HOT_FIELDS`. */
+export function coldState(state: JobState): ColdState {
+  const {
+    version: _version,
+    updatedAt: _updatedAt,
+    cursor: _cursor,
+    nextSlot: _nextSlot,
+    nextDueAt: _nextDueAt,
+    runCount: _runCount,
+    runs: _runs,
+    counters: _counters,
+    last: _last,
+    ...cold
+  } = state;
+  return cold;
 }
 
 /**
- * The derived columns of a record.
+ * Whether two states have the same `state` column: their cold fields are
+ * the same values (the same objects, as the pure job functions keep what
+ * they do not change, or equal JSON).
  *
- * @param record The job.
+ * @param a A state.
+ * @param b Another.
+ * @returns Whether writing `b` over `a` may leave `state` as it is.
+ */
+export function sameColdState(a: JobState, b: JobState): boolean {
+  const x = coldState(a) as Record<string, unknown>;
+  const y = coldState(b) as Record<string, unknown>;
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  for (const key of keys) {
+    const [u, v] = [x[key], y[key]];
+    if (u === v) continue;
+    if (
+      typeof u !== "object" || typeof v !== "object" ||
+      JSON.stringify(u) !== JSON.stringify(v)
+    ) return false;
+  }
+  return true;
+}
+
+/**
+ * The columns of a state, and those derived from it that the due queries
+ * use.
+ *
+ * @param state The state.
  * @returns Its columns.
  */
-function jobColumns(record: JobRecord): JobColumns {
-  const { state, spec } = record;
+function stateColumns(state: JobState): StateWrite {
   const due = state.nextDueAt;
   return {
+    state: coldState(state),
+    version: state.version,
+    changedAt: state.updatedAt,
+    cursor: state.cursor,
+    nextSlot: state.nextSlot ?? null,
     nextDueAt: typeof due === "number" && Number.isFinite(due) ? due : null,
+    runCount: state.runCount,
+    runs: state.runs,
+    counters: state.counters,
+    last: state.last ?? null,
     active: state.runs.length > 0 || state.backlog.length > 0,
     backlogReady: state.backlog.length > 0 && state.runs.length === 0,
     hasBacklog: state.backlog.length > 0,
+  };
+}
+
+/** The target columns of a definition. */
+function targetColumns(spec: JobSpec) {
+  return {
     targetKind: spec.target.kind,
     targetName: spec.target.kind === "function" ? spec.target.name : null,
   };
 }
+
+/** `json_to_recordset`'s column list for {@linkcode StateWrite}. */
+const STATE_RECORD = `state json, version bigint, "changedAt" float8,
+  cursor float8, "nextSlot" float8, "nextDueAt" float8, "runCount" bigint,
+  runs json, counters json, last json, active boolean, "backlogReady" boolean,
+  "hasBacklog" boolean`;
 
 /**
  * The statement that inserts jobs' rows (not yet sent): one statement for
@@ -70,26 +183,42 @@ export function insertJobRows(
 ): postgres.PendingQuery<postgres.Row[]> {
   const rows = records.map((record) => ({
     id: record.spec.id,
-    version: record.state.version,
     spec: record.spec,
-    state: record.state,
-    ...jobColumns(record),
+    ...targetColumns(record.spec),
+    ...stateColumns(record.state),
   }));
-  return tx`
-    insert into jobs (id, version, spec, state, next_due_at, active,
-      backlog_ready, has_backlog, target_kind, target_name)
-    select id, version, spec, state, "nextDueAt", active, "backlogReady",
-      "hasBacklog", "targetKind", "targetName"
-    from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(
-      id text, version bigint, spec json, state json, "nextDueAt" float8,
-      active boolean, "backlogReady" boolean, "hasBacklog" boolean,
-      "targetKind" text, "targetName" text)`;
+  return tx.unsafe(
+    `insert into jobs (id, spec, target_kind, target_name, state, version,
+      changed_at, cursor, next_slot, next_due_at, run_count, runs, counters,
+      last, active, backlog_ready, has_backlog)
+    select id, spec, "targetKind", "targetName", state, version, "changedAt",
+      cursor, "nextSlot", "nextDueAt", "runCount", runs, counters, last,
+      active, "backlogReady", "hasBacklog"
+    from json_to_recordset($1::text::json) as r(id text, spec json,
+      "targetKind" text, "targetName" text, ${STATE_RECORD})`,
+    [JSON.stringify(rows)],
+  );
+}
+
+/** One job's new row for {@linkcode updateJobRows}. */
+export interface JobUpdate {
+  /** The job's new record. */
+  readonly record: JobRecord;
+  /** The version its row must have. */
+  readonly expected: number;
+  /** Its ledger entries appended so far. */
+  readonly appended: number;
+  /** Whether `spec` changed (else it is not sent). */
+  readonly spec: boolean;
+  /** Whether `state` changed (else it is not sent; see `sameColdState`). */
+  readonly state: boolean;
 }
 
 /**
- * The statement that writes many jobs' rows, each only if its version is
- * the one expected (see {@linkcode updateJobRow}); it returns the ids it
- * updated. Not yet sent.
+ * The statement that writes jobs' rows, each only if its version is the
+ * one expected (a compare-and-set: it updates no row otherwise); it returns
+ * the ids it updated. A claim or an outcome writes the state's columns
+ * and leaves `spec` and `state` as they are. Not yet sent.
  *
  * @param tx The commit's transaction.
  * @param updates Each job's new record, expected version and ledger count.
@@ -97,73 +226,60 @@ export function insertJobRows(
  */
 export function updateJobRows(
   tx: Tx,
-  updates: readonly {
-    readonly record: JobRecord;
-    readonly expected: number;
-    readonly appended: number;
-  }[],
+  updates: readonly JobUpdate[],
 ): postgres.PendingQuery<{ id: JobId }[]> {
-  const rows = updates.map(({ record, expected, appended }) => ({
-    id: record.spec.id,
-    expected,
-    version: record.state.version,
-    spec: record.spec,
-    state: record.state,
-    appended,
-    ...jobColumns(record),
-  }));
-  return tx<{ id: JobId }[]>`
-    update jobs as j set version = r.version, spec = r.spec,
-      state = r.state, next_due_at = r."nextDueAt", active = r.active,
+  const rows = updates.map((update) => {
+    const { spec, state } = update.record;
+    const columns = stateColumns(state);
+    return {
+      id: spec.id,
+      expected: update.expected,
+      appended: update.appended,
+      ...(update.spec ? { spec, ...targetColumns(spec) } : {}),
+      ...columns,
+      state: update.state ? columns.state : null,
+    };
+  });
+  return tx.unsafe(
+    `update jobs as j set spec = coalesce(r.spec, j.spec),
+      target_kind = coalesce(r."targetKind", j.target_kind),
+      target_name = case when r.spec is null then j.target_name
+        else r."targetName" end,
+      state = coalesce(r.state, j.state), version = r.version,
+      changed_at = r."changedAt", cursor = r.cursor, next_slot = r."nextSlot",
+      next_due_at = r."nextDueAt", run_count = r."runCount", runs = r.runs,
+      counters = r.counters, last = r.last, active = r.active,
       backlog_ready = r."backlogReady", has_backlog = r."hasBacklog",
-      target_kind = r."targetKind", target_name = r."targetName",
       appended = r.appended, updated_at = now()
-    from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(
-      id text, expected bigint, version bigint, spec json, state json,
-      appended bigint, "nextDueAt" float8, active boolean,
-      "backlogReady" boolean, "hasBacklog" boolean, "targetKind" text,
-      "targetName" text)
+    from json_to_recordset($1::text::json) as r(id text, expected bigint,
+      appended bigint, spec json, "targetKind" text, "targetName" text,
+      ${STATE_RECORD})
     where j.id = r.id and j.version = r.expected
-    returning j.id`;
+    returning j.id`,
+    [JSON.stringify(rows)],
+  );
 }
 
 /**
- * The statement that writes a job's row if its version is `expected` (a
- * compare-and-set: it updates no row otherwise). Not yet sent.
+ * The record of a row read with {@linkcode JOB_SELECT}.
  *
- * @param tx The commit's transaction.
- * @param record The job's new record.
- * @param expected The version the row must have.
- * @param appended The job's ledger entries appended so far.
- * @returns The statement.
- */
-export function updateJobRow(
-  tx: Tx,
-  record: JobRecord,
-  expected: number,
-  appended: number,
-): postgres.PendingQuery<postgres.Row[]> {
-  const c = jobColumns(record);
-  return tx`
-    update jobs set version = ${record.state.version}::bigint,
-      spec = ${JSON.stringify(record.spec)}::text::json,
-      state = ${JSON.stringify(record.state)}::text::json,
-      next_due_at = ${c.nextDueAt}::float8, active = ${c.active}::boolean,
-      backlog_ready = ${c.backlogReady}::boolean,
-      has_backlog = ${c.hasBacklog}::boolean,
-      target_kind = ${c.targetKind}, target_name = ${c.targetName},
-      appended = ${appended}::bigint, updated_at = now()
-    where id = ${record.spec.id} and version = ${expected}::bigint`;
-}
-
-/**
- * The record of a row.
- *
- * @param row A row with `spec` and `state`.
+ * @param row The row.
  * @returns The record.
  */
-export function toRecord(row: Pick<JobRow, "spec" | "state">): JobRecord {
-  return { spec: row.spec, state: row.state };
+export function toRecord(row: JobRow): JobRecord {
+  const state: JobState = {
+    ...row.state,
+    version: Number(row.version),
+    updatedAt: row.changedAt,
+    cursor: row.cursor,
+    ...(row.nextSlot !== null ? { nextSlot: row.nextSlot } : {}),
+    ...(row.nextDueAt !== null ? { nextDueAt: row.nextDueAt } : {}),
+    runCount: row.runCount,
+    runs: row.runs,
+    counters: row.counters,
+    ...(row.last ? { last: row.last } : {}),
+  };
+  return { spec: row.spec, state };
 }
 
 /**
@@ -180,7 +296,7 @@ export async function selectJobs(
   const unique = [...new Set(ids)].filter((id) => typeof id === "string");
   if (unique.length === 0) return [];
   const rows = await sql<JobRow[]>`
-    select id, spec, state from jobs
+    select ${sql.unsafe(JOB_SELECT)} from jobs
     where id in (select json_array_elements_text(${
     JSON.stringify(unique)
   }::text::json))`;
@@ -195,7 +311,9 @@ export async function selectJobs(
  * @returns The records.
  */
 export async function selectAllJobs(sql: Sql): Promise<JobRecord[]> {
-  const rows = await sql<JobRow[]>`select spec, state from jobs order by id`;
+  const rows = await sql.unsafe<JobRow[]>(
+    `select ${JOB_SELECT} from jobs order by id`,
+  );
   return rows.map(toRecord);
 }
 
@@ -261,9 +379,10 @@ export async function selectHistory(
         ) newest order by seq`,
     job === undefined
       ? sql<JobRow[]>`
-        select spec, state from jobs where (state -> 'openRange') is not null`
+        select ${sql.unsafe(JOB_SELECT)} from jobs
+        where (state -> 'openRange') is not null`
       : sql<JobRow[]>`
-        select spec, state from jobs
+        select ${sql.unsafe(JOB_SELECT)} from jobs
         where id = ${job} and (state -> 'openRange') is not null`,
   ]);
   const model = createModel({
@@ -289,7 +408,7 @@ export async function lockJobs(
   const unique = [...new Set(ids.filter((id) => typeof id === "string"))];
   if (unique.length === 0) return [];
   return await tx<(JobRow & { appended: number })[]>`
-    select id, version, spec, state, appended::float8 as appended from jobs
+    select ${tx.unsafe(JOB_SELECT)}, appended::float8 as appended from jobs
     where id in (select json_array_elements_text(${
     JSON.stringify(unique)
   }::text::json))

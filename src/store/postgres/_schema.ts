@@ -14,7 +14,7 @@ import { StoreError } from "../../errors.ts";
 import type { Db, Sql } from "./_client.ts";
 
 /** The schema version this tock writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** First key of every advisory lock tock takes ("tock"). */
 export const LOCK_CLASS = 0x746f636b;
@@ -157,6 +157,31 @@ from S.jobs j cross join lateral json_array_elements(j.state -> 'runs') r
 where j.active and r ->> 'instance' is not null;
 `;
 
+/**
+ * Version 3: the state fields a claim or an outcome changes move out of
+ * the JSON `state` into columns (see `_jobs.ts`), so that neither rewrites
+ * the job's whole state. The existing states are split in the migration's
+ * transaction.
+ */
+const V3 = `
+alter table S.jobs add column changed_at double precision,
+  add column cursor double precision, add column next_slot double precision,
+  add column run_count bigint, add column runs json, add column counters json,
+  add column last json;
+update S.jobs set changed_at = (state ->> 'updatedAt')::float8,
+  cursor = (state ->> 'cursor')::float8,
+  next_slot = (state ->> 'nextSlot')::float8,
+  run_count = (state ->> 'runCount')::bigint,
+  runs = coalesce(state -> 'runs', '[]'::json),
+  counters = coalesce(state -> 'counters', '{}'::json),
+  last = state -> 'last',
+  state = (state::jsonb - array['version', 'updatedAt', 'cursor', 'nextSlot',
+    'nextDueAt', 'runCount', 'runs', 'counters', 'last'])::json;
+alter table S.jobs alter column changed_at set not null,
+  alter column cursor set not null, alter column run_count set not null,
+  alter column runs set not null, alter column counters set not null;
+`;
+
 const MIGRATIONS: readonly { version: number; name: string; ddl: string }[] = [
   {
     version: 1,
@@ -164,6 +189,7 @@ const MIGRATIONS: readonly { version: number; name: string; ddl: string }[] = [
     ddl: V1,
   },
   { version: 2, name: "jobs.has_backlog, job_runs", ddl: V2 },
+  { version: 3, name: "the state's changing fields as columns", ddl: V3 },
 ];
 
 /**
@@ -172,6 +198,7 @@ const MIGRATIONS: readonly { version: number; name: string; ddl: string }[] = [
  * @param sql A client of the store.
  * @param schema The schema name (already checked).
  * @param context The start of error messages.
+ * @param target The version to migrate to (tests build older schemas).
  * @throws {StoreError} If the schema is newer than this tock, not tock's,
  * or the database fails.
  */
@@ -179,15 +206,16 @@ export async function migrate(
   sql: Sql,
   schema: string,
   context: string,
+  target: number = SCHEMA_VERSION,
 ): Promise<void> {
   // The common case, an up-to-date schema, needs no lock and no DDL.
-  if ((await version(sql, schema, context)) === SCHEMA_VERSION) return;
+  if ((await version(sql, schema, context)) === target) return;
   await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${MIGRATION_CLASS}::int4, ${
       schemaKey(schema)
     }::int4)`;
     const current = await version(tx, schema, context);
-    if (current === SCHEMA_VERSION) return;
+    if (current >= target) return;
     if (current === 0) {
       await tx.unsafe(`create schema if not exists ${schema}`);
       await tx.unsafe(`create table ${schema}.migrations (
@@ -197,7 +225,7 @@ export async function migrate(
       )`);
     }
     for (const step of MIGRATIONS) {
-      if (step.version <= current) continue;
+      if (step.version <= current || step.version > target) continue;
       await tx.unsafe(step.ddl.replaceAll("S.", `${schema}.`));
       await tx.unsafe(
         `insert into ${schema}.migrations (version, name) values ($1, $2)`,

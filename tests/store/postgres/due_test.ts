@@ -1,10 +1,11 @@
 // due() on PostgreSQL: it reads due jobs, backlogs and the runs of dead
 // instances only, through `job_runs` and `has_backlog` (schema version 2),
 // which commits keep in step and the migration from version 1 fills; and
-// every query it sends is an index lookup.
+// every query it sends is an index lookup. The migration of a version 1
+// schema to the current one (version 3 splits each state into columns and
+// JSON) keeps every record as it was.
 import assert from "node:assert/strict";
 import type postgres from "postgres";
-import { createPostgresStore } from "../../../src/store/postgres/postgres_store.ts";
 import type {
   DueOptions,
   JobStore,
@@ -15,14 +16,16 @@ import {
   DUE_SQL,
   RUN_INSTANCES_SQL,
 } from "../../../src/store/postgres/_due.ts";
-import { SCHEMA_VERSION } from "../../../src/store/postgres/_schema.ts";
-import type { JobState } from "../../../src/types.ts";
+import {
+  migrate,
+  SCHEMA_VERSION,
+} from "../../../src/store/postgres/_schema.ts";
+import type { JobRecord, JobState } from "../../../src/types.ts";
 import { claimed, create, makeJob, MIN, setState, T0 } from "../_records.ts";
 import {
   dropSchema,
   freshSchema,
   ignorePostgres,
-  PG_URL,
   schemaStore,
   withAdmin,
 } from "./_pg.ts";
@@ -159,32 +162,52 @@ pgTest("commits keep job_runs in step with the jobs' runs", async () => {
   assert.deepEqual(await dueIds(pg.store, T0, { all: true }), []);
 });
 
+/**
+ * A version 1 job row: the whole record as JSON and the due columns of
+ * that version, as a tock of that version wrote it.
+ */
+async function insertV1Job(schema: string, record: JobRecord): Promise<void> {
+  const { spec, state } = record;
+  await withAdmin((sql) =>
+    sql.unsafe(
+      `insert into ${schema}.jobs (id, version, spec, state, next_due_at,
+        active, backlog_ready, target_kind, target_name)
+      values ($1, $2, $3::text::json, $4::text::json, $5, $6, $7, $8, null)`,
+      [
+        spec.id,
+        state.version,
+        JSON.stringify(spec),
+        JSON.stringify(state),
+        state.nextDueAt ?? null,
+        state.runs.length > 0 || state.backlog.length > 0,
+        state.backlog.length > 0 && state.runs.length === 0,
+        spec.target.kind,
+      ],
+    )
+  );
+}
+
 pgTest("createPostgresStore() migrates a version 1 schema", async () => {
   const schema = freshSchema();
-  try {
-    // A version 1 schema: version 2's additions removed from a new one.
-    const old = await createPostgresStore({ url: PG_URL, schema });
-    const queued = makeJob("queued");
-    await commitAll(
-      old,
-      create(makeJob("busy")),
-      create(makeJob("idle")),
-      create(queued),
-      setState("busy", running("busy", ["gone", "alpha"])),
-      setState("queued", {
+  const queued = makeJob("queued");
+  const records: JobRecord[] = [
+    { ...makeJob("busy"), state: running("busy", ["gone", "alpha"]) },
+    makeJob("idle"),
+    {
+      ...queued,
+      state: {
         ...queued.state,
         version: 2,
         nextDueAt: T0 + 99 * MIN,
         backlog: [{ slot: T0, trigger: "manual", runId: "m-1" }],
-      }),
-    );
-    await old.close();
-    await withAdmin((sql) =>
-      sql.unsafe(`
-        drop table ${schema}.job_runs;
-        alter table ${schema}.jobs drop column has_backlog;
-        delete from ${schema}.migrations where version = 2`)
-    );
+        last: { slot: T0 - MIN, outcome: "succeeded", at: T0 - MIN + 5 },
+        counters: { ...queued.state.counters, succeeded: 3 },
+      },
+    },
+  ];
+  try {
+    await withAdmin((sql) => migrate(sql, schema, "test", 1));
+    for (const record of records) await insertV1Job(schema, record);
   } catch (error) {
     await dropSchema(schema);
     throw error;
@@ -194,6 +217,12 @@ pgTest("createPostgresStore() migrates a version 1 schema", async () => {
     sql.unsafe(`select max(version) as v from ${schema}.migrations`)
   );
   assert.equal(row?.v, SCHEMA_VERSION);
+  // Version 3 split each state into columns and JSON: it reads back whole.
+  assert.deepEqual(
+    await pg.store.jobs(),
+    structuredClone(records).sort((a, b) => a.spec.id < b.spec.id ? -1 : 1),
+  );
+  // Version 2 filled `job_runs` and `has_backlog`.
   assert.deepEqual(await jobRuns(schema), ["busy/alpha", "busy/gone"]);
   const backlogs = await withAdmin((sql) =>
     sql.unsafe(`select id from ${schema}.jobs where has_backlog`)
@@ -205,14 +234,10 @@ pgTest("createPostgresStore() migrates a version 1 schema", async () => {
     ["busy", "queued"],
   );
   // Commits after the migration keep it in step.
-  await commitAll(
-    pg.store,
-    setState("busy", {
-      ...running("busy", ["alpha"]),
-      version: 3,
-    }),
-  );
+  const busy: JobState = { ...running("busy", ["alpha"]), version: 3 };
+  await commitAll(pg.store, setState("busy", busy));
   assert.deepEqual(await jobRuns(schema), ["busy/alpha"]);
+  assert.deepEqual((await pg.store.job("busy"))?.state, busy);
 });
 
 async function plan(
