@@ -41,6 +41,23 @@ export interface JobPatch {
   };
 }
 
+/**
+ * A job's claim of its next scheduled slot, the commonest change of all,
+ * in its shortest form (format version 3): the new state is the one
+ * before with the version bumped, `updatedAt` the claim's time, the cursor
+ * at `slot`, one more run counted, `nextSlot` and `nextDueAt` at `next`
+ * (or unset), and the run `{ runId, slot, trigger: "schedule", startAt:
+ * slot }` with the batch's `claimedBy` appended. It is written only when it
+ * decodes to exactly the state it stands for; any other claim is a patch.
+ */
+export interface JobClaim {
+  readonly type: "job.claim";
+  readonly id: JobId;
+  readonly runId: string;
+  readonly slot: number;
+  readonly next?: number;
+}
+
 /** The fields every run of one claim shares. */
 type ClaimField = "instance" | "incarnation" | "claimedAt";
 
@@ -48,7 +65,7 @@ type ClaimField = "instance" | "incarnation" | "claimedAt";
 export type ClaimedBy = Pick<ActiveRun, ClaimField>;
 
 /** A change as a journal line holds it. */
-export type JournalChange = StoreChange | JobPatch;
+export type JournalChange = StoreChange | JobPatch | JobClaim;
 
 /** A job's state as of the changes before it in the same batch. */
 type StateOf = (id: JobId) => JobState | undefined;
@@ -80,7 +97,8 @@ export function encodeChanges(
       : undefined;
     before.note(change);
     if (change.type !== "job.state" || previous === undefined) return change;
-    return patchOf(change.id, previous, change.state, context);
+    return claimFormOf(change.id, previous, change.state, context) ??
+      patchOf(change.id, previous, change.state, context);
   });
   return { changes: encoded, ...context };
 }
@@ -101,6 +119,8 @@ export function decodeChanges(
   return batch.changes.map((change) => {
     const decoded = change.type === "job.patch"
       ? applyPatch(change, before.get(change.id), batch.claimedBy)
+      : change.type === "job.claim"
+      ? applyClaim(change, before.get(change.id), batch.claimedBy)
       : change;
     before.note(decoded);
     return decoded;
@@ -127,6 +147,110 @@ function batchStates(stored: StateOf) {
       }
     },
   };
+}
+
+/**
+ * The claim form of a change, when it decodes to exactly `after` (see
+ * {@linkcode JobClaim}); the batch's `claimedBy` is set by the first claim.
+ */
+function claimFormOf(
+  id: JobId,
+  before: JobState,
+  after: JobState,
+  context: { claimedBy?: ClaimedBy },
+): JobClaim | undefined {
+  const n = before.runs.length;
+  const run = after.runs[n];
+  if (
+    run === undefined || after.runs.length !== n + 1 ||
+    run.trigger !== "schedule" || run.startAt !== run.slot ||
+    after.nextDueAt !== after.nextSlot
+  ) return undefined;
+  const claim: JobClaim = {
+    type: "job.claim",
+    id,
+    runId: run.runId,
+    slot: run.slot,
+    ...(after.nextSlot !== undefined ? { next: after.nextSlot } : {}),
+  };
+  const by = context.claimedBy ?? claimedByOf(run);
+  if (!sameState(decodeClaim(claim, before, by), after)) return undefined;
+  context.claimedBy ??= by;
+  return claim;
+}
+
+function claimedByOf(run: ActiveRun): ClaimedBy {
+  return {
+    instance: run.instance,
+    ...(run.incarnation !== undefined ? { incarnation: run.incarnation } : {}),
+    claimedAt: run.claimedAt,
+  };
+}
+
+function decodeClaim(
+  claim: JobClaim,
+  before: JobState,
+  by: ClaimedBy,
+): JobState {
+  const { nextSlot: _, nextDueAt: __, ...rest } = before;
+  const run: ActiveRun = {
+    runId: claim.runId,
+    slot: claim.slot,
+    trigger: "schedule",
+    startAt: claim.slot,
+    ...by,
+  };
+  return {
+    ...rest,
+    version: before.version + 1,
+    updatedAt: by.claimedAt,
+    cursor: claim.slot,
+    ...(claim.next !== undefined
+      ? { nextSlot: claim.next, nextDueAt: claim.next }
+      : {}),
+    runCount: before.runCount + 1,
+    runs: [...before.runs, run],
+  };
+}
+
+/**
+ * Whether two states are the same: the same fields with the same values,
+ * the runs they share the same objects, and the last run equal field by
+ * field (what a claim form needs to stand for a state). The job functions
+ * copy some values they do not change (the counters, an empty backlog), so
+ * a value also matches an equal copy one level deep.
+ */
+function sameState(a: JobState, b: JobState): boolean {
+  if (!sameFields(a, b, ["runs"], 1)) return false;
+  const n = a.runs.length;
+  if (b.runs.length !== n) return false;
+  for (let i = 0; i < n - 1; i++) if (a.runs[i] !== b.runs[i]) return false;
+  return n === 0 || sameFields(a.runs[n - 1]!, b.runs[n - 1]!, [], 0);
+}
+
+function sameFields(
+  a: object,
+  b: object,
+  skip: readonly string[],
+  depth: number,
+): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const defined = (o: Record<string, unknown>) =>
+    Object.keys(o).filter((k) => o[k] !== undefined && !skip.includes(k));
+  const keys = defined(x);
+  if (keys.length !== defined(y).length) return false;
+  return keys.every((key) => {
+    const [u, v] = [x[key], y[key]];
+    if (Object.is(u, v)) return true;
+    if (depth === 0 || typeof u !== "object" || typeof v !== "object") {
+      return false;
+    }
+    if (u === null || v === null || Array.isArray(u) !== Array.isArray(v)) {
+      return false;
+    }
+    return sameFields(u, v, [], depth - 1);
+  });
 }
 
 function patchOf(
@@ -181,13 +305,7 @@ function claimOf(
   const { add, ...rest } = runs;
   const first = add?.[0];
   if (!add || !first) return runs;
-  const by = context.claimedBy ??= {
-    instance: first.instance,
-    ...(first.incarnation !== undefined
-      ? { incarnation: first.incarnation }
-      : {}),
-    claimedAt: first.claimedAt,
-  };
+  const by = context.claimedBy ??= claimedByOf(first);
   const shared = add.every((run) =>
     run.instance === by.instance && run.incarnation === by.incarnation &&
     run.claimedAt === by.claimedAt
@@ -228,6 +346,26 @@ function runsDiff(
   return {
     ...(drop.length > 0 ? { drop } : {}),
     ...(add.length > 0 ? { add } : {}),
+  };
+}
+
+function applyClaim(
+  claim: JobClaim,
+  before: JobState | undefined,
+  claimedBy: ClaimedBy | undefined,
+): StoreChange {
+  if (before === undefined) {
+    throw new StoreError(`job ${JSON.stringify(claim.id)} does not exist`);
+  }
+  if (!claimedBy) {
+    throw new StoreError(
+      `job ${JSON.stringify(claim.id)}'s claim has no claimer`,
+    );
+  }
+  return {
+    type: "job.state",
+    id: claim.id,
+    state: decodeClaim(claim, before, claimedBy),
   };
 }
 

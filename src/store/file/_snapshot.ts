@@ -15,11 +15,12 @@ export const MARKER_FILE = "tock.json";
 export const STATE_FILE = "state.json";
 /**
  * The format version this code writes. Version 2 journals hold job states
- * as patches (`_delta.ts`); this code reads version 1 too, and a writer
- * migrates a version 1 store by rewriting its marker (see `_open.ts`), so
- * that an older tock refuses it with one line instead of misreading it.
+ * as patches, version 3 also a claim's short form (`_delta.ts`); this code
+ * reads versions 1 and 2 too, and a writer migrates an older store by
+ * rewriting its marker (see `_open.ts`), so that an older tock refuses it
+ * with one line instead of misreading it.
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 /** The oldest format version this code reads. */
 const OLDEST_VERSION = 1;
 

@@ -210,3 +210,99 @@ Deno.test("every journaled patch decodes to the state it was made from (property
     propertyParams(300),
   );
 });
+
+/** A claim of `BASE`'s next slot, as `advanceJob` makes one. */
+function claimOf(extra: Partial<ActiveRun> = {}): JobState {
+  const slot = BASE.nextSlot!;
+  return {
+    ...BASE,
+    version: BASE.version + 1,
+    updatedAt: T0 + 500,
+    cursor: slot,
+    runCount: BASE.runCount + 1,
+    nextSlot: slot + 1000,
+    nextDueAt: slot + 1000,
+    runs: [...BASE.runs, {
+      runId: "run-9",
+      slot,
+      trigger: "schedule",
+      instance: "b",
+      incarnation: "x",
+      claimedAt: T0 + 500,
+      startAt: slot,
+      ...extra,
+    }],
+  };
+}
+
+Deno.test("a claim of the next slot is journaled in its short form", () => {
+  const after = claimOf();
+  const batch = encodeChanges(() => BASE, [
+    { type: "job.state", id: "a", state: after },
+  ]);
+  assert.deepEqual(batch, {
+    changes: [{
+      type: "job.claim",
+      id: "a",
+      runId: "run-9",
+      slot: T0 + 1000,
+      next: T0 + 2000,
+    }],
+    claimedBy: { instance: "b", incarnation: "x", claimedAt: T0 + 500 },
+  });
+  assert.ok(JSON.stringify(batch.changes[0]).length < 100);
+  assert.deepEqual(roundTrip(BASE, after), json(after));
+  const { nextSlot: _, nextDueAt: __, ...last } = after;
+  assert.deepEqual(roundTrip(BASE, last), json(last));
+});
+
+/** Ways a claim can differ from what the short form stands for. */
+const claimVariantArb = fc.constantFrom(
+  "exact",
+  "started later",
+  "due later",
+  "catch-up",
+  "another claimer",
+  "not counted",
+  "version skipped",
+  "paused too",
+  "cancel asked",
+  "two runs",
+);
+
+Deno.test("a claim is journaled short only when it decodes to the state it stands for (property)", () => {
+  fc.assert(
+    fc.property(claimVariantArb, fc.boolean(), (variant, second) => {
+      const exact = claimOf();
+      const made = exact.runs.at(-1)!;
+      const after: JobState = {
+        "exact": exact,
+        "started later": claimOf({ startAt: made.slot + 1 }),
+        "due later": { ...exact, nextDueAt: exact.nextSlot! + 7 },
+        "catch-up": claimOf({ trigger: "catchup" }),
+        "another claimer": claimOf({ claimedAt: T0 + 501 }),
+        "not counted": { ...exact, runCount: BASE.runCount },
+        "version skipped": { ...exact, version: BASE.version + 2 },
+        "paused too": { ...exact, paused: true },
+        "cancel asked": claimOf({ cancelRequested: true }),
+        "two runs": { ...exact, runs: [...exact.runs, run(10)] },
+      }[variant];
+      // A second job claimed first in the same batch sets its claimer.
+      const changes: StoreChange[] = [
+        ...(second
+          ? [{ type: "job.state" as const, id: "b", state: claimOf() }]
+          : []),
+        { type: "job.state", id: "a", state: after },
+      ];
+      const line = JSON.parse(
+        JSON.stringify(encodeChanges(() => BASE, changes)),
+      ) as EncodedBatch;
+      assert.equal(
+        line.changes.at(-1)!.type,
+        variant === "exact" ? "job.claim" : "job.patch",
+      );
+      assert.deepEqual(decodeChanges(() => BASE, line), json(changes));
+    }),
+    propertyParams(100),
+  );
+});

@@ -197,8 +197,8 @@ Deno.test("createFileStore() refuses a foreign, corrupt or newer tock.json and l
     ["binary", "\u0000\u0001\u0002", /tock\.json is not a tock store file$/],
     [
       "newer",
-      `{"format":"tock-file-store","version":3}`,
-      /tock\.json has format version 3, this tock reads version 2/,
+      `{"format":"tock-file-store","version":4}`,
+      /tock\.json has format version 4, this tock reads version 3/,
     ],
   ];
   for (const [name, text, pattern] of cases) {
@@ -230,7 +230,7 @@ Deno.test("createFileStore() refuses a foreign, corrupt or newer tock.json and l
     await (await createFileStore({ dir: tmp.dir })).close();
     assert.deepEqual(
       JSON.parse(await Deno.readTextFile(`${tmp.dir}/tock.json`)),
-      { format: "tock-file-store", version: 2 },
+      { format: "tock-file-store", version: 3 },
     );
   });
 });

@@ -650,10 +650,10 @@ Deno.test("createFileStore() refuses empty, truncated, foreign and newer store f
       file: () => Promise.resolve("state.json"),
       bytes: (old) => {
         const state = JSON.parse(new TextDecoder().decode(old));
-        return text(JSON.stringify({ ...state, version: 3 }))();
+        return text(JSON.stringify({ ...state, version: 4 }))();
       },
       message:
-        /: state\.json has format version 3, this tock reads version 2 \(upgrade tock\)$/,
+        /: state\.json has format version 4, this tock reads version 3 \(upgrade tock\)$/,
     },
     {
       name: "journal whose first line is garbage",
