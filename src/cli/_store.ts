@@ -40,9 +40,10 @@ export interface OpenStoreOptions {
    */
   readonly create: boolean;
   /**
-   * Open a file store without writing to it (no lock file, no probe, no
-   * directory created), for the read commands: they then work on a store
-   * directory they may not write.
+   * Open the store without writing to it, for the read commands: a file
+   * store gets no lock file, probe or directory (they then work on a store
+   * directory they may not write); a PostgreSQL store's schema is neither
+   * created nor migrated.
    */
   readonly readOnly?: boolean;
 }
@@ -51,7 +52,8 @@ export interface OpenStoreOptions {
  * Opens a store.
  *
  * A `postgres://` or `postgresql://` URL opens the PostgreSQL store (its
- * schema is created or migrated; `?schema=NAME` picks the schema).
+ * schema is created or migrated, unless `readOnly`: then a missing or
+ * older schema is refused; `?schema=NAME` picks the schema).
  *
  * @throws {CliFailure} When the store cannot be opened (corrupt, foreign,
  * unsafe permissions, an unreachable or newer database).
@@ -65,7 +67,7 @@ export async function openStore(
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref)?.[1]?.toLowerCase();
   let dir = ref;
   if (scheme === "postgres" || scheme === "postgresql") {
-    return await openPostgres(ref);
+    return await openPostgres(ref, options.readOnly ?? false);
   } else if (scheme === "file") {
     try {
       dir = decodeURIComponent(new URL(ref).pathname);
@@ -103,12 +105,15 @@ export async function openStore(
  * Opens a PostgreSQL store. Imported on demand, so that commands on a file
  * store never load the PostgreSQL client.
  */
-async function openPostgres(url: string): Promise<JobStore> {
+async function openPostgres(
+  url: string,
+  readOnly: boolean,
+): Promise<JobStore> {
   const { createPostgresStore } = await import(
     "../store/postgres/postgres_store.ts"
   );
   try {
-    return await createPostgresStore({ url });
+    return await createPostgresStore({ url, readOnly });
   } catch (error) {
     const message = oneLine((error as Error)?.message ?? String(error));
     if (error instanceof TypeError) {

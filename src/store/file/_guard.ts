@@ -147,21 +147,3 @@ export function guardedLock(inner: Lock, check: () => Promise<void>): Lock {
     },
   };
 }
-
-/**
- * A lock that refuses every acquisition (a read-only store's: taking it
- * would create the lock file).
- *
- * @param refusal The error to reject with.
- * @returns The lock.
- */
-export function refusingLock(refusal: () => Error): Lock {
-  return {
-    acquire(): Promise<LockLease> {
-      return Promise.reject(refusal());
-    },
-    tryAcquire(): Promise<LockLease | undefined> {
-      return Promise.reject(refusal());
-    },
-  };
-}

@@ -32,6 +32,7 @@
 import { StoreError } from "../../errors.ts";
 import type { Lock, LockLease } from "../../lock/lock.ts";
 import { createFileLock } from "../../lock/file_lock.ts";
+import { refusingLock } from "../../lock/refusing_lock.ts";
 import type {
   InstanceRecord,
   JobId,
@@ -60,12 +61,7 @@ import {
   readRecords,
 } from "../_state.ts";
 import { COMPACT_LOCK_FILE, LOCK_FILE, prepareDir } from "./_open.ts";
-import {
-  type DirIdentity,
-  guardedLock,
-  refusingLock,
-  verifyDir,
-} from "./_guard.ts";
+import { type DirIdentity, guardedLock, verifyDir } from "./_guard.ts";
 import {
   deleteInstance,
   INSTANCES_DIR,

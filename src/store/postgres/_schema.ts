@@ -235,6 +235,34 @@ export async function migrate(
   });
 }
 
+/**
+ * Throws unless the schema is a tock schema at this tock's version (a
+ * read-only open, which creates and migrates nothing).
+ *
+ * @param sql A client of the store.
+ * @param schema The schema name (already checked).
+ * @param context The start of error messages.
+ * @throws {StoreError} If there is no tock schema, or it is at another
+ * version, or not tock's.
+ */
+export async function assertCurrent(
+  sql: Sql,
+  schema: string,
+  context: string,
+): Promise<void> {
+  const current = await version(sql, schema, context);
+  if (current === 0) {
+    throw new StoreError(
+      `${context}: there is no tock schema "${schema}" in this database (nothing was created; a command that writes, such as tock add or tock start, creates it)`,
+    );
+  }
+  if (current < SCHEMA_VERSION) {
+    throw new StoreError(
+      `${context}: schema "${schema}" is at version ${current}, older than this tock (${SCHEMA_VERSION}); a command that writes, such as tock start, migrates it`,
+    );
+  }
+}
+
 /** The schema's version: 0 when there is no schema or it is empty. */
 async function version(
   sql: Db,

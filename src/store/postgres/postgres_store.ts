@@ -66,10 +66,17 @@ import {
   selectNextDueAt,
 } from "./_jobs.ts";
 import { createPgLock } from "./_lock.ts";
+import { refusingLock } from "../../lock/refusing_lock.ts";
 import { holdPgInstance } from "./_hold.ts";
 import { HoldSet } from "../_instance_hold.ts";
 import { insertLog, selectJobLogs } from "./_logs.ts";
-import { assertSchemaName, LOCK_CLASS, migrate, schemaKey } from "./_schema.ts";
+import {
+  assertCurrent,
+  assertSchemaName,
+  LOCK_CLASS,
+  migrate,
+  schemaKey,
+} from "./_schema.ts";
 import { ChangeWatcher } from "./_watch.ts";
 
 /** Options for {@linkcode createPostgresStore}. */
@@ -110,6 +117,15 @@ export interface PostgresStoreOptions {
    * @default {10000}
    */
   readonly historyLimit?: number;
+  /**
+   * Open the store without creating or changing anything, for the read
+   * commands: a schema that does not exist, or that an older tock wrote
+   * and a writer has not migrated yet, is refused in one line, and taking
+   * the lock, saving a log or a heartbeat, or holding an instance id fails.
+   *
+   * @default {false}
+   */
+  readonly readOnly?: boolean;
 }
 
 /** How long one wait for the lock lasts in the database before it is redone. */
@@ -149,15 +165,22 @@ export async function createPostgresStore(
   };
   const poolSize = positive("poolSize", options.poolSize, 4);
   const historyLimit = positive("historyLimit", options.historyLimit, 10_000);
+  const readOnly = options.readOnly ?? false;
   const pool = new PgClient(target, { max: poolSize });
   const context = contextOf(target, "open");
   try {
-    await pool.run(context, (sql) => migrate(sql, schema, context));
+    await pool.run(
+      context,
+      (sql) =>
+        readOnly
+          ? assertCurrent(sql, schema, context)
+          : migrate(sql, schema, context),
+    );
   } catch (error) {
     await pool.close();
     throw error;
   }
-  const store = new PostgresStore(target, pool, historyLimit);
+  const store = new PostgresStore(target, pool, historyLimit, readOnly);
   try {
     // Listening from the start means no commit is missed between a read
     // and the first wait for changes.
@@ -191,11 +214,18 @@ class PostgresStore implements JobStore {
   readonly #watcher: ChangeWatcher;
   readonly #commit: Parameters<typeof commitChanges>[1];
   readonly #holds = new HoldSet();
+  readonly #readOnly: boolean;
   #closed = false;
 
-  constructor(target: PgTarget, pool: PgClient, historyLimit: number) {
+  constructor(
+    target: PgTarget,
+    pool: PgClient,
+    historyLimit: number,
+    readOnly: boolean,
+  ) {
     this.#target = target;
     this.#pool = pool;
+    this.#readOnly = readOnly;
     // Short waits in the database let a lost connection show; keepalives
     // let the server free the lock of a client that vanished.
     this.#session = new PgClient(target, {
@@ -208,13 +238,17 @@ class PostgresStore implements JobStore {
       },
     });
     const key = [LOCK_CLASS, schemaKey(target.schema)] as const;
-    this.#leases = trackLeases(createPgLock({
-      session: this.#session,
-      key,
-      context: contextOf(target, "take the lock"),
-      waitMs: LOCK_WAIT_MS,
-      timeoutMs: target.timeoutMs,
-    }));
+    this.#leases = trackLeases(
+      readOnly
+        ? refusingLock(() => this.#readOnlyError("take the lock"))
+        : createPgLock({
+          session: this.#session,
+          key,
+          context: contextOf(target, "take the lock"),
+          waitMs: LOCK_WAIT_MS,
+          timeoutMs: target.timeoutMs,
+        }),
+    );
     const origin = crypto.randomUUID();
     const channel = `tock.${target.schema}.changed`;
     this.#watcher = new ChangeWatcher({
@@ -301,7 +335,7 @@ class PostgresStore implements JobStore {
   }
 
   async saveLog(log: RunLog): Promise<void> {
-    this.#open("save run log");
+    this.#writable("save run log");
     checkLog(log);
     await this.#read("save run log", (sql) => insertLog(sql, log));
   }
@@ -319,7 +353,7 @@ class PostgresStore implements JobStore {
     id: string,
     holder: InstanceHolder,
   ): Promise<InstanceHold> {
-    this.#open("take instance id");
+    this.#writable("take instance id");
     const hold = await holdPgInstance(
       this.#target,
       id,
@@ -330,7 +364,7 @@ class PostgresStore implements JobStore {
   }
 
   async heartbeat(instance: InstanceRecord): Promise<void> {
-    this.#open("write heartbeat");
+    this.#writable("write heartbeat");
     assertInstanceId(instance?.id, "write heartbeat");
     // The record is stored as given (liveness is judged by its beat, on
     // the observer's own clock); the database's clock stamps it too.
@@ -347,7 +381,7 @@ class PostgresStore implements JobStore {
   }
 
   async removeInstance(id: string): Promise<void> {
-    this.#open("remove instance");
+    this.#writable("remove instance");
     assertInstanceId(id, "remove instance");
     await this.#read("remove instance", async (sql) => {
       await sql`delete from instances where id = ${id}`;
@@ -398,6 +432,18 @@ class PostgresStore implements JobStore {
         `${contextOf(this.#target, action)}: the store is closed`,
       );
     }
+  }
+
+  /** Throws in a closed store, or one opened read-only. */
+  #writable(action: string): void {
+    this.#open(action);
+    if (this.#readOnly) throw this.#readOnlyError(action);
+  }
+
+  #readOnlyError(action: string): StoreError {
+    return new StoreError(
+      `${contextOf(this.#target, action)}: it was opened read-only`,
+    );
   }
 
   #check(lease: LockLease, action: string): void {
