@@ -17,9 +17,6 @@ import { redactUrl } from "./redact_url.ts";
 /** A postgres.js client (a pool of connections). */
 export type Sql = postgres.Sql;
 
-/** A postgres.js client inside a transaction. */
-export type Tx = postgres.TransactionSql;
-
 /** Either: what runs a statement. */
 export type Db = postgres.ISql;
 

@@ -35,7 +35,7 @@ import type {
 } from "../../types.ts";
 import type { StoreChange } from "../store.ts";
 import { checkChanges } from "../_state.ts";
-import type { Tx } from "./_client.ts";
+import type { Db } from "./_client.ts";
 import {
   insertJobRows,
   type JobUpdate,
@@ -94,7 +94,7 @@ interface Claim {
  * `checkChanges` says), or a slot was already claimed.
  */
 export async function commitChanges(
-  tx: Tx,
+  tx: Db,
   ctx: CommitContext,
   changes: readonly StoreChange[],
 ): Promise<void> {
@@ -155,7 +155,7 @@ function referencedIds(changes: readonly StoreChange[]): unknown[] {
 /** Turns validated changes into pipelined statements. */
 class Writer {
   readonly current = new Map<JobId, Current | undefined>();
-  readonly #tx: Tx;
+  readonly #tx: Db;
   readonly #ctx: CommitContext;
   readonly #statements: Promise<unknown>[] = [];
   // Pending until the next flush (a create after a delete, a delete after
@@ -173,7 +173,7 @@ class Writer {
     { job: JobId; outcome: Outcome; count: number }
   >();
 
-  constructor(tx: Tx, ctx: CommitContext) {
+  constructor(tx: Db, ctx: CommitContext) {
     this.#tx = tx;
     this.#ctx = ctx;
   }

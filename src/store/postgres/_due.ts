@@ -15,7 +15,7 @@
 import type postgres from "postgres";
 import type { JobId, JobRecord, JobState } from "../../types.ts";
 import type { DueOptions } from "../store.ts";
-import type { Sql, Tx } from "./_client.ts";
+import type { Db, Sql } from "./_client.ts";
 import { JOB_SELECT, type JobRow, toRecord } from "./_jobs.ts";
 
 /**
@@ -122,7 +122,7 @@ export function arrayLiteral(values: readonly string[]): string {
  * @returns The statement (not yet sent).
  */
 export function syncJobRuns(
-  tx: Tx,
+  tx: Db,
   jobs: readonly { job: JobId; instances: readonly string[] }[],
 ): postgres.PendingQuery<postgres.Row[]> {
   // Both parts see the rows as they were before the statement; they touch

@@ -32,7 +32,7 @@ import type {
 } from "../../types.ts";
 import type { Capabilities, HistoryQuery } from "../store.ts";
 import { createModel, finishHistory } from "../_state.ts";
-import type { Sql, Tx } from "./_client.ts";
+import type { Db, Sql } from "./_client.ts";
 
 /**
  * The state fields a claim or an outcome changes, kept in columns of their
@@ -178,7 +178,7 @@ const STATE_RECORD = `state json, version bigint, "changedAt" float8,
  * @returns The statement.
  */
 export function insertJobRows(
-  tx: Tx,
+  tx: Db,
   records: readonly JobRecord[],
 ): postgres.PendingQuery<postgres.Row[]> {
   const rows = records.map((record) => ({
@@ -225,7 +225,7 @@ export interface JobUpdate {
  * @returns The statement.
  */
 export function updateJobRows(
-  tx: Tx,
+  tx: Db,
   updates: readonly JobUpdate[],
 ): postgres.PendingQuery<{ id: JobId }[]> {
   const rows = updates.map((update) => {
@@ -402,7 +402,7 @@ export async function selectHistory(
  * @returns The rows found, with the number of ledger entries appended.
  */
 export async function lockJobs(
-  tx: Tx,
+  tx: Db,
   ids: readonly unknown[],
 ): Promise<(JobRow & { appended: number })[]> {
   const unique = [...new Set(ids.filter((id) => typeof id === "string"))];

@@ -1,7 +1,16 @@
 /**
- * The PostgreSQL store's lock: a session-level advisory lock held on one
- * dedicated connection (the lock session), which is also where every
- * statement made under the lease runs.
+ * The PostgreSQL store's lock: a transaction-level advisory lock
+ * (`pg_advisory_xact_lock`) taken in a transaction opened on one dedicated
+ * connection (the lock session), where every statement made under the
+ * lease runs. A commit under the lease ends that transaction and opens the
+ * next one, taking the lock again without waiting (see
+ * {@linkcode commitAndContinue}); releasing rolls it back.
+ *
+ * Holding the lock inside a transaction is what bounds a frozen holder (a
+ * process stopped by SIGSTOP, a debugger or its cgroup, whose kernel still
+ * answers keepalives): the lock session's
+ * `idle_in_transaction_session_timeout` makes the server end a transaction
+ * left idle that long, the lock goes with it, and nothing of it commits.
  *
  * - Waiters of one store object queue in process (a FIFO mutex); only the
  *   head waits in the database, so one connection suffices.
@@ -20,11 +29,14 @@
 
 import type { Lock, LockLease } from "../../lock/lock.ts";
 import { layeredLock, outerLease } from "../../lock/outer_lease.ts";
-import type { PgClient } from "./_client.ts";
+import type { PgClient, Sql } from "./_client.ts";
 
 /** Options for {@linkcode createPgLock}. */
 export interface PgLockOptions {
-  /** The lock session (one connection, with `lock_timeout` set). */
+  /**
+   * The lock session (one connection, with `lock_timeout` and
+   * `idle_in_transaction_session_timeout` set).
+   */
   readonly session: PgClient;
   /** The advisory lock's two keys. */
   readonly key: readonly [number, number];
@@ -48,21 +60,23 @@ export function createPgLock(options: PgLockOptions): Lock {
   const { session, context } = options;
   const [k1, k2] = options.key;
 
-  /** One attempt; true when the lock was taken. */
+  /** One attempt; true when the lock was taken (in an open transaction). */
   async function attempt(wait: boolean, signal?: AbortSignal) {
     const onAbort = () => session.reset();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       return await session.run(context, async (sql) => {
-        if (!wait) {
-          const [row] = await sql<{ ok: boolean }[]>`
-            select pg_try_advisory_lock(${k1}::int4, ${k2}::int4) as ok`;
-          return row?.ok === true;
-        }
+        await sql`begin`;
         try {
-          await sql`select pg_advisory_lock(${k1}::int4, ${k2}::int4)`;
-          return true;
+          if (wait) {
+            await sql`select pg_advisory_xact_lock(${k1}::int4, ${k2}::int4)`;
+            return true;
+          }
+          if (await tryLock(sql, options.key)) return true;
+          await sql`rollback`;
+          return false;
         } catch (error) {
+          await sql`rollback`.catch(() => session.reset(sql));
           if ((error as { code?: string })?.code === LOCK_TIMEOUT) return false;
           throw error;
         }
@@ -78,7 +92,7 @@ export function createPgLock(options: PgLockOptions): Lock {
   async function unlock(): Promise<void> {
     try {
       await session.run(context, async (sql) => {
-        await sql`select pg_advisory_unlock(${k1}::int4, ${k2}::int4)`;
+        await sql`rollback`;
       });
     } catch {
       // The server releases the lock with the session.
@@ -116,4 +130,57 @@ export function createPgLock(options: PgLockOptions): Lock {
   }
 
   return layeredLock(take);
+}
+
+/** `pg_try_advisory_xact_lock` of the key: whether it was taken. */
+async function tryLock(
+  sql: Sql,
+  [k1, k2]: readonly [number, number],
+): Promise<boolean> {
+  const [row] = await sql<{ ok: boolean }[]>`
+    select pg_try_advisory_xact_lock(${k1}::int4, ${k2}::int4) as ok`;
+  return row?.ok === true;
+}
+
+/**
+ * Commits the lease's transaction after `write` (or rolls it back if
+ * `write` fails), then opens the next transaction and takes the lock again
+ * without waiting, so that the lease goes on. If another session took the
+ * lock in between, the lease is lost: the new transaction is rolled back,
+ * and the store refuses commits under the lease (its lock check), as for a
+ * lost connection.
+ *
+ * Once the commit succeeded, nothing after it may fail the call (the
+ * changes are durable): a failure to go on loses the lease, and resets the
+ * session so that no transaction is left open.
+ *
+ * @param session The lock session's client.
+ * @param sql The lock session.
+ * @param key The advisory lock's two keys.
+ * @param write The commit's statements, in the lease's transaction.
+ */
+export async function commitAndContinue(
+  session: PgClient,
+  sql: Sql,
+  key: readonly [number, number],
+  write: () => Promise<void>,
+): Promise<void> {
+  try {
+    await write();
+    await sql`commit`;
+  } catch (error) {
+    await sql`rollback`.catch(() => {});
+    await goOn();
+    throw error;
+  }
+  await goOn();
+
+  async function goOn(): Promise<void> {
+    try {
+      await sql`begin`;
+      if (!(await tryLock(sql, key))) await sql`rollback`;
+    } catch {
+      session.reset(sql);
+    }
+  }
 }

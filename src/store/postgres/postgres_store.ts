@@ -65,7 +65,7 @@ import {
   selectJobs,
   selectNextDueAt,
 } from "./_jobs.ts";
-import { createPgLock } from "./_lock.ts";
+import { commitAndContinue, createPgLock } from "./_lock.ts";
 import { refusingLock } from "../../lock/refusing_lock.ts";
 import { holdPgInstance } from "./_hold.ts";
 import { HoldSet } from "../_instance_hold.ts";
@@ -118,6 +118,15 @@ export interface PostgresStoreOptions {
    */
   readonly historyLimit?: number;
   /**
+   * The longest the claim lock's transaction may sit idle before the
+   * server ends it, in ms: the bound on how long a frozen lock holder (a
+   * process stopped while it held the lock) stalls every other instance.
+   * Nothing a frozen holder had not committed commits afterwards.
+   *
+   * @default {4000}
+   */
+  readonly lockIdleTimeoutMs?: number;
+  /**
    * Open the store without creating or changing anything, for the read
    * commands: a schema that does not exist, or that an older tock wrote
    * and a writer has not migrated yet, is refused in one line, and taking
@@ -166,6 +175,11 @@ export async function createPostgresStore(
   const poolSize = positive("poolSize", options.poolSize, 4);
   const historyLimit = positive("historyLimit", options.historyLimit, 10_000);
   const readOnly = options.readOnly ?? false;
+  const lockIdleTimeoutMs = positive(
+    "lockIdleTimeoutMs",
+    options.lockIdleTimeoutMs,
+    4000,
+  );
   const pool = new PgClient(target, { max: poolSize });
   const context = contextOf(target, "open");
   try {
@@ -180,7 +194,11 @@ export async function createPostgresStore(
     await pool.close();
     throw error;
   }
-  const store = new PostgresStore(target, pool, historyLimit, readOnly);
+  const store = new PostgresStore(target, pool, {
+    historyLimit,
+    readOnly,
+    lockIdleTimeoutMs,
+  });
   try {
     // Listening from the start means no commit is missed between a read
     // and the first wait for changes.
@@ -220,8 +238,11 @@ class PostgresStore implements JobStore {
   constructor(
     target: PgTarget,
     pool: PgClient,
-    historyLimit: number,
-    readOnly: boolean,
+    { historyLimit, readOnly, lockIdleTimeoutMs }: {
+      historyLimit: number;
+      readOnly: boolean;
+      lockIdleTimeoutMs: number;
+    },
   ) {
     this.#target = target;
     this.#pool = pool;
@@ -232,6 +253,9 @@ class PostgresStore implements JobStore {
       max: 1,
       session: {
         lock_timeout: String(LOCK_WAIT_MS),
+        // A lease is a transaction: one left idle this long (its process
+        // frozen) is ended by the server, and the lock with it.
+        idle_in_transaction_session_timeout: String(lockIdleTimeoutMs),
         tcp_keepalives_idle: "10",
         tcp_keepalives_interval: "5",
         tcp_keepalives_count: "3",
@@ -300,7 +324,12 @@ class PostgresStore implements JobStore {
     this.#check(lease, "commit");
     if (changes.length === 0) return;
     await this.#session.run(this.#commit.context, async (sql) => {
-      await sql.begin((tx) => commitChanges(tx, this.#commit, changes));
+      await commitAndContinue(
+        this.#session,
+        sql,
+        this.#commit.lockKey,
+        () => commitChanges(sql, this.#commit, changes),
+      );
     });
     this.#watcher.committed();
   }
