@@ -1,16 +1,7 @@
 /**
- * The PostgreSQL store's lock: a transaction-level advisory lock
- * (`pg_advisory_xact_lock`) taken in a transaction opened on one dedicated
- * connection (the lock session), where every statement made under the
- * lease runs. A commit under the lease ends that transaction and opens the
- * next one, taking the lock again without waiting (see
- * {@linkcode commitAndContinue}); releasing rolls it back.
- *
- * Holding the lock inside a transaction is what bounds a frozen holder (a
- * process stopped by SIGSTOP, a debugger or its cgroup, whose kernel still
- * answers keepalives): the lock session's
- * `idle_in_transaction_session_timeout` makes the server end a transaction
- * left idle that long, the lock goes with it, and nothing of it commits.
+ * The PostgreSQL store's lock: a session-level advisory lock held on one
+ * dedicated connection (the lock session), which is also where every
+ * statement made under the lease runs.
  *
  * - Waiters of one store object queue in process (a FIFO mutex); only the
  *   head waits in the database, so one connection suffices.
@@ -23,6 +14,19 @@
  *   the lock on the server. A lease whose connection died is released by
  *   the server at once; the store then refuses commits under it (see
  *   `_commit.ts`), so a lost lock can never let a commit through.
+ * - A frozen holder is bounded (a process stopped by SIGSTOP, a debugger or
+ *   its cgroup while it held the lock: its kernel still answers keepalives,
+ *   so its connection stays up). While the lock is held, the session's
+ *   `idle_session_timeout` is `idleMs`: the server ends a session left
+ *   idle that long, the lock goes with it, and the frozen process's commit
+ *   is refused when it is continued (a commit's transaction is bounded the
+ *   same way by `idle_in_transaction_session_timeout`). Releasing sets it
+ *   back to 0, so an idle lock connection is not ended between claims.
+ *
+ * The lock is a session lock rather than a transaction's: postgres.js
+ * 3.4 crashes (an uncaught `socket.write` on a closed socket) when a
+ * statement is sent on a transaction whose connection the server ended,
+ * which is exactly what happens to a frozen or terminated holder.
  *
  * @module
  */
@@ -33,10 +37,7 @@ import type { PgClient, Sql } from "./_client.ts";
 
 /** Options for {@linkcode createPgLock}. */
 export interface PgLockOptions {
-  /**
-   * The lock session (one connection, with `lock_timeout` and
-   * `idle_in_transaction_session_timeout` set).
-   */
+  /** The lock session (one connection, with `lock_timeout` set). */
   readonly session: PgClient;
   /** The advisory lock's two keys. */
   readonly key: readonly [number, number];
@@ -46,6 +47,11 @@ export interface PgLockOptions {
   readonly waitMs: number;
   /** How long any statement may go unanswered beyond that, ms. */
   readonly timeoutMs: number;
+  /**
+   * How long the lock's session may sit idle while it holds the lock
+   * before the server ends it (`idle_session_timeout`), ms.
+   */
+  readonly idleMs: number;
 }
 
 const LOCK_TIMEOUT = "55P03";
@@ -59,24 +65,33 @@ const LOCK_TIMEOUT = "55P03";
 export function createPgLock(options: PgLockOptions): Lock {
   const { session, context } = options;
   const [k1, k2] = options.key;
+  const idle = String(options.idleMs);
+  /** Whether the server has `idle_session_timeout` (PostgreSQL 14+). */
+  let bounded: boolean | undefined;
 
-  /** One attempt; true when the lock was taken (in an open transaction). */
+  /** One attempt; true when the lock was taken. */
   async function attempt(wait: boolean, signal?: AbortSignal) {
     const onAbort = () => session.reset();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       return await session.run(context, async (sql) => {
-        await sql`begin`;
+        bounded ??= await hasIdleSessionTimeout(sql);
+        const timeout = bounded ? idle : null;
+        if (!wait) {
+          // The timeout is set only if the lock was taken.
+          const [row] = await sql<{ ok: boolean }[]>`
+            select case when pg_try_advisory_lock(${k1}::int4, ${k2}::int4)
+              then ${timeout}::text is null or set_config(
+                'idle_session_timeout', ${timeout}::text, false) is not null
+              else false end as ok`;
+          return row?.ok === true;
+        }
         try {
-          if (wait) {
-            await sql`select pg_advisory_xact_lock(${k1}::int4, ${k2}::int4)`;
-            return true;
-          }
-          if (await tryLock(sql, options.key)) return true;
-          await sql`rollback`;
-          return false;
+          await sql`select pg_advisory_lock(${k1}::int4, ${k2}::int4),
+            ${timeout}::text is null or set_config(
+              'idle_session_timeout', ${timeout}::text, false) is not null`;
+          return true;
         } catch (error) {
-          await sql`rollback`.catch(() => session.reset(sql));
           if ((error as { code?: string })?.code === LOCK_TIMEOUT) return false;
           throw error;
         }
@@ -92,7 +107,9 @@ export function createPgLock(options: PgLockOptions): Lock {
   async function unlock(): Promise<void> {
     try {
       await session.run(context, async (sql) => {
-        await sql`rollback`;
+        await sql`select pg_advisory_unlock(${k1}::int4, ${k2}::int4),
+          ${bounded ? "0" : null}::text is null or set_config(
+            'idle_session_timeout', '0', false) is not null`;
       });
     } catch {
       // The server releases the lock with the session.
@@ -132,55 +149,9 @@ export function createPgLock(options: PgLockOptions): Lock {
   return layeredLock(take);
 }
 
-/** `pg_try_advisory_xact_lock` of the key: whether it was taken. */
-async function tryLock(
-  sql: Sql,
-  [k1, k2]: readonly [number, number],
-): Promise<boolean> {
+/** Whether the server knows `idle_session_timeout` (PostgreSQL 14+). */
+async function hasIdleSessionTimeout(sql: Sql): Promise<boolean> {
   const [row] = await sql<{ ok: boolean }[]>`
-    select pg_try_advisory_xact_lock(${k1}::int4, ${k2}::int4) as ok`;
+    select current_setting('server_version_num')::int >= 140000 as ok`;
   return row?.ok === true;
-}
-
-/**
- * Commits the lease's transaction after `write` (or rolls it back if
- * `write` fails), then opens the next transaction and takes the lock again
- * without waiting, so that the lease goes on. If another session took the
- * lock in between, the lease is lost: the new transaction is rolled back,
- * and the store refuses commits under the lease (its lock check), as for a
- * lost connection.
- *
- * Once the commit succeeded, nothing after it may fail the call (the
- * changes are durable): a failure to go on loses the lease, and resets the
- * session so that no transaction is left open.
- *
- * @param session The lock session's client.
- * @param sql The lock session.
- * @param key The advisory lock's two keys.
- * @param write The commit's statements, in the lease's transaction.
- */
-export async function commitAndContinue(
-  session: PgClient,
-  sql: Sql,
-  key: readonly [number, number],
-  write: () => Promise<void>,
-): Promise<void> {
-  try {
-    await write();
-    await sql`commit`;
-  } catch (error) {
-    await sql`rollback`.catch(() => {});
-    await goOn();
-    throw error;
-  }
-  await goOn();
-
-  async function goOn(): Promise<void> {
-    try {
-      await sql`begin`;
-      if (!(await tryLock(sql, key))) await sql`rollback`;
-    } catch {
-      session.reset(sql);
-    }
-  }
 }

@@ -65,7 +65,7 @@ import {
   selectJobs,
   selectNextDueAt,
 } from "./_jobs.ts";
-import { commitAndContinue, createPgLock } from "./_lock.ts";
+import { createPgLock } from "./_lock.ts";
 import { refusingLock } from "../../lock/refusing_lock.ts";
 import { holdPgInstance } from "./_hold.ts";
 import { HoldSet } from "../_instance_hold.ts";
@@ -118,10 +118,12 @@ export interface PostgresStoreOptions {
    */
   readonly historyLimit?: number;
   /**
-   * The longest the claim lock's transaction may sit idle before the
-   * server ends it, in ms: the bound on how long a frozen lock holder (a
-   * process stopped while it held the lock) stalls every other instance.
-   * Nothing a frozen holder had not committed commits afterwards.
+   * The longest the lock's connection may sit idle while it holds the
+   * lock before the server ends its session, in ms: the bound on how long
+   * a frozen lock holder (a process stopped while it held the lock) stalls
+   * every other instance. Nothing a frozen holder had not committed
+   * commits afterwards. Needs PostgreSQL 14 or later (`idle_session_timeout`);
+   * on older servers only a holder frozen inside a commit is bounded.
    *
    * @default {4000}
    */
@@ -253,8 +255,9 @@ class PostgresStore implements JobStore {
       max: 1,
       session: {
         lock_timeout: String(LOCK_WAIT_MS),
-        // A lease is a transaction: one left idle this long (its process
-        // frozen) is ended by the server, and the lock with it.
+        // A holder frozen inside a commit is ended by the server after
+        // this long, and the lock with it (a holder frozen between
+        // statements: the lock's idle_session_timeout, see _lock.ts).
         idle_in_transaction_session_timeout: String(lockIdleTimeoutMs),
         tcp_keepalives_idle: "10",
         tcp_keepalives_interval: "5",
@@ -271,6 +274,7 @@ class PostgresStore implements JobStore {
           context: contextOf(target, "take the lock"),
           waitMs: LOCK_WAIT_MS,
           timeoutMs: target.timeoutMs,
+          idleMs: lockIdleTimeoutMs,
         }),
     );
     const origin = crypto.randomUUID();
@@ -324,12 +328,7 @@ class PostgresStore implements JobStore {
     this.#check(lease, "commit");
     if (changes.length === 0) return;
     await this.#session.run(this.#commit.context, async (sql) => {
-      await commitAndContinue(
-        this.#session,
-        sql,
-        this.#commit.lockKey,
-        () => commitChanges(sql, this.#commit, changes),
-      );
+      await sql.begin((tx) => commitChanges(tx, this.#commit, changes));
     });
     this.#watcher.committed();
   }
