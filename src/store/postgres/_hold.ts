@@ -10,6 +10,15 @@
  * process prints. A connection lost and reopened by the driver has lost
  * the lock: `check()` notices and takes it again if nobody else has.
  *
+ * The lock alone does not say that nobody runs under the id: a restart of
+ * the server drops every advisory lock, while their holders live on and
+ * take them again only at their next check. So before taking the lock, a
+ * process looks at the id's heartbeat: a record of another incarnation
+ * whose heartbeat is fresh is watched until its beat moves (a live holder:
+ * the id is refused) or it has been silent for `SILENT_MS` (its process
+ * is gone: the id is taken). A process that stopped cleanly removed its
+ * record, so only a restart after a crash waits, at most that long.
+ *
  * @module
  */
 
@@ -17,6 +26,16 @@ import type { InstanceHold, InstanceHolder } from "../store.ts";
 import { assertInstanceId } from "../_ids.ts";
 import { instanceHold, takenError } from "../_instance_hold.ts";
 import { PgClient, type PgTarget, type Sql } from "./_client.ts";
+import type { InstanceRecord } from "../../types.ts";
+
+/**
+ * How long an id's heartbeat must have been silent before another process
+ * may take the id (over twice the default 3 s heartbeat), ms.
+ */
+const SILENT_MS = 7_000;
+
+/** How often a fresh heartbeat is read while it is watched, ms. */
+const WATCH_MS = 250;
 
 /**
  * The advisory key of an instance id: 63 bits of FNV-1a over the schema
@@ -65,6 +84,8 @@ export async function holdPgInstance(
   });
   const take = () => client.run(context, (sql) => tryLock(sql, key));
   try {
+    const live = await liveHolder(client, context, id, holder);
+    if (live) throw takenError(id, live);
     if (!(await take())) {
       throw takenError(id, await client.run(context, (sql) => who(sql, key)));
     }
@@ -80,6 +101,39 @@ export async function holdPgInstance(
     // Ending the session releases the lock.
     release: () => client.close(),
   });
+}
+
+/**
+ * Another incarnation still beating under the id, if one is: see the
+ * module comment.
+ */
+async function liveHolder(
+  client: PgClient,
+  context: string,
+  id: string,
+  holder: InstanceHolder,
+): Promise<Partial<InstanceHolder> | undefined> {
+  let first: number | undefined;
+  while (true) {
+    const [row] = await client.run(
+      context,
+      (sql) =>
+        sql<{ beat: number; age: number; record: InstanceRecord }[]>`
+        select beat, record, extract(epoch from
+          clock_timestamp() - db_heartbeat_at) * 1000 as age
+        from instances where id = ${id}`,
+    );
+    if (!row || row.record?.incarnation === holder.incarnation) return;
+    if (Number(row.age) >= SILENT_MS) return;
+    if (first === undefined) first = row.beat;
+    else if (row.beat !== first) {
+      return {
+        ...(row.record.pid !== undefined ? { pid: row.record.pid } : {}),
+        ...(row.record.host !== undefined ? { host: row.record.host } : {}),
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
+  }
 }
 
 async function tryLock(sql: Sql, key: bigint): Promise<boolean> {
