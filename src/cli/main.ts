@@ -8,6 +8,7 @@
  * @module
  */
 
+import { isDriverWriteBug } from "../store/postgres/driver_bug.ts";
 import { type ParsedArgs, parseFlags } from "./_args.ts";
 import type { CliContext, Command } from "./_command.ts";
 import { errorLine, exitCodeOf, oneLine, UsageError } from "./_errors.ts";
@@ -173,6 +174,9 @@ if (import.meta.main) {
   });
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
+    // A known driver bug the PostgreSQL store survives (its statement
+    // times out and the connection is reset): not fatal.
+    if (isDriverWriteBug(event.error)) return;
     console.error(errorLine(event.error ?? event.message));
     Deno.exit(1);
   });

@@ -13,6 +13,7 @@
 import postgres from "postgres";
 import { StoreError } from "../../errors.ts";
 import { redactUrl } from "./redact_url.ts";
+import { guardDriverBug } from "./driver_bug.ts";
 
 /** A postgres.js client (a pool of connections). */
 export type Sql = postgres.Sql;
@@ -159,6 +160,7 @@ export class PgClient {
   constructor(target: PgTarget, settings: ClientSettings) {
     this.#target = target;
     this.#settings = settings;
+    guardDriverBug();
   }
 
   #client(): Sql {
