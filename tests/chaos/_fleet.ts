@@ -7,6 +7,7 @@
 // pause of the daemons for a tick); the pure checks of a process's output
 // live in _process_checks.ts.
 import type { ChaosAction } from "./_plan.ts";
+import type { ChaosDatabase } from "./_database.ts";
 import { ChaosInstance } from "./_instance.ts";
 import {
   claimedAgain,
@@ -20,6 +21,12 @@ import { delay, within } from "./_wait.ts";
 const RUN_STARTED = /: run \S+ (attempt \d+ )?started/;
 const INSTANCE_STARTED = / instance \S+ started \(store /;
 const RETRYING = /: run \S+ attempt 1 failed.*; retrying$/;
+/**
+ * A command's one line when a database fault (its session terminated, the
+ * server restarting) failed it.
+ */
+const LOST_DATABASE =
+  /^tock: (Tick failed: )?Cannot [^(]+\(PostgreSQL store [^)]+\): (the connection was (closed|reset)|terminating connection|connection refused|the store lock was lost|no answer within|the database system is (shutting down|starting up))/;
 /** How long a refused twin may take to exit, ms. */
 const TWIN_MS = 10_000;
 /** How long a tick may take (a claim, a backoff, a sleeper), ms. */
@@ -47,6 +54,11 @@ export interface FleetOptions {
    * clock jumps; none without it.
    */
   readonly clockDir?: string;
+  /**
+   * The run's database, when the store is one: each slot's instances reach
+   * it through the slot's proxy, and the database faults act on it.
+   */
+  readonly database?: ChaosDatabase;
 }
 
 interface Slot {
@@ -77,6 +89,12 @@ export interface FleetCounts {
   tickKills: number;
   /** SIGSTOPs sent right after an attempt failed into a retry. */
   retryStops: number;
+  /** Instances cut off from the database (counted with the stops). */
+  cuts: number;
+  /** Sessions holding the claim lock terminated. */
+  terminations: number;
+  /** Restarts of the database server. */
+  dbRestarts: number;
 }
 
 /** The instances of one chaos run. */
@@ -107,6 +125,9 @@ export class Fleet {
     ticks: 0,
     tickKills: 0,
     retryStops: 0,
+    cuts: 0,
+    terminations: 0,
+    dbRestarts: 0,
   };
   /** What went wrong with the processes themselves. */
   readonly violations: string[] = [];
@@ -119,6 +140,8 @@ export class Fleet {
   #hold: Promise<void> | undefined;
   /** When each process was first frozen past the lease, s after origin. */
   readonly #frozenAt = new Map<ChaosInstance, number>();
+  /** Daemons a database fault kept from starting (restarted). */
+  readonly #failedStarts = new Set<ChaosInstance>();
   #closed = false;
 
   constructor(options: FleetOptions) {
@@ -154,6 +177,8 @@ export class Fleet {
     if (action.kind === "backoff-stop") {
       return this.#backoffStop(action.target, action.waitMs, action.forMs);
     }
+    if (action.kind === "terminate") return this.#terminate(action.waitMs);
+    if (action.kind === "db-restart") return this.#restartDatabase();
     // Every daemon may be paused for a tick: act on one after that.
     await this.#hold;
     const index = this.#pick(action.target);
@@ -196,6 +221,8 @@ export class Fleet {
       }
       case "stop":
         return this.#stop(index, action.forMs, "");
+      case "cut":
+        return await this.#cut(index, action.forMs);
       case "twin":
         return this.#twin(index);
       case "term":
@@ -251,7 +278,7 @@ export class Fleet {
     // Ticks and twins exit by themselves; a daemon must not (a SIGSTOP or
     // SIGCONT does not end it).
     for (const instance of this.all) {
-      if (!ended(instance)) {
+      if (!ended(instance) && !this.#failedStarts.has(instance)) {
         this.violations.push(
           `instance ${instance.name} exited by itself (${
             JSON.stringify(instance.exit)
@@ -341,6 +368,61 @@ export class Fleet {
   }
 
   /**
+   * Cuts the slot's instance off from the database for `forMs`: to the
+   * others it is frozen (its heartbeats stop), so it counts as stopped
+   * from the cut until it can reach the database again.
+   */
+  async #cut(index: number, forMs: number) {
+    const database = this.#options.database;
+    const slot = this.#slots[index]!;
+    const instance = slot.current!;
+    if (!database) {
+      slot.busy = false;
+      return;
+    }
+    await database.cut(index);
+    if (!this.#frozenAt.has(instance)) {
+      this.#frozenAt.set(instance, this.#elapsed());
+    }
+    this.stopped.add(instance.name);
+    this.counts.cuts += 1;
+    this.#log(`cut ${instance.name} off from the database for ${forMs} ms`);
+    this.#background(async () => {
+      await delay(forMs, this.#abort.signal);
+      this.resumed.set(instance.name, Date.now());
+      database.restore(index);
+      this.#log(`${instance.name} reaches the database again`);
+      slot.busy = false;
+    });
+  }
+
+  /** Terminates the session holding the claim lock, if one does soon. */
+  #terminate(waitMs: number) {
+    const database = this.#options.database;
+    if (!database) return;
+    this.#background(async () => {
+      if (await database.terminateLockHolder(waitMs)) {
+        this.counts.terminations += 1;
+        this.#log("pg_terminate_backend of the claim lock's holder");
+      } else {
+        this.#log(`terminate: nobody held the claim lock within ${waitMs} ms`);
+      }
+    });
+  }
+
+  /** Restarts the database server (every instance's sessions end). */
+  async #restartDatabase() {
+    const database = this.#options.database;
+    if (!database) return;
+    const started = performance.now();
+    await database.restartServer();
+    this.counts.dbRestarts += 1;
+    this.#log(
+      `PostgreSQL restarted (${Math.round(performance.now() - started)} ms)`,
+    );
+  }
+
+  /**
    * SIGSTOPs the first instance that prints `…attempt 1 failed…; retrying`
    * within `waitMs`, at that line (its run then sits in its backoff while
    * the lease runs out); if none does, the slot `target`'s instance. Does
@@ -409,6 +491,10 @@ export class Fleet {
         await twin.exited;
       }
       slot.busy = false;
+      if (exit?.code === 1 && this.#lostDatabase(twin)) {
+        this.#log(`twin of ${instance.name}: failed on a database fault`);
+        return;
+      }
       const found = twinRefused(instance.name, exit, twin.stderr);
       if (found) this.violations.push(`${found}:\n${twin.tail()}`);
       else this.counts.twins += 1;
@@ -514,6 +600,10 @@ export class Fleet {
           TICK_MS / 1000
         } s after it started (killed):\n${tick.tail()}`,
       );
+    } else if (exit.code === 1 && this.#lostDatabase(tick)) {
+      // A database fault (its session terminated, the server restarting)
+      // may fail a tick's one claim: exit 1, saying why, is its answer.
+      this.#log(`${tick.name}: failed on a database fault, as it may`);
     } else if (exit.code !== 0 && !ended(tick)) {
       this.violations.push(
         `${tick.name} exited ${exit.code}${
@@ -522,6 +612,13 @@ export class Fleet {
       );
     }
     this.#checkOneClaim(tick);
+  }
+
+  /** Whether a command failed in one line on a database fault. */
+  #lostDatabase(command: ChaosInstance): boolean {
+    if (!this.#options.database) return false;
+    const failed = command.stderr.filter((line) => line.startsWith("tock: "));
+    return failed.length === 1 && LOST_DATABASE.test(failed[0]!);
   }
 
   /** A tick's runs must all come from its one claim (SPEC: `tick`). */
@@ -539,7 +636,7 @@ export class Fleet {
     const dir = this.#options.clockDir;
     const instance = new ChaosInstance({
       name: name ?? `i${index}-gen${slot.generation++}`,
-      store: this.#options.store,
+      store: this.#options.database?.urlFor(index) ?? this.#options.store,
       origin: this.#options.origin,
       ...(dir !== undefined ? { clockFile: `${dir}/clock-${index}.ms` } : {}),
     });
@@ -551,14 +648,24 @@ export class Fleet {
   async #restart(index: number, afterMs: number, name?: string) {
     await delay(afterMs, this.#abort.signal);
     if (this.#abort.signal.aborted) return;
-    const ready = this.#spawn(index, name);
+    let ready = this.#spawn(index, name);
     this.counts.restarts += 1;
     this.#log(
       `restart slot ${index} as ${this.#slots[index]!.current!.name}${
         name !== undefined ? " (the killed one's id)" : ""
       }`,
     );
-    await ready;
+    // A database fault may fail a start (exit 1, one line saying why): the
+    // harness starts it again, as a supervisor would.
+    for (let tries = 0; !(await ready) && tries < 3; tries++) {
+      const failed = this.#slots[index]!.current!;
+      await failed.exited;
+      if (this.#abort.signal.aborted || !this.#lostDatabase(failed)) break;
+      this.#failedStarts.add(failed);
+      this.#log(`${failed.name} failed to start on a database fault`);
+      await delay(1_000, this.#abort.signal);
+      ready = this.#spawn(index, name ?? failed.name);
+    }
     this.#slots[index]!.busy = false;
   }
 

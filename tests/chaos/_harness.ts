@@ -1,13 +1,15 @@
-// The chaos harness: real `tock start` processes on one file store, killed,
-// frozen, stopped and restarted at seeded random moments while per-second
-// jobs run; then the side effects, the ledger and the jobs must agree (SPEC
-// §4 G1, G3, G4). See tests/chaos/README.md.
+// The chaos harness: real `tock start` processes on one store (a file store,
+// or a PostgreSQL database with its own faults), killed, frozen, stopped and
+// restarted at seeded random moments while per-second jobs run; then the
+// side effects, the ledger and the jobs must agree (SPEC §4 G1, G3, G4). See
+// tests/chaos/README.md.
 import { lines, processesWith, tock } from "../cli/e2e/_cli.ts";
 import type { HistoryEntry } from "../cli/e2e/_cli.ts";
 import { checkChaos, type ListedJob } from "./_check.ts";
 import { Fleet } from "./_fleet.ts";
 import { delay } from "./_wait.ts";
 import { type ChaosJob, describePlan, planChaos } from "./_plan.ts";
+import { ChaosDatabase } from "./_database.ts";
 
 /** Options of {@linkcode runChaos}. */
 export interface ChaosOptions {
@@ -29,6 +31,15 @@ export interface ChaosOptions {
    * @default {false}
    */
   readonly clockJumps?: boolean;
+  /**
+   * Run on this PostgreSQL database (`postgres://…/db`) instead of a file
+   * store: in a schema of the run's own (dropped afterwards unless kept),
+   * each instance through a proxy that cuts it off at times, with the lock
+   * holder's session terminated at times.
+   */
+  readonly database?: string;
+  /** On a database, also restart the server once. @default {false} */
+  readonly databaseRestart?: boolean;
   /** Receives progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -54,6 +65,12 @@ export interface ChaosReport {
   readonly tickKills: number;
   /** SIGSTOPs sent right after an attempt failed into a retry. */
   readonly retryStops: number;
+  /** Instances cut off from the database. */
+  readonly cuts: number;
+  /** Sessions holding the claim lock terminated. */
+  readonly terminations: number;
+  /** Restarts of the database server. */
+  readonly dbRestarts: number;
   /** `run.fenced` lines the instances printed. */
   readonly fenced: number;
   /** Scheduled slots checked for exactly one outcome. */
@@ -88,16 +105,29 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
   }
   const clockJumps = options.clockJumps ?? false;
-  const plan = planChaos(seed, { instances, jobs, durationMs, clockJumps });
+  const plan = planChaos(seed, {
+    instances,
+    jobs,
+    durationMs,
+    clockJumps,
+    ...(options.database
+      ? { database: options.databaseRestart ? "restart" : "faults" }
+      : {}),
+  });
+  const database = options.database
+    ? ChaosDatabase.open(options.database, instances)
+    : undefined;
   log(
     `chaos seed ${seed} (replay with CHAOS_SEED=${seed}): ${instances} instances, ${jobs} jobs, ${
       durationMs / 1000
-    } s${clockJumps ? ", clock jumps" : ""}`,
+    } s${clockJumps ? ", clock jumps" : ""}${
+      database ? `, PostgreSQL schema ${database.schema}` : ""
+    }`,
   );
   for (const line of describePlan(plan)) log(line);
   const dir = options.dir ??
     await Deno.makeTempDir({ prefix: "tock-chaos-" });
-  const store = `${dir}/store`;
+  const store = database?.url ?? `${dir}/store`;
   const effects = `${dir}/effects.log`;
   let keep = options.dir !== undefined;
   try {
@@ -108,6 +138,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       origin,
       log,
       ...(clockJumps ? { clockDir: dir } : {}),
+      ...(database ? { database } : {}),
     });
     let endedAt: number;
     try {
@@ -193,12 +224,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // On every path: commands of killed instances may still be running.
     await reapOrphans(dir, log).catch(() => {});
     if (!keep) await Deno.remove(dir, { recursive: true });
+    if (database && keep) await database.closeProxies();
+    else await database?.close();
   }
 }
 
 /** One line per run, for logs and `long.ts`. */
 export function summaryLine(r: ChaosReport): string {
-  return `seed ${r.seed}: ${r.instances} instances, ${r.kills} kills, ${r.stops} stops (${r.retryStops} in a backoff), ${r.terms} terms, ${r.restarts} restarts, ${r.twins} twins refused, ${r.ticks} ticks (${r.tickKills} killed), ${r.fenced} fenced; ${r.slots} slots, ${r.runs} runs, ${r.abandoned} abandoned, ${r.reruns} reruns, ${r.cancelled} cancelled, ${r.unsettled} unsettled; ${r.duplicates} duplicates, ${r.doubled} doubled, ${r.unaccounted} unaccounted, ${r.dropped} dropped; ${
+  return `seed ${r.seed}: ${r.instances} instances, ${r.kills} kills, ${r.stops} stops (${r.retryStops} in a backoff), ${r.terms} terms, ${r.restarts} restarts, ${r.twins} twins refused, ${r.ticks} ticks (${r.tickKills} killed), ${r.fenced} fenced;${
+    r.cuts + r.terminations + r.dbRestarts > 0
+      ? ` ${r.cuts} cut off, ${r.terminations} lock sessions terminated, ${r.dbRestarts} database restarts;`
+      : ""
+  } ${r.slots} slots, ${r.runs} runs, ${r.abandoned} abandoned, ${r.reruns} reruns, ${r.cancelled} cancelled, ${r.unsettled} unsettled; ${r.duplicates} duplicates, ${r.doubled} doubled, ${r.unaccounted} unaccounted, ${r.dropped} dropped; ${
     (r.elapsedMs / 1000).toFixed(1)
   } s; ${
     r.violations.length === 0 ? "OK" : `${r.violations.length} VIOLATIONS`

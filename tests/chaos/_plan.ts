@@ -99,6 +99,32 @@ export type ChaosAction =
     readonly kind: "jump" | "reset";
     readonly target: number;
     readonly deltaMs: number;
+  }
+  | {
+    readonly at: number;
+    /**
+     * On a database: cuts the slot's instance off from it (every
+     * connection closed, new ones refused) for `forMs`, some past the
+     * lease, then lets it reconnect.
+     */
+    readonly kind: "cut";
+    readonly target: number;
+    readonly forMs: number;
+  }
+  | {
+    readonly at: number;
+    /**
+     * On a database: `pg_terminate_backend` of the session holding the
+     * claim lock, whichever instance's it is, when one holds it within
+     * `waitMs`.
+     */
+    readonly kind: "terminate";
+    readonly waitMs: number;
+  }
+  | {
+    readonly at: number;
+    /** On a database: a restart of the PostgreSQL server. */
+    readonly kind: "db-restart";
   };
 
 /** What a chaos run does, from start to end. */
@@ -131,6 +157,12 @@ export interface PlanChaosOptions {
    * when the calm end begins. @default {false}
    */
   readonly clockJumps?: boolean;
+  /**
+   * The store is a database: also cut instances off from it and terminate
+   * the lock holder's session; with `"restart"`, also restart the server.
+   * @default {undefined}
+   */
+  readonly database?: "faults" | "restart";
 }
 
 /** Draws a chaos run's plan from its seed. */
@@ -251,6 +283,25 @@ export function planChaos(seed: number, options: PlanChaosOptions): ChaosPlan {
     }
     actions.push({ at: last, kind: "reset", target: 0, deltaMs: 0 });
   }
+  // Drawn last, so that a plan on files replays as it did before.
+  if (options.database) {
+    for (at = WARMUP_MS + prng.int(0, 4_000); at <= last;) {
+      const forMs = prng.chance(0.5)
+        ? prng.int(1_000, 5_000)
+        : prng.int(11_000, 15_000);
+      if (at + forMs > options.durationMs - 2_000) break;
+      actions.push({ at, kind: "cut", target: prng.int(0, n - 1), forMs });
+      at += forMs + prng.int(2_000, 10_000);
+    }
+    for (at = WARMUP_MS + prng.int(0, 2_000); at <= last;) {
+      actions.push({ at, kind: "terminate", waitMs: 2_000 });
+      at += prng.int(2_000, 6_000);
+    }
+    if (options.database === "restart") {
+      at = WARMUP_MS + prng.int(2_000, Math.max(2_000, last - WARMUP_MS));
+      if (at <= last) actions.push({ at, kind: "db-restart" });
+    }
+  }
   actions.sort((a, b) => a.at - b.at);
   return { seed, jobs, actions };
 }
@@ -269,7 +320,7 @@ export function describePlan(plan: ChaosPlan): string[] {
     ),
     ...plan.actions.map((a) =>
       `  +${(a.at / 1000).toFixed(1)}s ${a.kind}${
-        a.kind === "tick" ? "" : ` slot ${a.target}`
+        "target" in a ? ` slot ${a.target}` : ""
       }${describeAction(a)}`
     ),
   ];
@@ -280,6 +331,7 @@ function describeAction(a: ChaosAction): string {
     case "jump":
       return ` by ${a.deltaMs / 1000} s`;
     case "stop":
+    case "cut":
       return ` for ${(a.forMs / 1000).toFixed(1)}s`;
     case "backoff-stop":
       return ` for ${

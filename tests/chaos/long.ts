@@ -4,12 +4,19 @@
 // and a totals table, writes the totals to tests/chaos/last_run.json, and
 // exits 1 if any run found a violation (printing the seeds to replay).
 //
+// With `--store postgres://…/db` (or CHAOS_STORE), the same runs on that
+// database, each in a schema of its own, with its faults too: instances cut
+// off through a TCP proxy, the lock holder's session terminated, and (where
+// this machine allows it) a server restart per run. Those write
+// tests/chaos/last_run_postgres.json.
+//
 //   CHAOS_MINUTES=3 deno task test:chaos
 //   CHAOS_SEED=1234 deno task test:chaos      # replay one run
+//   deno task test:chaos --store postgres://postgres@127.0.0.1:5432/test
+import { parseArgs } from "node:util";
 import { type ChaosReport, runChaos, summaryLine } from "./_harness.ts";
+import { ChaosDatabase } from "./_database.ts";
 import { createPrng, parseSeed, randomSeed } from "./_prng.ts";
-
-const OUT = new URL("./last_run.json", import.meta.url);
 
 /** A run's size, drawn from its seed, so that the seed alone replays it. */
 export function longRunOptions(
@@ -40,6 +47,9 @@ const TOTALS = [
   "ticks",
   "tickKills",
   "retryStops",
+  "cuts",
+  "terminations",
+  "dbRestarts",
   "fenced",
   "skipped",
   "clockJumps",
@@ -78,6 +88,22 @@ async function main(): Promise<number> {
     return 2;
   }
   const verbose = Deno.env.get("CHAOS_VERBOSE") !== undefined;
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { store: { type: "string" } },
+  });
+  const database = values.store ?? Deno.env.get("CHAOS_STORE");
+  if (database !== undefined && !/^postgres(ql)?:\/\//.test(database)) {
+    console.error(
+      `--store must be a postgres:// URL (the file store is the default): received ${database}`,
+    );
+    return 2;
+  }
+  const restart = database !== undefined && await ChaosDatabase.canRestart();
+  const out = new URL(
+    database ? "./last_run_postgres.json" : "./last_run.json",
+    import.meta.url,
+  );
   const started = performance.now();
   const deadline = started + minutes * 60_000;
   const reports: ChaosReport[] = [];
@@ -85,6 +111,9 @@ async function main(): Promise<number> {
     seedText
       ? `tock chaos: replaying seed ${seedText}`
       : `tock chaos: new seeds for ${minutes} min`,
+    database
+      ? `on PostgreSQL${restart ? ", with a server restart per run" : ""}`
+      : "on a file store",
   );
   do {
     const seed = seedText ? parseSeed(seedText) : randomSeed();
@@ -93,6 +122,7 @@ async function main(): Promise<number> {
     const report = await runChaos({
       seed,
       ...options,
+      ...(database ? { database, databaseRestart: restart } : {}),
       keepOnFailure: true,
       log: (line) => verbose ? console.log(line) : lines.push(line),
     });
@@ -116,10 +146,11 @@ async function main(): Promise<number> {
     console.log(`  ${key.padEnd(width)}  ${String(value).padStart(7)}`);
   }
   await Deno.writeTextFile(
-    OUT,
+    out,
     JSON.stringify(
       {
         finishedAt: new Date().toISOString(),
+        store: database ? "postgres" : "file",
         minutes: Math.round((performance.now() - started) / 600) / 100,
         runs: reports.length,
         totals,
@@ -139,7 +170,9 @@ async function main(): Promise<number> {
   }
   for (const r of failing) {
     console.log(
-      `seed ${r.seed}: ${r.violations.length} violation(s); replay: CHAOS_SEED=${r.seed} deno task test:chaos`,
+      `seed ${r.seed}: ${r.violations.length} violation(s); replay: CHAOS_SEED=${r.seed} deno task test:chaos${
+        database ? " --store <the same URL>" : ""
+      }`,
     );
   }
   return 1;
