@@ -1,6 +1,6 @@
 /**
  * What the benchmark runs: job counts, durations and repeats of every
- * scenario, in full (`deno task bench`, about 11 minutes on 2 cores) and
+ * scenario, in full (`deno task bench`, about 14 minutes on 2 cores) and
  * quick (`--quick`, a smoke run of about a minute) form, and the PostgreSQL
  * run (`deno task bench:postgres`: start lag and lock hold only, about 4
  * minutes).
@@ -28,6 +28,13 @@ export interface BenchConfig {
     readonly timerMeasureMs: number;
     /** How long after the window late tock runs still count. */
     readonly settleMs: number;
+    /**
+     * K values at which one more tock repeat (file store) runs under a CPU
+     * profile, which splits its CPU per run by part of a run's life.
+     */
+    readonly profileJobs: readonly number[];
+    /** The profile's sampling interval, µs. */
+    readonly profileIntervalUs: number;
   };
   readonly lockHold: {
     /** N values. */
@@ -67,6 +74,16 @@ export interface BenchConfig {
     readonly windowMs: number;
     readonly settleMs: number;
   };
+  /**
+   * `tock start --jobs FILE` on a fresh file store: how long until its
+   * first claim.
+   */
+  readonly jobsFileStart: {
+    /** Jobs in the file (one due every second, the rest hourly). */
+    readonly jobs: number;
+    /** Repeats (each a fresh daemon on a fresh store). */
+    readonly repeats: number;
+  };
   /** The `tock start` daemon with command jobs (`true`) due every second. */
   readonly commandSoak: {
     /** Command jobs, each due every second. */
@@ -86,13 +103,17 @@ export const FULL: BenchConfig = {
   quick: false,
   repeats: 3,
   stores: ["file"],
+  // K = 30,000 adds about 2 minutes (tock, both croners, the timer, three
+  // repeats each); the two profiled repeats about 20 s.
   startLag: {
-    jobs: [10, 1_000, 10_000],
+    jobs: [10, 1_000, 10_000, 30_000],
     warmMs: 2_000,
     measureMs: 5_000,
     timerWarmMs: 1_000,
     timerMeasureMs: 2_000,
     settleMs: 1_000,
+    profileJobs: [1_000, 10_000],
+    profileIntervalUs: 500,
   },
   lockHold: {
     storedJobs: [100, 1_000, 10_000, 100_000],
@@ -122,8 +143,10 @@ export const FULL: BenchConfig = {
     settleMs: 1_000,
   },
   idle: { jobs: 10_000, windows: 3, windowMs: 10_000, settleMs: 2_000 },
+  // About 10 s a repeat.
+  jobsFileStart: { jobs: 100_000, repeats: 3 },
   // About 75 s a repeat (start-up, warm-up, window, a heartbeat after it):
-  // one repeat keeps the full run near 11 minutes.
+  // one repeat keeps the full run near 14 minutes.
   commandSoak: {
     jobs: 20,
     repeats: 1,
@@ -141,7 +164,7 @@ export const FULL: BenchConfig = {
 export const POSTGRES: BenchConfig = {
   ...FULL,
   stores: ["postgres"],
-  startLag: { ...FULL.startLag, jobs: [10, 1_000] },
+  startLag: { ...FULL.startLag, jobs: [10, 1_000], profileJobs: [] },
   lockHold: {
     ...FULL.lockHold,
     storedJobs: [100, 1_000, 10_000, 100_000, 1_000_000],
@@ -160,6 +183,8 @@ export const QUICK: BenchConfig = {
     timerWarmMs: 1_000,
     timerMeasureMs: 1_000,
     settleMs: 500,
+    profileJobs: [100],
+    profileIntervalUs: 500,
   },
   lockHold: {
     storedJobs: [100, 1_000],
@@ -189,6 +214,7 @@ export const QUICK: BenchConfig = {
     settleMs: 500,
   },
   idle: { jobs: 1_000, windows: 3, windowMs: 1_000, settleMs: 500 },
+  jobsFileStart: { jobs: 10_000, repeats: 1 },
   commandSoak: {
     jobs: 20,
     repeats: 1,

@@ -8,8 +8,8 @@
  *   come from the main run (one that measured the file store); a run of
  *   other stores only adds them when there are none yet.
  * - Other rows are kept, and the scenarios only the main run measures (the
- *   seed scenario, several instances, idle cost, the command soak) come
- *   from the main run.
+ *   seed scenario, several instances, idle cost, the command soak, the
+ *   jobs file start) come from the main run.
  * - `meta` describes the main run; `storeRuns` the run each other store
  *   kind's rows come from.
  *
@@ -71,6 +71,12 @@ export function mergeResults(
   );
   const startLagRatios = rows(previous.startLagRatios, current.startLagRatios)
     ?.sort((a, b) => a.jobs - b.jobs || byStore(a, b));
+  const startLagCpuSplit = rows(
+    previous.startLagCpuSplit,
+    current.startLagCpuSplit,
+  )?.sort((a, b) => a.jobs - b.jobs || byStore(a, b));
+  const journalBytes = rows(previous.journalBytes, current.journalBytes)
+    ?.sort((a, b) => a.jobs - b.jobs || byStore(a, b));
   const lockHold = rows(previous.lockHold, current.lockHold)
     ?.sort((a, b) => byStore(a, b) || a.storedJobs - b.storedJobs);
   const lockHoldGrowth = rows(previous.lockHoldGrowth, current.lockHoldGrowth)
@@ -80,6 +86,8 @@ export function mergeResults(
     ...rest,
     ...(startLag ? { startLag } : {}),
     ...(startLagRatios ? { startLagRatios } : {}),
+    ...(startLagCpuSplit ? { startLagCpuSplit } : {}),
+    ...(journalBytes ? { journalBytes } : {}),
     ...(lockHold ? { lockHold } : {}),
     ...(lockHoldGrowth ? { lockHoldGrowth } : {}),
     ...(Object.keys(storeRuns).length > 0 ? { storeRuns } : {}),

@@ -11,6 +11,7 @@ import type { Spread } from "./_stats.ts";
 import { formatNumber, formatSpread, table } from "./_format.ts";
 import { scaleNotes, verdicts } from "./_targets.ts";
 import { cronerLabel, isCroner } from "./_peers.ts";
+import { cpuSplit, jobsFileStart, journal } from "./_report_cost.ts";
 
 /**
  * Renders the report.
@@ -23,12 +24,15 @@ export function renderReport(results: BenchResults): string {
     header(results),
     targets(results),
     startLag(results),
+    cpuSplit(results),
+    journal(results),
     lockHold(results),
     vsRun(results),
     seed(results),
     instances(results),
     idle(results),
     commandSoak(results),
+    jobsFileStart(results),
   ];
   return `${sections.filter((s) => s !== "").join("\n\n")}\n`;
 }
@@ -162,10 +166,28 @@ function startLag({ startLag, startLagRatios, meta }: BenchResults): string {
     "The window's slots (K a second) not started " +
     `${c.settleMs / 1000} s after it, delayed or skipped by a system ` +
     "that fell behind, are counted as not started " +
-    "(the `started` column); their lag is not in the percentiles.",
+    "(the `started` column); their lag is not in the percentiles. " +
+    "CPU per run is the process's CPU time (`process.cpuUsage()`, user + " +
+    "system, every thread) over a window as long as the measured one and " +
+    "half a second after it, over the runs (handler calls) started in it, " +
+    "whatever their slot: end to end, as each of its seconds holds one " +
+    "slot's claim (a lookahead before the slot), its starts and its " +
+    "outcomes; the main thread's part of it is from its " +
+    "`/proc/self/task/<pid>/schedstat` (the rest: V8's GC and compiler " +
+    "threads, Deno's I/O threads).",
     "",
     table(
-      ["system", "store", "K", "p50", "p99", "max", "started"],
+      [
+        "system",
+        "store",
+        "K",
+        "p50",
+        "p99",
+        "max",
+        "started",
+        "CPU per run",
+        "main thread",
+      ],
       startLag.map((row) => [
         systemName(row.system, row.version),
         row.store,
@@ -174,6 +196,8 @@ function startLag({ startLag, startLagRatios, meta }: BenchResults): string {
         formatSpread(row.detail.p99Ms, " ms"),
         formatSpread(row.detail.maxMs, " ms"),
         formatSpread(row.detail.startedPercent, "%"),
+        formatSpread(row.detail.cpuUsPerRun, " µs"),
+        formatSpread(row.detail.mainThreadUsPerRun, " µs"),
       ]),
     ),
     ...(startLagRatios && startLagRatios.length > 0

@@ -10,6 +10,7 @@
 import type { LatencySummary, Spread } from "./_stats.ts";
 import type { BenchConfig } from "./_config.ts";
 import type { CronerSystem } from "./_peers.ts";
+import type { CpuPart } from "./_cpu_split.ts";
 
 /** One start lag configuration (system, store, K). */
 export interface StartLagRow {
@@ -29,6 +30,64 @@ export interface StartLagRow {
   readonly maxMs: number | null;
   /** Share of the window's runs that started, percent. */
   readonly startedPercent: number | null;
+  /**
+   * The process's CPU time per run started, µs, end to end (over a window
+   * as long as the measured one, half a second later); absent from rows of
+   * runs before it was measured.
+   */
+  readonly cpuUsPerRun?: number | null;
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
+/**
+ * Where tock's CPU goes per run: one more repeat (not in the start lag
+ * rows), its CPU window under a V8 CPU profile, split by part of a run's
+ * life (`_cpu_split.ts`); the shares applied to the main thread's CPU per run
+ * of the unprofiled repeats at the same K.
+ */
+export interface CpuSplitRow {
+  readonly store: string;
+  readonly jobs: number;
+  /** The profile's sampling interval, µs. */
+  readonly intervalUs: number;
+  /** Samples in the window. */
+  readonly samples: number;
+  /** Runs started in the profiled window. */
+  readonly runs: number;
+  /** The unprofiled repeats' process CPU per run (median), µs. */
+  readonly cpuUsPerRun: number | null;
+  /** Of it, the main thread's (`schedstat`, median), µs. */
+  readonly mainThreadUsPerRun: number | null;
+  /** The profiled repeat's figures per run, µs (the profiler's cost in). */
+  readonly profiled: {
+    readonly cpuUsPerRun: number | null;
+    readonly mainThreadUsPerRun: number | null;
+    /** Sampled main-thread time, idle excluded (wall time per sample). */
+    readonly sampledUsPerRun: number | null;
+  };
+  /** Each part's share of the main thread's busy samples, %. */
+  readonly percent: Readonly<Record<CpuPart, number | null>>;
+  /** Each part's share times `mainThreadUsPerRun`, µs. */
+  readonly usPerRun: Readonly<Record<CpuPart, number | null>>;
+  /** Each part's sampled time per run in the profiled repeat, µs. */
+  readonly sampledUsPerRun: Readonly<Record<CpuPart, number | null>>;
+  /** Of `percent`: what the lock turn a sample fell in gave, not a frame. */
+  readonly byTurnPercent: Readonly<Record<CpuPart, number | null>>;
+}
+
+/** Journal bytes of the file store after start lag repeats (`_journal_bytes.ts`). */
+export interface JournalBytesRow {
+  readonly store: string;
+  readonly jobs: number;
+  readonly repeats: number;
+  /** The store format the lines are in (`tock.json`). */
+  readonly format: number | null;
+  /** Bytes of claim lines per slot they claimed (median). */
+  readonly bytesPerClaimedSlot: number | null;
+  /** A claim line's own bytes per slot, the median line (median). */
+  readonly claimLineBytesPerSlot?: number | null;
+  /** Bytes of outcome lines per run they recorded (median). */
+  readonly bytesPerRecordedRun: number | null;
   readonly detail: Readonly<Record<string, Spread>>;
 }
 
@@ -182,6 +241,27 @@ export interface CommandSoakResults {
   readonly detail: Readonly<Record<string, Spread>>;
 }
 
+/**
+ * `tock start --jobs FILE` on a fresh file store, until its first claim
+ * (medians over the repeats; every time from the daemon's spawn, read from
+ * the daemon's own records). Absent from runs before it was measured.
+ */
+export interface JobsFileStartResults {
+  readonly store: string;
+  /** Jobs in the file. */
+  readonly jobs: number;
+  readonly repeats: number;
+  /** The jobs file's size, bytes. */
+  readonly fileBytes: number | null;
+  /** Spawn → the sync began (the file read and checked), ms. */
+  readonly syncStartMs: number | null;
+  /** The sync began → the instance registered (the sync's commit), ms. */
+  readonly syncMs: number | null;
+  /** Spawn → the first claim (the claim's time on the daemon's clock), ms. */
+  readonly firstClaimMs: number | null;
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
 /** Where and how the figures were measured. */
 export interface BenchMeta {
   readonly date: string;
@@ -214,6 +294,10 @@ export interface BenchResults {
   readonly storeRuns?: Readonly<Record<string, BenchMeta>>;
   readonly startLag?: readonly StartLagRow[];
   readonly startLagRatios?: readonly StartLagRatioRow[];
+  /** Absent from runs before it was measured. */
+  readonly startLagCpuSplit?: readonly CpuSplitRow[];
+  /** Absent from runs before it was measured. */
+  readonly journalBytes?: readonly JournalBytesRow[];
   readonly lockHold?: readonly LockHoldRow[];
   readonly lockHoldGrowth?: readonly LockHoldGrowth[];
   readonly lockHoldVsRunDuration?: LockHoldVsRunDuration;
@@ -221,6 +305,7 @@ export interface BenchResults {
   readonly instances?: readonly InstancesRow[];
   readonly idle?: IdleResults;
   readonly commandSoak?: CommandSoakResults;
+  readonly jobsFileStart?: JobsFileStartResults;
 }
 
 /** The scenario names `--only` accepts (the keys of the results). */
@@ -232,6 +317,7 @@ export const SCENARIOS = [
   "seedScenario",
   "idle",
   "commandSoak",
+  "jobsFileStart",
 ] as const;
 
 /** One scenario name. */

@@ -1,6 +1,7 @@
 /**
- * The targets of issue #5 and whether a run met them. A target is judged
- * only when its scenario ran (a `--quick` or `--only` run judges fewer).
+ * The targets of issues #5 and #12 and whether a run met them. A target is
+ * judged only when its scenario ran (a `--quick` or `--only` run judges
+ * fewer). Start lag is judged up to K = 10,000; larger K are notes.
  * A start lag target also fails when fewer than 99% of the window's runs
  * started: the p99 of the runs that did start would flatter the system.
  * tock's start lag p99 must be below both croners' (the current release
@@ -12,7 +13,7 @@
 
 import type { BenchResults, StartLagRow } from "./_results.ts";
 import { formatNumber, formatSpread } from "./_format.ts";
-import { cronerLabel, CRONERS, type CronerSystem } from "./_peers.ts";
+import { cronerLabel, CRONERS, type CronerSystem, isCroner } from "./_peers.ts";
 
 /** One target and whether the run met it. */
 export interface Verdict {
@@ -71,7 +72,11 @@ function cronerFigure(system: CronerSystem, row?: StartLagRow): string {
 export function verdicts(results: BenchResults): Verdict[] {
   const out: Verdict[] = [];
   const lag = results.startLag ?? [];
-  for (const row of lag.filter((r) => r.system === "tock")) {
+  for (
+    const row of lag.filter((r) =>
+      r.system === "tock" && r.jobs <= MAX_JUDGED_JOBS
+    )
+  ) {
     const limit = row.jobs === 1_000 ? 10 : row.jobs === 10_000 ? 50 : null;
     if (limit !== null) {
       out.push({
@@ -106,6 +111,7 @@ export function verdicts(results: BenchResults): Verdict[] {
       });
     }
   }
+  out.push(...runCostVerdicts(results));
   for (const row of results.lockHold ?? []) {
     if (row.storedJobs !== 10_000) continue;
     out.push({
@@ -204,6 +210,20 @@ export function verdicts(results: BenchResults): Verdict[] {
       pass: p99Ms !== null && maxMs !== null && p99Ms <= 5 && maxMs <= 20,
     });
   }
+  const start = results.jobsFileStart;
+  if (start) {
+    const d = start.detail;
+    out.push({
+      measure: `\`tock start --jobs\`, ${
+        formatNumber(start.jobs)
+      } jobs: spawn to the first claim (${start.store})`,
+      measured: `${formatSpread(d.firstClaimMs, " ms")} (its sync ${
+        formatSpread(d.syncMs, " ms")
+      })`,
+      target: "≤ 3 s (3,000 ms)",
+      pass: start.firstClaimMs !== null && start.firstClaimMs <= 3_000,
+    });
+  }
   for (const row of results.instances ?? []) {
     out.push({
       measure: `duplicates, ${row.count} instance${row.count > 1 ? "s" : ""}`,
@@ -215,14 +235,86 @@ export function verdicts(results: BenchResults): Verdict[] {
   return out;
 }
 
+/** The largest K whose start lag is judged (issue #5's range). */
+const MAX_JUDGED_JOBS = 10_000;
+
+/** Issue #12's targets of a run's cost: CPU per run, journal bytes. */
+function runCostVerdicts(results: BenchResults): Verdict[] {
+  const out: Verdict[] = [];
+  const lag = results.startLag ?? [];
+  for (const row of lag) {
+    // Rows of runs before CPU was measured have no figure.
+    if (
+      row.system !== "tock" || row.jobs !== 10_000 ||
+      row.cpuUsPerRun === undefined
+    ) continue;
+    const beside = lagRow(lag, "tock", row.store, 1_000);
+    const split = results.startLagCpuSplit?.find((s) =>
+      s.store === row.store && s.jobs === row.jobs
+    );
+    const parts = split
+      ? `; profiled: claim ${formatNumber(split.percent.claim)}%, start ${
+        formatNumber(split.percent.start)
+      }%, outcome ${formatNumber(split.percent.outcome)}% of the main thread`
+      : "";
+    out.push({
+      measure: `CPU per run, end to end, K=10,000 (${row.store})`,
+      measured: `${formatSpread(row.detail.cpuUsPerRun, " µs")}${
+        lagNote(row)
+      }${parts}; K=1,000: ${formatSpread(beside?.detail.cpuUsPerRun, " µs")}`,
+      target: "≤ 25 µs",
+      pass: row.cpuUsPerRun !== null && row.cpuUsPerRun <= 25,
+    });
+  }
+  for (const row of results.journalBytes ?? []) {
+    if (row.jobs !== 1_000) continue;
+    out.push({
+      measure: `journal bytes per claimed slot, K=1,000 (${row.store}${
+        row.format !== null ? `, format ${row.format}` : ""
+      })`,
+      measured: `${formatSpread(row.detail.bytesPerClaimedSlot, " B")}${
+        row.detail.claimLineBytesPerSlot
+          ? ` (median claim line ${
+            formatSpread(row.detail.claimLineBytesPerSlot, " B")
+          })`
+          : ""
+      }`,
+      target: "≤ 150 B",
+      pass: row.bytesPerClaimedSlot !== null && row.bytesPerClaimedSlot <= 150,
+    });
+  }
+  return out;
+}
+
 /**
- * Figures beyond the targets' range (N above 100,000), for scale.
+ * Figures beyond the targets' range (K above 10,000, N above 100,000),
+ * for scale.
  *
  * @param results The results.
  * @returns One line each.
  */
 export function scaleNotes(results: BenchResults): string[] {
   const out: string[] = [];
+  const lag = results.startLag ?? [];
+  for (const row of lag) {
+    if (row.system !== "tock" || row.jobs <= MAX_JUDGED_JOBS) continue;
+    const peers = [...CRONERS, "timer"].map((system) => {
+      const peer = lagRow(lag, system, "none", row.jobs);
+      const name = isCroner(system) ? cronerName(system, peer) : "the timer";
+      return peer
+        ? `${name} ${formatNumber(peer.p99Ms)} ms, ${
+          formatNumber(peer.startedPercent)
+        }% started`
+        : `${name} not measured`;
+    });
+    out.push(
+      `start lag, K=${formatNumber(row.jobs)} (${row.store}): ${
+        formatSpread(row.detail.startedPercent, "%")
+      } of runs started, p99 ${formatSpread(row.detail.p99Ms, " ms")} (${
+        peers.join("; ")
+      })`,
+    );
+  }
   for (const row of results.lockHold ?? []) {
     if (row.storedJobs <= 100_000) continue;
     out.push(

@@ -25,6 +25,7 @@ import { runInstances } from "./suites/instances.ts";
 import { runSeedScenario } from "./suites/seed_scenario.ts";
 import { runIdle } from "./suites/idle.ts";
 import { runCommandSoak } from "./suites/command_soak.ts";
+import { runJobsFileStart } from "./suites/jobs_file_start.ts";
 
 const BENCH_DIR = new URL(".", import.meta.url).pathname;
 
@@ -167,6 +168,11 @@ async function main(): Promise<void> {
     "commandSoak",
     () => runCommandSoak(config, step),
   );
+  // A start timed on the wall clock: alone too.
+  const jobsFileStart = await suite(
+    "jobsFileStart",
+    () => runJobsFileStart(config, step),
+  );
   const results: Omit<BenchResults, "meta"> = {
     ...startLag,
     ...lockHold,
@@ -175,6 +181,7 @@ async function main(): Promise<void> {
     ...(seedScenario ? { seedScenario } : {}),
     ...(idle ? { idle } : {}),
     ...(commandSoak ? { commandSoak } : {}),
+    ...(jobsFileStart ? { jobsFileStart } : {}),
   };
 
   const run: BenchResults = {

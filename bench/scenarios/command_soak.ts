@@ -40,14 +40,13 @@ import type { InstanceRecord } from "../../src/types.ts";
 import { delay } from "../../src/clock.ts";
 import { childMain, progress } from "../_child.ts";
 import {
-  parseProcStat,
   type ProcStat,
   slotsInWindow,
   soakJobsFile,
   tallyWindow,
   ticksToMs,
-  TOCK_RUN_FLAGS,
 } from "../_soak.ts";
+import { Daemon, drain } from "../_daemon.ts";
 import { openStore } from "../_stores.ts";
 import { round } from "../_stats.ts";
 import { sleepUntil, wholeSecondAfter } from "../_time.ts";
@@ -105,13 +104,10 @@ export interface CommandSoakResult {
   readonly clockTicks: number;
 }
 
-const REPO_DIR = new URL("../../", import.meta.url).pathname;
-const CLI = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 /** Spawns before the spawn floor's, not measured. */
 const WARM_SPAWNS = 10;
-/** How long the daemon has to register, and to exit on SIGTERM. */
+/** How long the daemon has to register. */
 const START_LIMIT_MS = 60_000;
-const STOP_LIMIT_MS = 20_000;
 /** After the window: the runs of its last slots have ended by then. */
 const SETTLE_MS = 1_500;
 /** The heartbeat is every 3 s: wait this long for one after the window. */
@@ -128,11 +124,6 @@ async function clockTicks(): Promise<number> {
     if (success && Number.isSafeInteger(ticks) && ticks > 0) return ticks;
   } catch { /* no getconf */ }
   return 100;
-}
-
-async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
-  const reader = stream.getReader();
-  while (!(await reader.read()).done) { /* discard */ }
 }
 
 /** One `sh -c true`, stdio piped as the command runner pipes it. */
@@ -164,89 +155,6 @@ async function spawnFloor(spawns: number): Promise<number> {
 }
 
 /** The daemon's stdout discarded, the end of its stderr kept. */
-class Daemon {
-  readonly #child: Deno.ChildProcess;
-  #stderr = "";
-  readonly exited: Promise<Deno.CommandStatus>;
-
-  constructor(store: string, jobsFile: string) {
-    // No TOCK_ variable (a test clock, another store) reaches the daemon.
-    const env = Object.fromEntries(
-      Object.entries(Deno.env.toObject()).filter(([name]) =>
-        !name.startsWith("TOCK_")
-      ),
-    );
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...TOCK_RUN_FLAGS,
-        CLI,
-        "start",
-        "--store",
-        store,
-        "--jobs",
-        jobsFile,
-      ],
-      cwd: REPO_DIR,
-      clearEnv: true,
-      env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const out = drain(this.#child.stdout);
-    const err = this.#keepStderr(this.#child.stderr);
-    this.exited = Promise.all([this.#child.status, out, err]).then(([s]) => s);
-  }
-
-  get pid(): number {
-    return this.#child.pid;
-  }
-
-  async #keepStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      this.#stderr = (this.#stderr + decoder.decode(chunk, { stream: true }))
-        .slice(-2_000);
-    }
-  }
-
-  /** The end of its stderr, for error messages. */
-  stderrTail(): string {
-    const tail = this.#stderr.trim();
-    return tail === "" ? "" : `: ${tail.split("\n").slice(-5).join(" / ")}`;
-  }
-
-  /** Its CPU times now. */
-  stat(): ProcStat {
-    return parseProcStat(Deno.readTextFileSync(`/proc/${this.pid}/stat`));
-  }
-
-  /**
-   * Stops it with SIGTERM and waits for it to exit (SIGKILL after
-   * `STOP_LIMIT_MS`).
-   */
-  async stop(): Promise<Deno.CommandStatus> {
-    try {
-      this.#child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), STOP_LIMIT_MS);
-    });
-    const status = await Promise.race([this.exited, late]);
-    clearTimeout(timer);
-    if (status) return status;
-    try {
-      this.#child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await this.exited;
-    throw new Error(
-      `Cannot stop the daemon: still running ${STOP_LIMIT_MS} ms after SIGTERM`,
-    );
-  }
-}
-
 /** The daemon's instance record, once it has one (polling the store). */
 async function instanceOf(
   store: JobStore,
@@ -307,7 +215,7 @@ export async function commandSoak(
     // has opened it.
     await (await openStore({ kind: "file", dir })).close();
     reader = await createFileStore({ dir, readOnly: true });
-    daemon = new Daemon(dir, jobsFile);
+    daemon = new Daemon({ store: dir, jobsFile });
     const registered = await instanceOf(reader, daemon, START_LIMIT_MS);
     if (!registered) {
       throw new Error(

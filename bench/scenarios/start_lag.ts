@@ -16,20 +16,32 @@
  * slots that have not started `settleMs` after it (a system that falls
  * behind skips or delays them) are reported as not started.
  *
+ * CPU per run: the process's CPU time (`process.cpuUsage()`, user +
+ * system, every thread) over a window as long as the measured one and half
+ * a second later (so that each of its seconds holds one slot's claim, a
+ * lookahead before the slot, its starts and its outcomes), divided by the
+ * runs (handler calls) that started in it, whatever their slot; and the
+ * main thread's part of it (`/proc/self/task/<pid>/schedstat`). With
+ * `profile`, a CPU profile of that window splits tock's main thread by part
+ * of a run's life (`_cpu_split.ts`); that repeat's lags are not comparable.
+ *
  * Run as a child: `deno run -A --v8-flags=--expose-gc
  * bench/scenarios/start_lag.ts '<StartLagArgs JSON>'`.
  *
  * @module
  */
 
+import process from "node:process";
 import { CRON_CLASSES, type CronJob } from "./_croner.ts";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import type { TockEvent } from "../../src/runtime/events.ts";
 import { childMain } from "../_child.ts";
 import type { JobGroup } from "../_jobs.ts";
 import { type CronerSystem, cronerVersion, isCroner } from "../_peers.ts";
-import { type LatencySummary, summarize } from "../_stats.ts";
+import { type LatencySummary, round, summarize } from "../_stats.ts";
 import { openStore, type StoreSpec } from "../_stores.ts";
+import { type CpuSplit, type LockTurn, splitProfile } from "../_cpu_split.ts";
+import { recordLockTurns, startProfile } from "../_profile.ts";
 import { preciseNow, sleepUntil, wholeSecondAfter } from "../_time.ts";
 
 /** The systems start lag is measured on. */
@@ -48,6 +60,32 @@ export interface StartLagArgs {
   readonly settleMs: number;
   /** tock only: a store holding {@linkcode startLagJobs}`(jobs)`. */
   readonly store?: StoreSpec;
+  /**
+   * tock only: profile the CPU window, sampling every `intervalUs`; with
+   * `save`, also write the profile there (a `.cpuprofile` for DevTools).
+   */
+  readonly profile?: { readonly intervalUs: number; readonly save?: string };
+}
+
+/** The process's CPU over the CPU window (see the module doc). */
+export interface CpuWindow {
+  /** Runs (handler calls) that started in it. */
+  readonly runs: number;
+  /** User + system time of the process, ms. */
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  /** `cpuMs` per run, in µs (`null` without runs). */
+  readonly usPerRun: number | null;
+  /** Of `cpuMs`, the main thread's (`null` without `schedstat`). */
+  readonly mainThreadMs: number | null;
+  /** `mainThreadMs` per run, in µs. */
+  readonly mainThreadUsPerRun: number | null;
+}
+
+/** A profiled CPU window: its main thread by part (see `_cpu_split.ts`). */
+export interface ProfiledWindow {
+  readonly intervalUs: number;
+  readonly split: CpuSplit;
 }
 
 /** What one start lag run measured. */
@@ -64,6 +102,9 @@ export interface StartLagResult extends LatencySummary {
   readonly started: number;
   /** tock only: the claim steps' lock holds during the window. */
   readonly lockHold?: LatencySummary;
+  readonly cpu: CpuWindow;
+  /** With `profile`: the CPU window's profile, by part. */
+  readonly profile?: ProfiledWindow;
 }
 
 /** The handler name the start lag jobs use. */
@@ -101,39 +142,133 @@ class Window {
   }
 }
 
+/** What is counted while a system runs. */
+interface Tally {
+  /** The lags of the window's slots, in the order their runs started. */
+  readonly lags: number[];
+  /** Every run started so far (handler calls). */
+  calls: number;
+  /** tock, when profiled: its lock turns. */
+  readonly turns?: LockTurn[];
+}
+
 /** What a system's run gives besides the lags. */
 interface Run {
   readonly window: Window;
+  /** The window's slots started within `settleMs` after it. */
+  readonly started: number;
+  readonly cpu: CpuWindow;
+  readonly profile?: ProfiledWindow;
   readonly lockHold?: LatencySummary;
 }
 
-async function runTock(args: StartLagArgs, lags: number[]): Promise<Run> {
+/**
+ * The main thread's CPU time so far, ms: the first field of its
+ * `schedstat` (ns on a CPU); `null` where the kernel has none.
+ */
+function mainThreadCpuMs(): number | null {
+  try {
+    const text = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/schedstat`);
+    const ns = Number(text.split(" ")[0]);
+    return Number.isFinite(ns) ? ns / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Half a second: the CPU window's offset from the measured window. */
+const CPU_OFFSET_MS = 500;
+
+/**
+ * Opens the window, then measures the CPU window (profiled if asked) and
+ * counts the runs started by `settleMs` after the window.
+ */
+async function observe(
+  window: Window,
+  args: StartLagArgs,
+  tally: Tally,
+): Promise<Omit<Run, "lockHold">> {
+  window.open(args);
+  const settled = sleepUntil(window.to + args.settleMs)
+    .then(() => tally.lags.length);
+  await sleepUntil(window.from + CPU_OFFSET_MS);
+  const profiling = args.profile
+    ? await startProfile(args.profile.intervalUs)
+    : undefined;
+  const before = process.cpuUsage();
+  const mainBefore = mainThreadCpuMs();
+  const from = performance.now();
+  const calls = tally.calls;
+  await sleepUntil(window.to + CPU_OFFSET_MS);
+  const used = process.cpuUsage(before);
+  const mainAfter = mainThreadCpuMs();
+  const to = performance.now();
+  const runs = tally.calls - calls;
+  const cpuMs = (used.user + used.system) / 1000;
+  const mainMs = mainBefore === null || mainAfter === null
+    ? null
+    : mainAfter - mainBefore;
+  const perRun = (ms: number | null) =>
+    ms === null || runs === 0 ? null : round((ms * 1000) / runs);
+  const cpu: CpuWindow = {
+    runs,
+    cpuMs: round(cpuMs)!,
+    wallMs: round(to - from)!,
+    usPerRun: perRun(cpuMs),
+    mainThreadMs: round(mainMs),
+    mainThreadUsPerRun: perRun(mainMs),
+  };
+  const profiled = await profiling?.stop();
+  if (profiled && args.profile?.save) {
+    await Deno.writeTextFile(
+      args.profile.save,
+      JSON.stringify(profiled.profile),
+    );
+  }
+  const profile = profiled && {
+    intervalUs: args.profile!.intervalUs,
+    split: splitProfile(profiled.profile, {
+      from,
+      to,
+      turns: tally.turns ?? [],
+      toPerfMs: profiled.toPerfMs,
+    }),
+  };
+  return {
+    window,
+    started: await settled,
+    cpu,
+    ...(profile ? { profile } : {}),
+  };
+}
+
+async function runTock(args: StartLagArgs, tally: Tally): Promise<Run> {
   if (!args.store) throw new TypeError("Cannot run tock: no 'store' given");
   // Neither the store nor the scheduler is closed: the process exits once
   // the result is printed, and stopping a scheduler that is far behind can
   // take seconds that measure nothing.
-  const store = await openStore(args.store);
+  const opened = await openStore(args.store);
+  const store = tally.turns ? recordLockTurns(opened, tally.turns) : opened;
   const window = new Window();
   const holds: number[] = [];
+  // Named: a profile counts it as the runs' start (`_cpu_split.ts`).
+  const lagHandler = ({ slot }: { readonly slot: Date }) => {
+    const at = preciseNow();
+    tally.calls++;
+    if (window.has(slot.getTime())) tally.lags.push(at - slot.getTime());
+  };
   const scheduler = await createScheduler({
     store,
     instance: "bench-lag",
     maxParallel: args.jobs + 64,
-    handlers: {
-      [LAG_HANDLER]: ({ slot }) => {
-        const at = preciseNow();
-        if (window.has(slot.getTime())) lags.push(at - slot.getTime());
-      },
-    },
+    handlers: { [LAG_HANDLER]: lagHandler },
   });
   scheduler.addEventListener("lock.released", (event) => {
     if (window.has(preciseNow())) {
       holds.push((event as TockEvent).detail.holdMs ?? 0);
     }
   });
-  window.open(args);
-  await sleepUntil(window.to + args.settleMs);
-  return { window, lockHold: summarize(holds) };
+  return { ...await observe(window, args, tally), lockHold: summarize(holds) };
 }
 
 /**
@@ -167,7 +302,7 @@ function onPlannedRun(job: CronJob, onTarget: (at: number) => void): void {
 async function runCroner(
   system: CronerSystem,
   args: StartLagArgs,
-  lags: number[],
+  tally: Tally,
 ): Promise<Run> {
   const Cron = CRON_CLASSES[system];
   const window = new Window();
@@ -186,30 +321,31 @@ async function runCroner(
       const at = preciseNow();
       const slot = planned;
       planned = NaN;
+      tally.calls++;
       if (Number.isNaN(slot)) unplanned++;
-      else if (window.has(slot)) lags.push(at - slot);
+      else if (window.has(slot)) tally.lags.push(at - slot);
     });
     onPlannedRun(job, (at) => planned = at);
     jobs.push(job);
   }
-  window.open(args);
-  await sleepUntil(window.to + args.settleMs);
+  const run = await observe(window, args, tally);
   for (const job of jobs) job.stop();
   if (unplanned > 0) {
     throw new Error(
       `Cannot measure ${system}: ${unplanned} calls without a planned run`,
     );
   }
-  return { window };
+  return run;
 }
 
-async function runTimer(args: StartLagArgs, lags: number[]): Promise<Run> {
+async function runTimer(args: StartLagArgs, tally: Tally): Promise<Run> {
   const window = new Window();
   const callbacks = Array.from(
     { length: args.jobs },
     () => (slot: number) => {
       const at = preciseNow();
-      if (window.has(slot)) lags.push(at - slot);
+      tally.calls++;
+      if (window.has(slot)) tally.lags.push(at - slot);
     },
   );
   let next = wholeSecondAfter(1);
@@ -223,10 +359,9 @@ async function runTimer(args: StartLagArgs, lags: number[]): Promise<Run> {
     timer = arm();
   };
   timer = arm();
-  window.open(args);
-  await sleepUntil(window.to + args.settleMs);
+  const run = await observe(window, args, tally);
   clearTimeout(timer);
-  return { window };
+  return run;
 }
 
 /**
@@ -236,12 +371,19 @@ async function runTimer(args: StartLagArgs, lags: number[]): Promise<Run> {
  * @returns The lag figures of the window.
  */
 export async function startLag(args: StartLagArgs): Promise<StartLagResult> {
-  const lags: number[] = [];
+  if (args.profile && args.system !== "tock") {
+    throw new TypeError(`Cannot profile ${args.system}: only tock`);
+  }
+  const tally: Tally = {
+    lags: [],
+    calls: 0,
+    ...(args.profile ? { turns: [] } : {}),
+  };
   const run = args.system === "tock"
-    ? await runTock(args, lags)
+    ? await runTock(args, tally)
     : isCroner(args.system)
-    ? await runCroner(args.system, args, lags)
-    : await runTimer(args, lags);
+    ? await runCroner(args.system, args, tally)
+    : await runTimer(args, tally);
   const seconds = (run.window.to - run.window.from) / 1000;
   return {
     system: args.system,
@@ -249,9 +391,11 @@ export async function startLag(args: StartLagArgs): Promise<StartLagResult> {
     ...(isCroner(args.system) ? { version: cronerVersion(args.system) } : {}),
     jobs: args.jobs,
     expected: args.jobs * seconds,
-    started: lags.length,
-    ...summarize(lags),
+    started: run.started,
+    ...summarize(tally.lags.slice(0, run.started)),
     ...(run.lockHold ? { lockHold: run.lockHold } : {}),
+    cpu: run.cpu,
+    ...(run.profile ? { profile: run.profile } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 // One benchmark scenario end to end: a store built in a child process,
 // then the start lag child on it (tock, 10 jobs, a one-second window), as
-// `deno task bench` runs it, and the same child on both croners; and the
-// command soak child (the real daemon, a two-second window). Checks the
-// shape of the JSON, not the figures.
+// `deno task bench` runs it, also under a CPU profile, and the same child
+// on both croners; the command soak child (the real daemon, a two-second
+// window); and the jobs file start child (the daemon, 1,000 jobs). Checks
+// the shape of the JSON, not the figures.
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { runChild } from "../../bench/_child.ts";
 import { buildStore } from "../../bench/_build_store.ts";
@@ -17,6 +18,27 @@ import type {
   CommandSoakArgs,
   CommandSoakResult,
 } from "../../bench/scenarios/command_soak.ts";
+import type {
+  JobsFileStartArgs,
+  JobsFileStartResult,
+} from "../../bench/scenarios/jobs_file_start.ts";
+import { journalBytes } from "../../bench/_journal_bytes.ts";
+import { CPU_PARTS } from "../../bench/_cpu_split.ts";
+
+/** The CPU window every start lag result has. */
+function checkCpu(result: StartLagResult): void {
+  deepEqual(Object.keys(result.cpu).sort(), [
+    "cpuMs",
+    "mainThreadMs",
+    "mainThreadUsPerRun",
+    "runs",
+    "usPerRun",
+    "wallMs",
+  ]);
+  ok(result.cpu.runs > 0, JSON.stringify(result.cpu));
+  ok(result.cpu.cpuMs > 0 && result.cpu.wallMs > 0);
+  equal(typeof result.cpu.usPerRun, "number");
+}
 
 Deno.test("bench start lag child: tock, K=10, prints one JSON result", async () => {
   const store = await prepareStore("file");
@@ -38,6 +60,7 @@ Deno.test("bench start lag child: tock, K=10, prints one JSON result", async () 
     );
     deepEqual(Object.keys(result).sort(), [
       "count",
+      "cpu",
       "expected",
       "jobs",
       "lockHold",
@@ -59,6 +82,43 @@ Deno.test("bench start lag child: tock, K=10, prints one JSON result", async () 
     }
     ok(result.p50Ms! <= result.p99Ms! && result.p99Ms! <= result.maxMs!);
     equal(typeof result.lockHold?.count, "number");
+    checkCpu(result);
+    // The store it ran on: claims of the 10 jobs, outcomes of their runs.
+    const journal = await journalBytes(
+      (store.spec as { readonly dir: string }).dir,
+    );
+    ok(journal.claimedSlots >= 10, JSON.stringify(journal));
+    ok(journal.bytesPerClaimedSlot! > 0 && journal.recordedRuns > 0);
+  } finally {
+    await store.dispose();
+  }
+});
+
+Deno.test("bench start lag child: tock under a CPU profile, K=10, splits its window", async () => {
+  const store = await prepareStore("file");
+  try {
+    await buildStore(store.spec, startLagJobs(10));
+    const args: StartLagArgs = {
+      system: "tock",
+      jobs: 10,
+      warmMs: 500,
+      measureMs: 1_000,
+      settleMs: 500,
+      store: store.spec,
+      profile: { intervalUs: 500 },
+    };
+    const result = await runChild<StartLagResult>(
+      "scenarios/start_lag.ts",
+      args,
+      { timeoutMs: 30_000 },
+    );
+    checkCpu(result);
+    const profile = result.profile!;
+    equal(profile.intervalUs, 500);
+    ok(profile.split.samples > 0);
+    deepEqual(Object.keys(profile.split.ms), [...CPU_PARTS]);
+    // The runs' start is in the profile (the handler, the start loop).
+    ok(profile.split.ms.start > 0, JSON.stringify(profile.split));
   } finally {
     await store.dispose();
   }
@@ -80,6 +140,7 @@ Deno.test("bench start lag child: both croners, K=10, slots are croner's planned
     );
     deepEqual(Object.keys(result).sort(), [
       "count",
+      "cpu",
       "expected",
       "jobs",
       "maxMs",
@@ -90,6 +151,7 @@ Deno.test("bench start lag child: both croners, K=10, slots are croner's planned
       "system",
       "version",
     ]);
+    checkCpu(result);
     equal(result.system, system);
     equal(result.store, "none");
     equal(result.version, cronerVersion(system));
@@ -147,4 +209,33 @@ Deno.test("bench command soak child: the tock start daemon, 3 command jobs, prin
   ]);
   ok(result.lockHold.count > 0);
   ok(result.lockHold.p50Ms <= result.lockHold.maxMs);
+});
+
+Deno.test("bench jobs file start child: the tock start daemon, 1,000 jobs, prints one JSON result", async () => {
+  const args: JobsFileStartArgs = { jobs: 1_000 };
+  const result = await runChild<JobsFileStartResult>(
+    "scenarios/jobs_file_start.ts",
+    args,
+    { timeoutMs: 60_000 },
+  );
+  deepEqual(Object.keys(result).sort(), [
+    "fileBytes",
+    "firstClaimMs",
+    "firstRunLineMs",
+    "firstSlotDue",
+    "jobs",
+    "registeredMs",
+    "startedLineMs",
+    "syncMs",
+    "syncStartMs",
+  ]);
+  equal(result.jobs, 1_000);
+  ok(result.fileBytes > 0);
+  // In order: the sync, the registration, the first claim.
+  ok(result.syncStartMs > 0, JSON.stringify(result));
+  ok(result.syncMs >= 0, JSON.stringify(result));
+  equal(result.registeredMs, result.syncStartMs + result.syncMs);
+  ok(result.firstClaimMs >= result.registeredMs, JSON.stringify(result));
+  ok(result.firstRunLineMs > 0);
+  equal(typeof result.firstSlotDue, "boolean");
 });
