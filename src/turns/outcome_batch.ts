@@ -9,12 +9,21 @@
  * which starts as soon as the current one ends. There is no timer: a lone
  * outcome is written at once.
  *
+ * A commit can fail after it was written (the connection to a database lost
+ * while its answer was on the way). The outcome is then reported again and
+ * finds its run gone; before calling it fenced, the batch looks for the
+ * run's own outcome in the ledger, and an outcome already recorded counts as
+ * recorded.
+ *
  * @module
  */
 
 import type { JobStore } from "../store/store.ts";
 import { withStoreLock } from "../store/with_store_lock.ts";
 import { finishRuns, type RunResult } from "../jobs/finish_run.ts";
+
+/** Ledger entries read back per job to find an outcome already recorded. */
+const LEDGER_LOOKBACK = 256;
 
 interface Pending {
   readonly jobId: string;
@@ -65,6 +74,31 @@ export class OutcomeBatch {
     }
   }
 
+  /**
+   * Turns a "not recorded" into "recorded" where the ledger holds the run's
+   * own outcome (same run, outcome and attempt): an earlier commit of it
+   * was written although it reported a failure.
+   */
+  async #alreadyRecorded(
+    batch: readonly Pending[],
+    recorded: readonly boolean[],
+  ): Promise<boolean[]> {
+    const out = [...recorded];
+    for (const [i, p] of batch.entries()) {
+      if (out[i]) continue;
+      const { runId, outcome, attempt } = p.result;
+      const ledger = await this.#store.history({
+        job: p.jobId,
+        limit: LEDGER_LOOKBACK,
+      });
+      out[i] = ledger.some((entry) =>
+        entry.runId === runId && entry.outcome === outcome &&
+        entry.attempt === attempt
+      );
+    }
+    return out;
+  }
+
   async #flush(): Promise<void> {
     let batch: Pending[] = [];
     try {
@@ -78,7 +112,7 @@ export class OutcomeBatch {
         if (finished.changes.length > 0) {
           await store.commit(lease, finished.changes);
         }
-        return finished.recorded;
+        return await this.#alreadyRecorded(batch, finished.recorded);
       });
       batch.forEach((p, i) => p.resolve(recorded[i]!));
     } catch (error) {

@@ -107,3 +107,29 @@ Deno.test("OutcomeBatch rejects every outcome of a failed commit and writes them
   deepEqual(await Promise.all(report()), [true, true]);
   await batch.settled();
 });
+
+Deno.test("OutcomeBatch counts as recorded an outcome whose failed commit was written after all (a lost answer)", async () => {
+  await using store = createMemoryStore();
+  const clock = new FakeClock(T0);
+  const started = await claimedRuns(store, clock, 2);
+  // The commit is written, then its answer is lost (a database connection
+  // ended while the answer was on the way).
+  const commit = store.commit.bind(store);
+  let lose = true;
+  store.commit = async (lease, changes: readonly StoreChange[]) => {
+    await commit(lease, changes);
+    if (lose) throw new StoreError("the connection was closed");
+  };
+  const batch = new OutcomeBatch(store);
+  const report = () => succeedAll(batch, started, clock);
+  for (const attempt of report()) await rejects(attempt, StoreError);
+  lose = false;
+  // Reported again, the runs are gone: their own outcomes are in the
+  // ledger once, so they count as recorded, not fenced.
+  deepEqual(await Promise.all(report()), [true, true]);
+  for (const { spec } of started) {
+    const entries = await store.history({ job: spec.id });
+    equal(entries.filter((e) => e.outcome === "succeeded").length, 1);
+  }
+  await batch.settled();
+});
