@@ -49,10 +49,15 @@ Deno.test("runChaos() with 3 instances SIGKILLed, frozen past the lease (also in
 
 Deno.test({
   name:
-    "runChaos() on PostgreSQL, with instances also cut off from the database and the lock holder's session terminated: G1, G3, G4 hold",
+    "runChaos() on PostgreSQL, with its database faults too (instances cut off from it, the lock holder's session terminated): G1, G3, G4 hold",
   ignore: ignorePostgres("chaos on PostgreSQL"),
   async fn() {
     const { seed, report } = await shortRun({ database: PG_URL });
-    ok(report.cuts >= 1, `seed ${seed}: nobody was cut off`);
+    // A cut needs an instance not busy with another fault; a termination
+    // a claim in flight: at least one of them happens.
+    ok(
+      report.cuts + report.terminations >= 1,
+      `seed ${seed}: no database fault happened`,
+    );
   },
 });
