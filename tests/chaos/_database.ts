@@ -71,6 +71,7 @@ export class ChaosDatabase implements AsyncDisposable {
    */
   async terminateLockHolder(waitMs: number): Promise<boolean> {
     const deadline = performance.now() + waitMs;
+    // The server may be restarting meanwhile: then nobody is terminated.
     return await admin(this.#base, async (sql) => {
       while (performance.now() < deadline) {
         const rows = await sql<{ done: boolean }[]>`
@@ -81,7 +82,7 @@ export class ChaosDatabase implements AsyncDisposable {
         await delay(5);
       }
       return false;
-    });
+    }).catch(() => false);
   }
 
   /** Whether {@linkcode restartServer} can restart the server here. */

@@ -140,6 +140,8 @@ export class Fleet {
   #hold: Promise<void> | undefined;
   /** When each process was first frozen past the lease, s after origin. */
   readonly #frozenAt = new Map<ChaosInstance, number>();
+  /** When the database was restarting (`performance.now()`, ms). */
+  readonly #databaseDown: { from: number; to: number }[] = [];
   /** Daemons a database fault kept from starting (restarted). */
   readonly #failedStarts = new Set<ChaosInstance>();
   #closed = false;
@@ -415,7 +417,23 @@ export class Fleet {
     const database = this.#options.database;
     if (!database) return;
     const started = performance.now();
+    const down = { from: started, to: Infinity };
+    this.#databaseDown.push(down);
+    // Every daemon is cut off while the server restarts, maybe past the
+    // lease: to the checks, each is frozen until it is back.
+    const live = this.#slots.map((slot) => slot.current).filter((i) =>
+      i !== undefined && i.exit === undefined
+    ) as ChaosInstance[];
+    for (const instance of live) {
+      if (!this.#frozenAt.has(instance)) {
+        this.#frozenAt.set(instance, this.#elapsed());
+      }
+      this.stopped.add(instance.name);
+    }
     await database.restartServer();
+    down.to = performance.now();
+    const back = Date.now();
+    for (const instance of live) this.resumed.set(instance.name, back);
     this.counts.dbRestarts += 1;
     this.#log(
       `PostgreSQL restarted (${Math.round(performance.now() - started)} ms)`,
@@ -484,6 +502,7 @@ export class Fleet {
     });
     this.twins.push(twin);
     this.#log(`twin: tock start --instance ${instance.name} while it runs`);
+    const startedAt = performance.now();
     this.#background(async () => {
       const exit = await within(twin.exited, TWIN_MS);
       if (exit === undefined) {
@@ -491,6 +510,11 @@ export class Fleet {
         await twin.exited;
       }
       slot.busy = false;
+      if (exit === undefined && this.#restartedSince(startedAt)) {
+        // With the server down, it cannot be told the id is taken.
+        this.#log(`twin of ${instance.name}: waited out a database restart`);
+        return;
+      }
       if (exit?.code === 1 && this.#lostDatabase(twin)) {
         this.#log(`twin of ${instance.name}: failed on a database fault`);
         return;
@@ -612,6 +636,11 @@ export class Fleet {
       );
     }
     this.#checkOneClaim(tick);
+  }
+
+  /** Whether the database was restarting at some time since `from`. */
+  #restartedSince(from: number): boolean {
+    return this.#databaseDown.some((down) => down.to >= from);
   }
 
   /** Whether a command failed in one line on a database fault. */
