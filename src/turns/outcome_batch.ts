@@ -112,9 +112,11 @@ export class OutcomeBatch {
         if (finished.changes.length > 0) {
           await store.commit(lease, finished.changes);
         }
-        return await this.#alreadyRecorded(batch, finished.recorded);
+        return finished.recorded;
       });
-      batch.forEach((p, i) => p.resolve(recorded[i]!));
+      // Read outside the lock: the look-up is rare, and claims wait on it.
+      const settled = await this.#alreadyRecorded(batch, recorded);
+      batch.forEach((p, i) => p.resolve(settled[i]!));
     } catch (error) {
       const failed = batch.length > 0 ? batch : this.#pending.splice(0);
       for (const p of failed) p.reject(error);
