@@ -71,6 +71,9 @@ interface Slot {
   busy: boolean;
 }
 
+/** How long a stop waits for an instance free of other faults, ms. */
+const PICK_WAIT_MS = 6_000;
+
 /** What the fleet did, for the report. */
 export interface FleetCounts {
   kills: number;
@@ -181,6 +184,9 @@ export class Fleet {
     }
     if (action.kind === "terminate") return this.#terminate(action.waitMs);
     if (action.kind === "db-restart") return this.#restartDatabase();
+    if (action.kind === "stop") {
+      return this.#stopSoon(action.target, action.forMs);
+    }
     // Every daemon may be paused for a tick: act on one after that.
     await this.#hold;
     const index = this.#pick(action.target);
@@ -221,8 +227,6 @@ export class Fleet {
         });
         return;
       }
-      case "stop":
-        return this.#stop(index, action.forMs, "");
       case "cut":
         return await this.#cut(index, action.forMs);
       case "twin":
@@ -472,7 +476,7 @@ export class Fleet {
       this.#abort.signal.removeEventListener("abort", onAbort);
       for (const stop of unwatch) stop();
       if (saw || this.#abort.signal.aborted) return;
-      const index = this.#pick(target);
+      const index = await this.#pickSoon(target);
       if (index === undefined) {
         this.counts.skipped += 1;
         this.#log(`backoff-stop: no instance available, skipped`);
@@ -716,6 +720,36 @@ export class Fleet {
   }
 
   /** The first slot from `target` on whose instance is up and not busy. */
+  /**
+   * Freezes the slot `target`'s instance (or the next free one) past the
+   * lease. Every run must have a stop: when each instance is busy with
+   * another fault (a cut, a kill's restart), waits for one to be free,
+   * without holding up the next actions.
+   */
+  #stopSoon(target: number, forMs: number) {
+    this.#background(async () => {
+      await this.#hold;
+      const index = await this.#pickSoon(target);
+      if (index === undefined) {
+        this.counts.skipped += 1;
+        this.#log(`stop: no instance available, skipped`);
+        return;
+      }
+      this.#stop(index, forMs, "");
+    });
+  }
+
+  /** Like `#pick`, but waits up to `PICK_WAIT_MS` for a free instance. */
+  async #pickSoon(target: number): Promise<number | undefined> {
+    const until = performance.now() + PICK_WAIT_MS;
+    for (;;) {
+      const index = this.#pick(target);
+      if (index !== undefined || this.#abort.signal.aborted) return index;
+      if (performance.now() >= until) return undefined;
+      await delay(100, this.#abort.signal);
+    }
+  }
+
   #pick(target: number): number | undefined {
     const n = this.#slots.length;
     for (let k = 0; k < n; k++) {
