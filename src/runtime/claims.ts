@@ -19,6 +19,11 @@ import type { Presence } from "./presence.ts";
 const MAX_LOOKAHEAD_MS = 2000;
 /** Claims remembered to size the lookahead. */
 const CLAIMS_REMEMBERED = 16;
+/**
+ * How soon a job the last claim left while it was due (another instance
+ * held it) is tried again, unless a change in the store comes first, ms.
+ */
+const LEFT_RETRY_MS = 100;
 
 /** What {@linkcode Claims} needs from its scheduler. */
 export interface ClaimsOptions {
@@ -79,9 +84,17 @@ export class Claims {
       backlog: !full,
     });
     // Wake a lookahead before a slot; but a slot the last claim saw and
-    // left (something of its job runs) is claimed at its due time.
+    // left (something of its job runs) is claimed at its due time. A job
+    // that was already due when the last claim ran, and is still due, was
+    // left by it: another instance holds it (it is claiming it). Claiming
+    // again changes nothing until the store does: wait for that, or retry
+    // a little later.
     let target = wakeAt === undefined ? Infinity : wakeAt - this.#lookahead();
-    if (wakeAt !== undefined && target <= this.#claimedAt) target = wakeAt;
+    if (wakeAt !== undefined && target <= this.#claimedAt) {
+      target = wakeAt <= this.#claimedAt
+        ? o.clock.now() + LEFT_RETRY_MS
+        : wakeAt;
+    }
     const wait = Math.min(o.maxSleepMs, target - o.clock.now());
     if (wait <= 0) return;
     const inner = new AbortController();

@@ -34,6 +34,7 @@ export {
   type JobStore,
   type LogQuery,
   type NextDueOptions,
+  type ReadOptions,
   type RunLog,
   type StoreChange,
 } from "./store.ts";

@@ -120,6 +120,25 @@ export interface DueOptions {
   readonly isDead?: (instance: string) => boolean;
   /** Return every job with active runs (a first claim, or after a failure). */
   readonly all?: boolean;
+  /**
+   * At most this many jobs due by `until` (the earliest due first); jobs
+   * with a backlog or with runs to recover come besides. A store may
+   * return more. @default {Infinity}
+   */
+  readonly limit?: number;
+}
+
+/** Options for {@linkcode JobStore.read}. */
+export interface ReadOptions {
+  /**
+   * Hold the jobs for the lease, so that another lease's turn on them
+   * waits until this one ends (the default). With `false`, read what was
+   * last committed without waiting: for jobs the turn looks at but does
+   * not change. A store whose lock admits one lease at a time (file,
+   * memory) reads the same either way.
+   * @default {true}
+   */
+  readonly lock?: boolean;
 }
 
 /** Options for {@linkcode JobStore.nextDueAt}. */
@@ -172,6 +191,15 @@ export interface HistoryQuery {
  * A job store. Methods that take a `lease` must be called while holding
  * `store.lock`; the store may check that the lease is its own and held.
  * Other methods may be called at any time and read committed data.
+ *
+ * What a lease excludes depends on the store, and either way a turn
+ * commits only what it computed from what is stored:
+ * - the file and memory stores admit one lease at a time, across every
+ *   process sharing the store;
+ * - the PostgreSQL store gives each lease a transaction in which the jobs
+ *   it reads are held until it ends: `read` waits for jobs another lease
+ *   holds, `due` passes over them (another instance is claiming them), so
+ *   instances claim side by side.
  */
 export interface JobStore extends AsyncDisposable {
   /** The lock every instance of this store shares. */
@@ -191,7 +219,9 @@ export interface JobStore extends AsyncDisposable {
    * (or every job with active runs, with `options.all`). A store may return
    * more (every job with active runs, say); the claim step ignores jobs
    * with nothing to do. Reads the latest committed state, including other
-   * processes' commits.
+   * processes' commits. A store whose leases run side by side leaves out
+   * the jobs another lease holds, except with `options.all`, when it waits
+   * for them.
    */
   due(
     lease: LockLease,
@@ -199,8 +229,15 @@ export interface JobStore extends AsyncDisposable {
     options?: DueOptions,
   ): Promise<JobRecord[]>;
 
-  /** The latest committed records of the given jobs (missing ids omitted). */
-  read(lease: LockLease, ids: readonly JobId[]): Promise<JobRecord[]>;
+  /**
+   * The latest committed records of the given jobs (missing ids omitted),
+   * held for the lease unless `options.lock` is false.
+   */
+  read(
+    lease: LockLease,
+    ids: readonly JobId[],
+    options?: ReadOptions,
+  ): Promise<JobRecord[]>;
 
   /**
    * Applies the changes atomically (all or none) and durably (on disk before

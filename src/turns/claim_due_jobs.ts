@@ -153,8 +153,10 @@ async function claimLocked(
   };
   const lookaheadUntil = now + Math.max(0, options.lookaheadMs ?? 0);
   let isDead = options.isDead;
+  const maxJobs = Math.max(1, options.maxJobs ?? MAX_JOBS_PER_CLAIM);
   const due = await store.due(lease, lookaheadUntil, {
     isDead,
+    limit: maxJobs,
     ...(options.full ? { all: true } : {}),
   });
   const suspect = (run: ActiveRun) =>
@@ -171,10 +173,13 @@ async function claimLocked(
   const cancel: string[] = [];
   const active = new Set<string>();
   const recorded: ({ readonly job: string } & RecordedSlot)[] = [];
-  const maxJobs = Math.max(1, options.maxJobs ?? MAX_JOBS_PER_CLAIM);
-  // A burst: the earliest due first; the rest wait for the next claim.
+  // A burst: the earliest due first; the rest wait for the next claim. A
+  // store that returned as many due jobs as asked may hold more.
   const order = due.length > maxJobs ? earliestFirst(due) : due;
-  let more = false;
+  let more =
+    due.filter(({ state }) =>
+      state.nextDueAt !== undefined && state.nextDueAt <= lookaheadUntil
+    ).length >= maxJobs;
   let changed = 0;
   const own = ({ state }: { readonly state: JobState }) => {
     for (const run of state.runs) {
@@ -224,9 +229,12 @@ async function claimLocked(
   const rest = [...new Set(options.ownRuns?.values())].filter((id) =>
     !read.has(id)
   );
-  for (const record of rest.length > 0 ? await store.read(lease, rest) : []) {
-    own(record);
-  }
+  // Only looked at: read without holding them (another instance's turn on
+  // them need not wait for this claim, nor this claim for it).
+  const others = rest.length > 0
+    ? await store.read(lease, rest, { lock: false })
+    : [];
+  for (const record of others) own(record);
   if (changes.length > 0) await store.commit(lease, changes);
   return {
     started,

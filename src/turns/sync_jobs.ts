@@ -91,12 +91,15 @@ export async function syncJobs(
     listed.add(id);
   }
   return await withStoreLock(store, options, async (lease) => {
-    // Every job, read once the lock is held: no commit can land between
-    // this read and ours, so what is compared and removed is what is
-    // stored. One read serves both (the stale ones are found by source).
+    // The jobs this sync may change (listed, or from this source), read
+    // and held for the turn: no commit can land on them between this read
+    // and ours, so what is compared and removed is what is stored.
+    const mine = (await store.jobs()).map((record) => record.spec)
+      .filter((spec) => listed.has(spec.id) || spec.source === source)
+      .map((spec) => spec.id);
     const stored = new Map<JobId, JobRecord>();
     const removed: JobId[] = [];
-    for (const record of await store.jobs()) {
+    for (const record of await store.read(lease, mine)) {
       const id = record.spec.id;
       stored.set(id, record);
       if (record.spec.source === source && !listed.has(id)) removed.push(id);

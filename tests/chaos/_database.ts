@@ -4,7 +4,7 @@
 // own faults: `pg_terminate_backend` of the session holding the claim lock,
 // and a restart of the server where this machine allows it.
 import postgres from "postgres";
-import { schemaKey } from "../../src/store/postgres/_schema.ts";
+import { terminateLockTurns } from "../store/postgres/_pg.ts";
 import { targetOf, TcpProxy, viaProxy } from "../store/postgres/_proxy.ts";
 import { delay } from "./_wait.ts";
 
@@ -64,8 +64,9 @@ export class ChaosDatabase implements AsyncDisposable {
   }
 
   /**
-   * Terminates the session holding the run's claim lock, waiting up to
-   * `waitMs` for one to hold it (it is held only across a claim step).
+   * Terminates the sessions of lock turns in flight (a claim holding the
+   * jobs it claims, …), waiting up to `waitMs` for one (a turn holds jobs
+   * only across its step).
    *
    * @returns Whether a session was terminated.
    */
@@ -74,11 +75,7 @@ export class ChaosDatabase implements AsyncDisposable {
     // The server may be restarting meanwhile: then nobody is terminated.
     return await admin(this.#base, async (sql) => {
       while (performance.now() < deadline) {
-        const rows = await sql<{ done: boolean }[]>`
-          select pg_terminate_backend(pid) as done from pg_locks
-          where locktype = 'advisory' and granted
-            and objid = ${schemaKey(this.schema)}::oid and objsubid = 2`;
-        if (rows.some((row) => row.done)) return true;
+        if (await terminateLockTurns(sql, this.schema) > 0) return true;
         await delay(5);
       }
       return false;

@@ -81,6 +81,11 @@ export interface WorldOptions {
    * (otherwise they judge by heartbeats alone).
    */
   readonly probe?: boolean;
+  /**
+   * The store's lock turns run side by side (PostgreSQL): a read that
+   * holds jobs, or a first claim, may wait for another instance's turn.
+   */
+  readonly sideBySide?: boolean;
 }
 
 /** A world of processes over one store backend. */
@@ -98,11 +103,14 @@ export class World {
   readonly #runsOf = new Map<string, string[]>();
   readonly #open: () => Promise<JobStore>;
   readonly #probe: ProcessProbe;
+  /** See {@linkcode WorldOptions.sideBySide}. */
+  readonly sideBySide: boolean;
   #admin: JobStore | undefined;
   #generation = 0;
 
   constructor(open: () => Promise<JobStore>, options: WorldOptions = {}) {
     this.#open = open;
+    this.sideBySide = options.sideBySide ?? false;
     this.#probe = options.probe
       ? {
         machine: MACHINE,

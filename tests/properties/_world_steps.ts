@@ -1,7 +1,11 @@
 // What fast-check draws for the world of `_world.ts`: jobs, steps, and the
 // interleaving of concurrent store calls.
 import fc from "fast-check";
-import type { JobStore } from "../../src/store/store.ts";
+import type {
+  DueOptions,
+  JobStore,
+  ReadOptions,
+} from "../../src/store/store.ts";
 import type { JobInput } from "../../src/jobs/define_job.ts";
 import type { RunOutcome } from "../../src/types.ts";
 import type { World } from "./_world.ts";
@@ -178,21 +182,35 @@ export const tickStepArb: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /** Wraps a store so that a fast-check scheduler decides when each call resolves. */
-export function interleaved(store: JobStore, s: fc.Scheduler): JobStore {
+export function interleaved(
+  store: JobStore,
+  s: fc.Scheduler,
+  sideBySide = false,
+): JobStore {
   const wrap = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
     s.scheduleFunction(fn);
+  // Calls that may wait for another turn are not wrapped: the lock's
+  // acquire, and on a store whose turns run side by side (PostgreSQL) a
+  // read that holds jobs or a first claim's due(). A scheduler that
+  // released such a call before the holder's next step would deadlock the
+  // test, not the code. Interleavings happen at every other data step.
+  const waits: Record<string, (args: unknown[]) => boolean> = {
+    read: (args) => (args[2] as ReadOptions | undefined)?.lock !== false,
+    due: (args) => (args[2] as DueOptions | undefined)?.all === true,
+  };
   return new Proxy(store, {
     get(target, key) {
-      // The lock itself is not wrapped: a scheduler that released a waiting
-      // acquire before the holder's next step would deadlock the test, not
-      // the code. Interleavings happen at every data step instead.
       const wrapped = ["due", "read", "commit", "instances", "heartbeat"];
       const value = Reflect.get(target, key, target);
       if (typeof value !== "function") return value;
       const bound = value.bind(target);
-      return typeof key === "string" && wrapped.includes(key)
-        ? wrap(bound)
-        : bound;
+      if (typeof key !== "string" || !wrapped.includes(key)) return bound;
+      const scheduled = wrap(bound);
+      const mayWait = sideBySide ? waits[key] : undefined;
+      return mayWait
+        ? (...args: unknown[]) =>
+          mayWait(args) ? bound(...args) : scheduled(...args)
+        : scheduled;
     },
   });
 }
@@ -232,7 +250,7 @@ export async function runStep(world: World, step: Step) {
     case "together": {
       const saved = world.instances.map((inst) => [inst, inst.store] as const);
       for (const inst of world.instances) {
-        inst.store = interleaved(inst.store, step.s);
+        inst.store = interleaved(inst.store, step.s, world.sideBySide);
       }
       try {
         const ops = step.ops.map(({ i, op }) => {

@@ -32,7 +32,7 @@ async function live(
   const schema = freshSchema();
   const world = new World(
     () => createPostgresStore({ url: PG_URL, schema, poolSize: 2 }),
-    { probe: input.probe },
+    { probe: input.probe, sideBySide: true },
   );
   try {
     await world.start(input.instances, input.jobs);

@@ -717,36 +717,54 @@ export function testStoreContract(
     );
   });
 
-  test("two store objects see each other and share the lock", async (
-    { store, reopen },
-    t,
-  ) => {
-    if (!reopen) {
-      await t.step({
-        name: "one object is the backend",
-        ignore: true,
-        fn() {},
-      });
-      return;
-    }
-    await using other = await reopen();
-    await commit(store, create(makeJob("a")));
-    assert.deepEqual((await other.jobs()).map((j) => j.spec.id), ["a"]);
-    await commit(other, create(makeJob("b")), append(succeeded("b", T0)));
-    assert.deepEqual((await store.jobs()).map((j) => j.spec.id), ["a", "b"]);
-    assert.deepEqual(await store.history(), [succeeded("b", T0)]);
-    {
-      await using lease = await store.lock.acquire();
-      assert.equal(await other.lock.tryAcquire(), undefined);
-      assert.equal((await store.read(lease, ["b"])).length, 1);
-    }
-    const a = (await other.job("a"))!;
-    await commit(other, setState("a", claimed(a)));
-    await assert.rejects(commit(store, setState("a", claimed(a))), /version/);
-    const controller = new AbortController();
-    const waiting = other.changed!(controller.signal);
-    await commit(store, append(succeeded("a", T0)));
-    await waiting;
-    controller.abort();
-  });
+  test(
+    "two store objects see each other, and a turn holds what it read until it ends",
+    async (
+      { store, reopen },
+      t,
+    ) => {
+      if (!reopen) {
+        await t.step({
+          name: "one object is the backend",
+          ignore: true,
+          fn() {},
+        });
+        return;
+      }
+      await using other = await reopen();
+      await commit(store, create(makeJob("a")));
+      assert.deepEqual((await other.jobs()).map((j) => j.spec.id), ["a"]);
+      await commit(other, create(makeJob("b")), append(succeeded("b", T0)));
+      assert.deepEqual((await store.jobs()).map((j) => j.spec.id), ["a", "b"]);
+      assert.deepEqual(await store.history(), [succeeded("b", T0)]);
+      {
+        // Another object's turn on "b" waits until this one ends (for the
+        // lock, or for the job), and then reads what this one committed.
+        const lease = await store.lock.acquire();
+        assert.equal((await store.read(lease, ["b"])).length, 1);
+        let versions: number[] | undefined;
+        const turn = (async () => {
+          await using theirs = await other.lock.acquire();
+          versions = (await other.read(theirs, ["b"])).map((r) =>
+            r.state.version
+          );
+        })();
+        await tick(100);
+        assert.equal(versions, undefined);
+        const b = (await store.job("b"))!;
+        await store.commit(lease, [setState("b", claimed(b))]);
+        await lease.release();
+        await turn;
+        assert.deepEqual(versions, [b.state.version + 1]);
+      }
+      const a = (await other.job("a"))!;
+      await commit(other, setState("a", claimed(a)));
+      await assert.rejects(commit(store, setState("a", claimed(a))), /version/);
+      const controller = new AbortController();
+      const waiting = other.changed!(controller.signal);
+      await commit(store, append(succeeded("a", T0)));
+      await waiting;
+      controller.abort();
+    },
+  );
 }

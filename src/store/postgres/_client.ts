@@ -171,7 +171,8 @@ export class PgClient {
       // Connections are opened when needed and kept: the claim path should
       // not pay for a connection set-up.
       idle_timeout: 0,
-      // A connection closed by age could take a held advisory lock with it.
+      // A connection closed by age could take a held instance id, or a lock
+      // turn's transaction, with it.
       max_lifetime: null,
       connect_timeout: Math.max(1, Math.ceil(target.timeoutMs / 1000)),
       fetch_types: false,
@@ -234,7 +235,7 @@ export class PgClient {
   /**
    * Destroys the connections of `sql` (if it is still the current client);
    * the next statement opens a new client. The server releases whatever
-   * the destroyed sessions held, advisory locks included.
+   * the destroyed sessions held: advisory locks, open transactions.
    *
    * @param sql The client to destroy; the current one by default.
    */

@@ -1,10 +1,9 @@
 /**
- * One commit of the PostgreSQL store, inside one transaction on the
- * connection that holds the store lock.
+ * One commit of the PostgreSQL store, at the end of the lease's
+ * transaction (see `_transaction.ts`).
  *
- * 1. Check that this session still holds the advisory lock (a connection
- *    lost and silently reopened does not), and lock the rows of every job
- *    the batch names.
+ * 1. Lock the rows of every job the batch names (the lease's reads have
+ *    locked most of them already) and read them as they are.
  * 2. Validate the batch with the same rules (and messages) as every backend
  *    (`checkChanges`).
  * 3. Write it: each job's final state with a conditional update on id and
@@ -48,8 +47,6 @@ import { runInstances, syncJobRuns } from "./_due.ts";
 
 /** What a commit needs to know besides the changes. */
 export interface CommitContext {
-  /** The advisory lock's two keys. */
-  readonly lockKey: readonly [number, number];
   /** The `NOTIFY` channel of the schema. */
   readonly channel: string;
   /** This store object's id, sent as the payload (it ignores its own). */
@@ -90,32 +87,16 @@ interface Claim {
  * @param tx The transaction, on the lock's connection.
  * @param ctx Keys, channel and limits.
  * @param changes The batch.
- * @throws {StoreError} When the lock was lost, the batch is invalid (as
- * `checkChanges` says), or a slot was already claimed.
+ * @throws {StoreError} When the batch is invalid (as `checkChanges` says),
+ * a job changed since it was read (its version), or a slot was already
+ * claimed.
  */
 export async function commitChanges(
   tx: Db,
   ctx: CommitContext,
   changes: readonly StoreChange[],
 ): Promise<void> {
-  const [k1, k2] = ctx.lockKey;
-  const [[lock], rows] = await Promise.all([
-    tx<{ held: boolean }[]>`
-      select exists (
-        select 1 from pg_locks
-        where locktype = 'advisory' and classid = ${k1}::oid
-          and objid = ${k2}::oid and objsubid = 2
-          and database = (select oid from pg_database
-                          where datname = current_database())
-          and pid = pg_backend_pid() and granted
-      ) as held`,
-    lockJobs(tx, referencedIds(changes)),
-  ]);
-  if (!lock?.held) {
-    throw new StoreError(
-      `${ctx.context}: the store lock was lost (its connection closed); nothing was committed`,
-    );
-  }
+  const rows = await lockJobs(tx, referencedIds(changes));
   const jobs = new Map(rows.map((row) => [row.id, toRecord(row)]));
   checkChanges({ jobs }, changes);
   const writer = new Writer(tx, ctx);

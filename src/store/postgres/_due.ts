@@ -15,7 +15,7 @@
 import type postgres from "postgres";
 import type { JobId, JobRecord, JobState } from "../../types.ts";
 import type { DueOptions } from "../store.ts";
-import type { Db, Sql } from "./_client.ts";
+import type { Db } from "./_client.ts";
 import { JOB_SELECT, type JobRow, toRecord } from "./_jobs.ts";
 
 /**
@@ -32,27 +32,38 @@ export const RUN_INSTANCES_SQL = `
   select instance from i where instance is not null`;
 
 /**
- * Jobs due by `$1`, with a backlog, with runs of the instances in the
- * array literal `$2`, or (when `$3`) with runs or a backlog; earliest due
- * first (jobs without a due time first), then by id. Each branch is an
- * index scan (or left out, its parameters being known), and the rows are
- * then read by primary key: collecting the ids into an array first keeps
- * the planner from joining (and scanning) `jobs` when it misjudges how
- * many ids there are.
+ * Jobs due by `$1` (at most `$4` of them, earliest due first; all when
+ * null), with a backlog, with runs of the instances in the array literal
+ * `$2`, or (when `$3`) with runs; earliest due first (jobs without a due
+ * time first), then by id. A job may come twice (keep the first).
+ *
+ * Each branch locks its rows for the lease's transaction, and passes over
+ * rows another transaction holds (`skip locked`): another instance is
+ * claiming them, and this one claims the next due jobs beside it. The
+ * rows returned are those locked (a row changed meanwhile is read as it
+ * now is, and left out if it is no longer due). Only `$3` (a first claim,
+ * looking for every job with runs) waits for held rows, taking them in id
+ * order as every waiting turn does.
  */
 export const DUE_SQL = `
-  select ${JOB_SELECT} from jobs
-  where id = any (array (
-    select id from jobs where next_due_at <= $1::float8
-    union all
-    select id from jobs where has_backlog
-    union all
-    select job from job_runs
-    where cardinality ($2::text::text[]) > 0
-      and instance = any ($2::text::text[])
-    union all
-    select id from jobs where $3::boolean and active))
-  order by next_due_at asc nulls first, id`;
+  with picked as materialized (
+    select ${JOB_SELECT} from jobs where next_due_at <= $1::float8
+    order by next_due_at, id limit $4::float8::bigint
+    for no key update skip locked),
+  backlog as materialized (
+    select ${JOB_SELECT} from jobs where has_backlog
+    for no key update skip locked),
+  dead as materialized (
+    select ${JOB_SELECT} from jobs
+    where cardinality ($2::text::text[]) > 0 and id in (
+      select job from job_runs where instance = any ($2::text::text[]))
+    for no key update skip locked),
+  everything as materialized (
+    select ${JOB_SELECT} from jobs where $3::boolean and active
+    order by id for no key update)
+  select * from picked union all select * from backlog
+  union all select * from dead union all select * from everything
+  order by "nextDueAt" asc nulls first, id`;
 
 /**
  * The instances running a job's runs, sorted and distinct (what `job_runs`
@@ -76,29 +87,45 @@ export function runInstances(state: JobState): string[] {
  * @returns The records.
  */
 export async function selectDue(
-  sql: Sql,
+  sql: Db,
   until: number,
   options: DueOptions = {},
 ): Promise<JobRecord[]> {
   const all = options.all === true;
   const isDead = all ? undefined : options.isDead;
+  const limit = options.limit !== undefined && Number.isFinite(options.limit)
+    ? Math.max(1, Math.floor(options.limit))
+    : null;
   // One round trip in the common case: both statements are pipelined on the
-  // connection, and only a dead instance costs a second query. Under the
-  // lock nobody else commits, so the two reads agree.
+  // connection, and only a dead instance costs a second query (which
+  // returns the rows the first locked, and those of the dead instances).
   const [instances, rows] = await Promise.all([
     isDead ? sql.unsafe<{ instance: string }[]>(RUN_INSTANCES_SQL) : [],
-    sql.unsafe<JobRow[]>(DUE_SQL, [until, "{}", all]),
+    sql.unsafe<JobRow[]>(DUE_SQL, [until, "{}", all, limit]),
   ]);
   const dead = isDead
     ? instances.map((row) => row.instance).filter((id) => isDead(id))
     : [];
-  if (dead.length === 0) return rows.map(toRecord);
+  if (dead.length === 0) return distinct(rows);
   const withDead = await sql.unsafe<JobRow[]>(DUE_SQL, [
     until,
     arrayLiteral(dead),
     false,
+    limit,
   ]);
-  return withDead.map(toRecord);
+  return distinct(withDead);
+}
+
+/** The records of the rows, each job once (its first row). */
+function distinct(rows: readonly JobRow[]): JobRecord[] {
+  const seen = new Set<JobId>();
+  const records: JobRecord[] = [];
+  for (const row of rows) {
+    if (seen.has(row.id)) continue;
+    seen.add(row.id);
+    records.push(toRecord(row));
+  }
+  return records;
 }
 
 /**

@@ -287,11 +287,15 @@ export function toRecord(row: JobRow): JobRecord {
  *
  * @param sql A client or transaction.
  * @param ids Job ids.
+ * @param lock Lock the rows for the transaction, waiting for rows another
+ * holds; in id order, as every waiting lock turn takes them (so two turns
+ * never wait for each other).
  * @returns The records found.
  */
 export async function selectJobs(
-  sql: Sql,
+  sql: Db,
   ids: readonly JobId[],
+  lock = false,
 ): Promise<JobRecord[]> {
   const unique = [...new Set(ids)].filter((id) => typeof id === "string");
   if (unique.length === 0) return [];
@@ -299,7 +303,8 @@ export async function selectJobs(
     select ${sql.unsafe(JOB_SELECT)} from jobs
     where id in (select json_array_elements_text(${
     JSON.stringify(unique)
-  }::text::json))`;
+  }::text::json))
+    ${lock ? sql`order by id for no key update` : sql``}`;
   const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
   return unique.flatMap((id) => byId.get(id) ?? []);
 }

@@ -16,9 +16,6 @@ import type { Db, Sql } from "./_client.ts";
 /** The schema version this tock writes. */
 export const SCHEMA_VERSION = 3;
 
-/** First key of every advisory lock tock takes ("tock"). */
-export const LOCK_CLASS = 0x746f636b;
-
 /** First key of the migration lock ("tocm"). */
 const MIGRATION_CLASS = 0x746f636d;
 
@@ -42,7 +39,7 @@ export function assertSchemaName(schema: unknown): asserts schema is string {
 }
 
 /**
- * The second key of the schema's advisory locks: a 31-bit FNV-1a hash of
+ * The second key of the schema's migration lock: a 31-bit FNV-1a hash of
  * its name, so stores in different schemas do not exclude each other.
  *
  * @param schema The schema name.

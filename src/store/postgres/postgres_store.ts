@@ -16,10 +16,11 @@
  * `tock`): `jobs` (definition and state as JSON, plus indexed due columns),
  * `job_runs` (which instances run each job's runs), `ledger` (one row per
  * outcome or range, in commit order), `claims` (a unique key on job and
- * slot), `counters`, `logs`, `instances` and `migrations`. The store lock is a session-level advisory lock on one
- * dedicated connection; every commit runs in one transaction on that
- * connection, with a compare-and-set on each job's version, and fails if the
- * connection that took the lock is gone. Commits `NOTIFY` the schema's
+ * slot), `counters`, `logs`, `instances` and `migrations`. Each lock turn is one
+ * transaction on a dedicated connection (see `_transaction.ts`): the jobs
+ * it reads are locked until it ends, a claim passes over jobs another
+ * instance is claiming (so instances claim side by side), and the commit
+ * writes with a compare-and-set on each job's version. Commits `NOTIFY` the schema's
  * channel, which every store object listens to from the start, so
  * `changed()` wakes other processes at once.
  *
@@ -50,6 +51,7 @@ import type {
   JobStore,
   LogQuery,
   NextDueOptions,
+  ReadOptions,
   RunLog,
   StoreChange,
 } from "../store.ts";
@@ -65,18 +67,12 @@ import {
   selectJobs,
   selectNextDueAt,
 } from "./_jobs.ts";
-import { createPgLock } from "./_lock.ts";
+import { leaseLock, LeaseTransaction, type Tx } from "./_transaction.ts";
 import { refusingLock } from "../../lock/refusing_lock.ts";
 import { holdPgInstance } from "./_hold.ts";
 import { HoldSet } from "../_instance_hold.ts";
 import { insertLog, selectJobLogs } from "./_logs.ts";
-import {
-  assertCurrent,
-  assertSchemaName,
-  LOCK_CLASS,
-  migrate,
-  schemaKey,
-} from "./_schema.ts";
+import { assertCurrent, assertSchemaName, migrate } from "./_schema.ts";
 import { ChangeWatcher } from "./_watch.ts";
 
 /** Options for {@linkcode createPostgresStore}. */
@@ -118,12 +114,11 @@ export interface PostgresStoreOptions {
    */
   readonly historyLimit?: number;
   /**
-   * The longest the lock's connection may sit idle while it holds the
-   * lock before the server ends its session, in ms: the bound on how long
-   * a frozen lock holder (a process stopped while it held the lock) stalls
-   * every other instance. Nothing a frozen holder had not committed
-   * commits afterwards. Needs PostgreSQL 14 or later (`idle_session_timeout`);
-   * on older servers only a holder frozen inside a commit is bounded.
+   * The longest a lock turn's transaction may sit idle before the server
+   * ends it (`idle_in_transaction_session_timeout`), in ms: the bound on
+   * how long a frozen holder (a process stopped in a claim) holds the
+   * jobs it was claiming. Nothing a frozen holder had not committed
+   * commits afterwards.
    *
    * @default {4000}
    */
@@ -139,14 +134,11 @@ export interface PostgresStoreOptions {
   readonly readOnly?: boolean;
 }
 
-/** How long one wait for the lock lasts in the database before it is redone. */
-const LOCK_WAIT_MS = 2000;
-
 /**
  * Opens a PostgreSQL store, creating or migrating its schema.
  *
  * @param options The URL, schema and limits.
- * @returns The store; its lock is an advisory lock of the schema.
+ * @returns The store; its lock turns are transactions (see `_transaction.ts`).
  * @throws {TypeError} On a malformed URL, schema name or option.
  * @throws {StoreError} When the database cannot be reached, or the schema
  * is newer than this tock or not tock's.
@@ -230,11 +222,14 @@ class PostgresStore implements JobStore {
   readonly #target: PgTarget;
   readonly #pool: PgClient;
   readonly #session: PgClient;
+  readonly #transaction: LeaseTransaction;
   readonly #leases: TrackedLock;
   readonly #watcher: ChangeWatcher;
   readonly #commit: Parameters<typeof commitChanges>[1];
   readonly #holds = new HoldSet();
   readonly #readOnly: boolean;
+  /** How long a statement waiting for other leases' rows may take, ms. */
+  readonly #waitMs: number;
   #closed = false;
 
   constructor(
@@ -249,34 +244,28 @@ class PostgresStore implements JobStore {
     this.#target = target;
     this.#pool = pool;
     this.#readOnly = readOnly;
-    // Short waits in the database let a lost connection show; keepalives
-    // let the server free the lock of a client that vanished.
+    // Keepalives let the server end the transaction of a client that
+    // vanished, and free the jobs it held.
     this.#session = new PgClient(target, {
       max: 1,
       session: {
-        lock_timeout: String(LOCK_WAIT_MS),
-        // A holder frozen inside a commit is ended by the server after
-        // this long, and the lock with it (a holder frozen between
-        // statements: the lock's idle_session_timeout, see _lock.ts).
+        // A holder frozen in a lock turn is ended by the server after this
+        // long, and the rows it held are free again (see _transaction.ts).
         idle_in_transaction_session_timeout: String(lockIdleTimeoutMs),
         tcp_keepalives_idle: "10",
         tcp_keepalives_interval: "5",
         tcp_keepalives_count: "3",
       },
     });
-    const key = [LOCK_CLASS, schemaKey(target.schema)] as const;
+    this.#transaction = new LeaseTransaction(this.#session);
     this.#leases = trackLeases(
       readOnly
         ? refusingLock(() => this.#readOnlyError("take the lock"))
-        : createPgLock({
-          session: this.#session,
-          key,
-          context: contextOf(target, "take the lock"),
-          waitMs: LOCK_WAIT_MS,
-          timeoutMs: target.timeoutMs,
-          idleMs: lockIdleTimeoutMs,
-        }),
+        : leaseLock(this.#transaction),
     );
+    // A turn waiting for jobs a frozen holder held waits until the server
+    // ends that holder's transaction.
+    this.#waitMs = target.timeoutMs + lockIdleTimeoutMs;
     const origin = crypto.randomUUID();
     const channel = `tock.${target.schema}.changed`;
     this.#watcher = new ChangeWatcher({
@@ -286,7 +275,6 @@ class PostgresStore implements JobStore {
       context: contextOf(target, "watch for changes"),
     });
     this.#commit = {
-      lockKey: key,
       channel,
       origin,
       historyLimit,
@@ -314,11 +302,22 @@ class PostgresStore implements JobStore {
       lease,
       "read due jobs",
       (sql) => selectDue(sql, until, options),
+      options?.all === true,
     );
   }
 
-  read(lease: LockLease, ids: readonly JobId[]): Promise<JobRecord[]> {
-    return this.#locked(lease, "read jobs", (sql) => selectJobs(sql, ids));
+  read(
+    lease: LockLease,
+    ids: readonly JobId[],
+    options: ReadOptions = {},
+  ): Promise<JobRecord[]> {
+    const lock = options.lock ?? true;
+    return this.#locked(
+      lease,
+      "read jobs",
+      (sql) => selectJobs(sql, ids, lock),
+      lock,
+    );
   }
 
   async commit(
@@ -327,9 +326,10 @@ class PostgresStore implements JobStore {
   ): Promise<void> {
     this.#check(lease, "commit");
     if (changes.length === 0) return;
-    await this.#session.run(this.#commit.context, async (sql) => {
-      await sql.begin((tx) => commitChanges(tx, this.#commit, changes));
-    });
+    await this.#transaction.commit(
+      this.#commit.context,
+      (tx) => commitChanges(tx, this.#commit, changes),
+    );
     this.#watcher.committed();
   }
 
@@ -484,13 +484,19 @@ class PostgresStore implements JobStore {
     return await this.#pool.run(contextOf(this.#target, action), fn);
   }
 
+  /** Runs statements in the lease's transaction; `waits`: for row locks. */
   async #locked<T>(
     lease: LockLease,
     action: string,
-    fn: (sql: Sql) => Promise<T>,
+    fn: (tx: Tx) => Promise<T>,
+    waits = false,
   ): Promise<T> {
     this.#check(lease, action);
     this.#watcher.markRead();
-    return await this.#session.run(contextOf(this.#target, action), fn);
+    return await this.#transaction.run(
+      contextOf(this.#target, action),
+      fn,
+      waits ? this.#waitMs : undefined,
+    );
   }
 }

@@ -1,9 +1,11 @@
-// A process that takes a PostgreSQL store's lock and holds it: it prints
-// "held", then, on a line "commit" on stdin, commits a job named "stale"
-// under that lease and prints "committed" or "refused: <message>".
+// A process that starts a claim and stops in it: it takes a PostgreSQL
+// store's lock, reads the due jobs (which holds them for its transaction)
+// and prints "held <ids>"; then, on a line "commit" on stdin, commits a
+// claim of each (computed from what it read) and prints "committed" or
+// "refused: <message>".
 // `deno run -A _hold_child.ts <url> <schema> <lockIdleTimeoutMs>`
 import { createPostgresStore } from "../../../src/store/postgres/postgres_store.ts";
-import { create, makeJob } from "../_records.ts";
+import { claimed, setState } from "../_records.ts";
 
 const [url, schema, idle] = Deno.args;
 await using store = await createPostgresStore({
@@ -21,7 +23,8 @@ async function say(line: string): Promise<void> {
 }
 
 const lease = await store.lock.acquire();
-await say("held");
+const due = await store.due(lease, Number.MAX_SAFE_INTEGER);
+await say(`held ${due.map((job) => job.spec.id).join(",")}`);
 const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
 let text = "";
 for await (const chunk of lines) {
@@ -29,7 +32,10 @@ for await (const chunk of lines) {
   if (text.includes("commit\n")) break;
 }
 try {
-  await store.commit(lease, [create(makeJob("stale"))]);
+  await store.commit(
+    lease,
+    due.map((job) => setState(job.spec.id, claimed(job, "stale"))),
+  );
   await say("committed");
 } catch (error) {
   await say(`refused: ${(error as Error).message}`);

@@ -91,6 +91,27 @@ export async function withAdmin<T>(
   }
 }
 
+/**
+ * Terminates the sessions whose lock turns hold jobs of the schema: open
+ * transactions that locked rows of its `jobs` table (a claim, an outcome
+ * batch… in flight).
+ *
+ * @param sql An admin connection.
+ * @param schema The store's schema.
+ * @returns How many sessions were terminated.
+ */
+export async function terminateLockTurns(
+  sql: postgres.Sql,
+  schema: string,
+): Promise<number> {
+  const rows = await sql<{ done: boolean }[]>`
+    select pg_terminate_backend(pid) as done from pg_locks
+    where locktype = 'relation' and granted and pid <> pg_backend_pid()
+      and relation = to_regclass(${`${schema}.jobs`})
+      and mode in ('RowShareLock', 'RowExclusiveLock')`;
+  return rows.filter((row) => row.done).length;
+}
+
 /** Drops a test schema and everything in it. */
 export async function dropSchema(schema: string): Promise<void> {
   await withAdmin(async (sql) => {

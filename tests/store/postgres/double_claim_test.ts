@@ -1,11 +1,10 @@
-// Two sessions that both pass the lock check claim one (job, slot): the
+// Two sessions that both read a job as due claim one (job, slot): the
 // PostgreSQL commit's two defences must each refuse the second claim on
 // their own.
 //
-// Each session is one connection holding an advisory lock of its own and
-// naming it as the store lock in its commit context, so the commit's lock
-// check passes for both (a lease that expired while its holder stalled, or a
-// lock lost and not noticed, looks like this to the database). Each runs the
+// Each session reads without holding the rows (as a lock turn whose row
+// locks were lost would, or two turns that read before either locked), so
+// both compute a claim of the same slot from the same state. Each runs the
 // real claim step (`claimDueJobs` and `advanceJob`) on what it reads and
 // commits with the real `commitChanges`.
 //
@@ -27,9 +26,7 @@ import {
 } from "../../../src/turns/claim_due_jobs.ts";
 import type { JobStore, StoreChange } from "../../../src/store/store.ts";
 import { commitChanges } from "../../../src/store/postgres/_commit.ts";
-import { selectDue } from "../../../src/store/postgres/_due.ts";
 import { selectJobs } from "../../../src/store/postgres/_jobs.ts";
-import { LOCK_CLASS, schemaKey } from "../../../src/store/postgres/_schema.ts";
 import { FakeClock } from "../../../src/testing/fake_clock.ts";
 import type { JobRecord, JobState } from "../../../src/types.ts";
 import { create, makeJob, MIN, T0 } from "../_records.ts";
@@ -61,8 +58,8 @@ interface Session extends AsyncDisposable {
 }
 
 /**
- * One connection that holds an advisory lock of its own and believes it is
- * the store lock: the commit's lock check passes, whoever else holds one.
+ * One connection whose claim reads without holding rows, and commits in a
+ * transaction of its own.
  */
 async function openSession(
   schema: string,
@@ -74,12 +71,8 @@ async function openSession(
     onnotice: () => {},
     connection: { search_path: schema, application_name: `tock-${name}` },
   });
-  const lockKey = [LOCK_CLASS, schemaKey(`${schema}_${name}`)] as const;
-  const [row] = await sql<{ pid: number }[]>`
-    select pg_backend_pid() as pid,
-      pg_advisory_lock(${lockKey[0]}::int4, ${lockKey[1]}::int4)`;
+  const [row] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
   const context = {
-    lockKey,
     channel: `tock.${schema}.changed`,
     origin: name,
     historyLimit: 10_000,
@@ -87,13 +80,11 @@ async function openSession(
   };
   let runs = 0;
   const store = {
-    // Every session gets the lock at once: both believe they hold it.
+    // Every session gets the lock at once.
     lock: createMemoryLock(),
-    due: (
-      _lease: unknown,
-      until: number,
-      due?: Parameters<typeof selectDue>[2],
-    ) => selectDue(sql, until, due),
+    // The one job, read without holding its row (the store's due() would
+    // pass over a row another claim holds).
+    due: () => selectJobs(sql, ["a"]),
     read: (_lease: unknown, ids: readonly string[]) => selectJobs(sql, ids),
     async commit(_lease: unknown, changes: readonly StoreChange[]) {
       options.ready?.();
@@ -238,7 +229,7 @@ async function withJob(
 
 Deno.test({
   name:
-    "PostgreSQL commit: the version check alone refuses a second claim of a slot by a session that also passed the lock check",
+    "PostgreSQL commit: the version check alone refuses a second claim of a slot by a session that read the job without holding it",
   ignore,
   async fn(t) {
     await t.step("its commit comes after the first claim's", async () => {

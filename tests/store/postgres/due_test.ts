@@ -274,7 +274,12 @@ pgTest("due() queries are index lookups, not scans", async () => {
   const dead = arrayLiteral(["i-1"]);
   for (const seqscan of [false, true]) {
     for (const all of [false, true]) {
-      const text = await plan(pg.schema, DUE_SQL, [T0, dead, all], seqscan);
+      const text = await plan(
+        pg.schema,
+        DUE_SQL,
+        [T0, dead, all, 1000],
+        seqscan,
+      );
       assert.doesNotMatch(text, /Seq Scan on jobs/, text);
       assert.match(text, /jobs_next_due_at/, text);
       assert.match(text, /jobs_has_backlog/, text);

@@ -5,12 +5,8 @@
 import assert from "node:assert/strict";
 import { createPostgresStore } from "../../../src/store/postgres/postgres_store.ts";
 import { StoreError } from "../../../src/errors.ts";
-import type { LockLease } from "../../../src/lock/lock.ts";
 import type { JobStore, StoreChange } from "../../../src/store/store.ts";
-import {
-  SCHEMA_VERSION,
-  schemaKey,
-} from "../../../src/store/postgres/_schema.ts";
+import { SCHEMA_VERSION } from "../../../src/store/postgres/_schema.ts";
 import { testStoreContract } from "../_store_contract.ts";
 import {
   append,
@@ -28,6 +24,7 @@ import {
   ignorePostgres,
   PG_URL,
   schemaStore,
+  terminateLockTurns,
   withAdmin,
 } from "./_pg.ts";
 import { targetOf, TcpProxy, viaProxy } from "./_proxy.ts";
@@ -152,35 +149,38 @@ pgTest(
 );
 
 pgTest(
-  "a commit under a lock whose connection died fails and changes nothing",
+  "a lock turn whose connection died commits nothing, and the jobs it held are free at once",
   async () => {
     await using pg = await schemaStore();
     await using other = await createPostgresStore({
       url: PG_URL,
       schema: pg.schema,
     });
+    await commitAll(pg.store, create(makeJob("a")));
+    const a = (await pg.store.job("a"))!;
     const lease = await pg.store.lock.acquire();
-    // Kill the session holding the advisory lock (a lost connection).
-    await withAdmin((sql) =>
-      sql`select pg_terminate_backend(pid) from pg_locks
-      where locktype = 'advisory' and objsubid = 2 and granted
-        and objid = ${schemaKey(pg.schema)}::oid`
+    assert.equal((await pg.store.read(lease, ["a"])).length, 1);
+    // Kill the session of the turn holding "a" (a lost connection).
+    assert.equal(
+      await withAdmin((sql) => terminateLockTurns(sql, pg.schema)),
+      1,
     );
-    let taken: LockLease | undefined;
-    for (let i = 0; i < 50 && !taken; i++) {
-      taken = await other.lock.tryAcquire();
-      if (!taken) await new Promise((r) => setTimeout(r, 20));
+    {
+      await using taken = await other.lock.acquire();
+      assert.deepEqual(
+        (await other.read(taken, ["a"])).map((r) => r.state.version),
+        [a.state.version],
+      );
+      await other.commit(taken, [setState("a", claimed(a))]);
     }
-    assert.ok(taken?.held, "the server released the dead session's lock");
     await assert.rejects(
-      pg.store.commit(lease, [create(makeJob("a"))]),
-      (e) => oneLine(e, /the store lock was lost/),
+      pg.store.commit(lease, [setState("a", claimed(a))]),
+      (e) => oneLine(e, /connection|terminat/),
     );
     await lease.release();
-    await taken.release();
-    assert.deepEqual(await other.jobs(), []);
-    await commitAll(pg.store, create(makeJob("a")));
-    assert.equal((await other.jobs()).length, 1);
+    assert.equal((await other.job("a"))!.state.version, a.state.version + 1);
+    await commitAll(pg.store, create(makeJob("b")));
+    assert.equal((await other.jobs()).length, 2);
   },
 );
 
