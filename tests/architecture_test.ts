@@ -1,7 +1,8 @@
 // The layers of src/ (see docs/architecture.md), each importing only the
 // ones below it:
 //
-//   types.ts, errors.ts, clock.ts          leaves
+//   types.ts, errors.ts, clock.ts, deps    leaves (deps: the npm packages,
+//                                          each pinned in one file)
 //   schedule ← jobs ← actors               pure: no I/O, no clock reads
 //   lock ← store                           persistence
 //   turns                                  lock turns: read, decide, commit
@@ -13,8 +14,9 @@
 // the wall clock; machines import no backend, Deno API or clock.
 import { deepEqual } from "node:assert/strict";
 
-const BASE = ["types.ts", "errors.ts"];
+const BASE = ["types.ts", "errors.ts", "deps"];
 const LAYERS: Record<string, string[]> = {
+  deps: [],
   "types.ts": [],
   "errors.ts": ["types.ts"],
   "clock.ts": [],

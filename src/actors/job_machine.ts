@@ -41,7 +41,7 @@
  * @module
  */
 
-import { and, assign, setup } from "xstate";
+import { and, assign, setup } from "../deps/xstate.ts";
 import type { ErrorInfo, RunOutcome, Trigger } from "../types.ts";
 import { errorInfo } from "../errors.ts";
 

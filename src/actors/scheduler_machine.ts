@@ -22,7 +22,7 @@
  * @module
  */
 
-import { assign, fromPromise, setup } from "xstate";
+import { assign, fromPromise, setup } from "../deps/xstate.ts";
 import type { ClaimedRun } from "../types.ts";
 
 /** What the `claim` actor resolves with. */

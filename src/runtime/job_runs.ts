@@ -30,7 +30,7 @@
  * @module
  */
 
-import { type Actor, createActor } from "xstate";
+import { type Actor, createActor } from "../deps/xstate.ts";
 import type { ActiveRun, JobSpec } from "../types.ts";
 import type { JobStore } from "../store/store.ts";
 import { JobTimeoutError } from "../errors.ts";

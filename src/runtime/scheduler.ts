@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Actor, createActor, fromPromise } from "xstate";
+import { type Actor, createActor, fromPromise } from "../deps/xstate.ts";
 import type { JobRecord, LedgerEntry } from "../types.ts";
 import type { Capabilities, HistoryQuery, JobStore } from "../store/store.ts";
 import { errorInfo, SchedulerClosedError } from "../errors.ts";

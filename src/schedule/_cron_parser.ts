@@ -9,7 +9,7 @@
  * @module
  */
 
-import { CronExpressionParser } from "cron-parser";
+import { CronExpressionParser } from "../deps/cron_parser.ts";
 import { ScheduleSyntaxError } from "../errors.ts";
 import { daysInMonth, utcMs, weekdayOf } from "./_zone.ts";
 

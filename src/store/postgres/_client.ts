@@ -10,7 +10,7 @@
  * @module
  */
 
-import postgres from "postgres";
+import postgres from "../../deps/postgres.ts";
 import { StoreError } from "../../errors.ts";
 import { redactUrl } from "./redact_url.ts";
 import { guardDriverBug } from "./driver_bug.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type postgres from "postgres";
+import type postgres from "../../deps/postgres.ts";
 import type { JobId, JobRecord, JobState } from "../../types.ts";
 import type { DueOptions } from "../store.ts";
 import type { Db } from "./_client.ts";

@@ -20,7 +20,7 @@
  * @module
  */
 
-import type postgres from "postgres";
+import type postgres from "../../deps/postgres.ts";
 import type {
   ActiveRun,
   JobId,

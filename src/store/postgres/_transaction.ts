@@ -20,7 +20,7 @@
  * @module
  */
 
-import type postgres from "postgres";
+import type postgres from "../../deps/postgres.ts";
 import { StoreError } from "../../errors.ts";
 import type { Lock } from "../../lock/lock.ts";
 import { layeredLock, outerLease } from "../../lock/outer_lease.ts";

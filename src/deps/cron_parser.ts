@@ -1,0 +1,8 @@
+/**
+ * cron-parser, pinned: the one place its version is named, so that
+ * `mod.ts` resolves from any Deno project, without tock's import map.
+ *
+ * @module
+ */
+
+export * from "npm:cron-parser@5.10.6";
