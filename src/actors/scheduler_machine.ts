@@ -102,8 +102,13 @@ export const schedulerMachine = setup({
         context.running - (event.type === "runs.ended" ? event.count : 0),
       dirty: true,
     }),
-    /** Runtime hook: create job actors for claimed runs, cancel others. */
-    dispatch: (_, _params: { claimed: ClaimOutput }) => {},
+    /**
+     * Runtime hook: create job actors for claimed runs, cancel others; with
+     * `hold` (a stop was asked for), start none of them.
+     */
+    dispatch: (_, _params: { claimed: ClaimOutput; hold: boolean }) => {},
+    /** Runtime hook: cancel the runs claimed but not started yet. */
+    cancelWaiting: () => {},
     /** Runtime hook: cancel every run of this instance. */
     cancelAll: () => {},
     /** Runtime hook: a claim failed (for events). */
@@ -233,7 +238,10 @@ export const schedulerMachine = setup({
       entry: [
         {
           type: "dispatch",
-          params: ({ context }) => ({ claimed: context.claimed }),
+          params: ({ context }) => ({
+            claimed: context.claimed,
+            hold: context.stopRequested,
+          }),
         },
         assign({
           running: ({ context }) =>
@@ -256,7 +264,12 @@ export const schedulerMachine = setup({
       on: { "scheduler.wake": {} },
     },
     stopping: {
-      entry: { type: "notify", params: { phase: "stopping" } },
+      // Claim nothing more, and start nothing claimed ahead (or claimed by
+      // a claim that was under way): those runs are recorded cancelled.
+      entry: [
+        { type: "notify", params: { phase: "stopping" } },
+        "cancelWaiting",
+      ],
       initial: "draining",
       states: {
         draining: {

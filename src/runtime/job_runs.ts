@@ -120,6 +120,8 @@ export class JobRuns {
   /** Runs waiting for their start time, earliest first. */
   #waiting: LocalRun[] = [];
   #timer: { readonly at: number; readonly stop: AbortController } | undefined;
+  /** A stop is under way: runs claimed from now on are not started. */
+  #holding = false;
   #ended = 0;
   /** Aborted when the scheduler stops (ends confirmations' waits). */
   readonly #stopped = new AbortController();
@@ -142,8 +144,10 @@ export class JobRuns {
    * claim said to cancel.
    *
    * @param output What the claim step returned.
+   * @param options With `hold`, start none (a stop is under way: they are
+   * cancelled next, see {@linkcode cancelWaiting}).
    */
-  dispatch(output: ClaimOutput): void {
+  dispatch(output: ClaimOutput, options: { hold?: boolean } = {}): void {
     const added: LocalRun[] = [];
     for (const { run, spec } of output.started) {
       const actor = createActor(this.#logic, {
@@ -163,7 +167,19 @@ export class JobRuns {
     const last = this.#waiting.at(-1);
     this.#waiting = this.#waiting.concat(added);
     if (last && startAt(added[0]!) < startAt(last)) this.#waiting.sort(byStart);
-    this.#startDue();
+    if (!options.hold && !this.#holding) this.#startDue();
+  }
+
+  /**
+   * Cancels every run claimed but not started yet (claimed ahead of its
+   * slot, or waiting to confirm): each is recorded `cancelled` unstarted.
+   */
+  cancelWaiting(): void {
+    this.#holding = true;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    this.#disarm();
+    for (const local of waiting) this.cancel(local.run.runId);
   }
 
   /**
@@ -229,6 +245,11 @@ export class JobRuns {
     const claimed = due.filter((local) =>
       local.actor.getSnapshot().value === "claimed"
     );
+    if (this.#holding) {
+      // A stop came while they were being confirmed: start none.
+      for (const local of claimed) this.cancel(local.run.runId);
+      return;
+    }
     // The one batch-start exception (see job_machine.ts).
     for (const local of claimed) {
       local.first = true;

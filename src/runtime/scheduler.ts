@@ -172,7 +172,9 @@ class TockScheduler extends EventTarget implements Scheduler {
         unregister: fromPromise(() => this.#presence.unregister()),
       },
       actions: {
-        dispatch: (_, { claimed }) => this.#runs.dispatch(claimed),
+        dispatch: (_, { claimed, hold }) =>
+          this.#runs.dispatch(claimed, { hold }),
+        cancelWaiting: () => this.#runs.cancelWaiting(),
         cancelAll: () => this.#runs.cancelAll(),
         claimFailed: (_, { error }) => {
           this.#claims.failed();

@@ -446,6 +446,36 @@ Deno.test("createScheduler() claims a slot ahead (lookaheadMs) and starts it exa
   assertEquals(events.map((e) => e.type), ["job.claimed", "run.started"]);
 });
 
+Deno.test("createScheduler() asked to stop starts no run it claimed ahead: the run is recorded cancelled", async () => {
+  const { clock, scheduler } = await setup();
+  await using _ = scheduler;
+  const startedAt: number[] = [];
+  await scheduler.add({
+    id: "each-minute",
+    schedule: "* * * * *",
+    handler: () => void startedAt.push(clock.now()),
+  });
+  const slot = T0 + MIN;
+  await clock.tick(MIN - 250);
+  assertEquals(
+    (await scheduler.jobs())[0]?.state.runs.map((r) => r.startAt),
+    [slot],
+  );
+  const stopped = scheduler.stop({ graceMs: 10 * SEC });
+  await clock.tick(SEC);
+  await stopped;
+  assertEquals(startedAt, []);
+  const [record] = await scheduler.jobs();
+  assertEquals(record?.state.runs, []);
+  assertEquals(
+    (await scheduler.history({ job: "each-minute" })).map((e) => [
+      e.slot,
+      e.outcome,
+    ]),
+    [[slot, "cancelled"]],
+  );
+});
+
 Deno.test("createScheduler() with lookaheadMs: 0 claims at the due time", async () => {
   const store = createMemoryStore();
   const clock = new FakeClock(T0);
