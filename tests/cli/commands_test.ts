@@ -534,6 +534,54 @@ Deno.test("tock next ID uses the job's schedule, zone and bounds", async () => {
   );
 });
 
+Deno.test("tock next --from lists slots from any instant: the fall-back night of a half-hourly schedule, a job's slots a year on", async () => {
+  const now = () => Date.UTC(2026, 0, 15, 12);
+  // "2026-11-01 00:00" is read in the zone; 01:00-01:59 happens twice.
+  const slots = await cliJson<Json[]>([
+    "next",
+    "30 * * * *",
+    "--tz",
+    "America/New_York",
+    "--from",
+    "2026-11-01 00:30",
+    "--count",
+    "4",
+  ], { now });
+  deepEqual(slots.map((s) => s.local), [
+    "2026-11-01 00:30:00 -04:00",
+    "2026-11-01 01:30:00 -04:00",
+    "2026-11-01 01:30:00 -05:00",
+    "2026-11-01 02:30:00 -05:00",
+  ]);
+  await using dir = await tempDir();
+  const s = ["--store", `${dir.path}/store`];
+  succeeded(
+    await cli([
+      "add",
+      "daily",
+      "--schedule",
+      "0 9 * * *",
+      "--tz",
+      "Europe/Berlin",
+      "--cmd",
+      "true",
+      ...s,
+    ], { now }),
+  );
+  const later = await cliJson<Json[]>(
+    ["next", "daily", "--from", "2027-01-15", "--count", "2", ...s],
+    { now },
+  );
+  deepEqual(later.map((x) => x.slot), [
+    "2027-01-15T08:00:00.000Z",
+    "2027-01-16T08:00:00.000Z",
+  ]);
+  const bad = await cli(["next", "@daily", "--from", "soon"], { now });
+  equal(bad.code, 2);
+  match(bad.stderr, /^tock: Cannot use --from "soon": expected an instant/);
+  equal(bad.stderr.trim().split("\n").length, 1);
+});
+
 Deno.test("tock history prints a range of skipped slots as one entry", async () => {
   await using dir = await tempDir();
   const s = ["--store", `${dir.path}/store`];

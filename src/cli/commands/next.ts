@@ -14,6 +14,7 @@ import { parseSchedule } from "../../schedule/parse_schedule.ts";
 import type { Schedule } from "../../schedule/schedule.ts";
 import {
   booleanFlag,
+  instantValue,
   integerValue,
   positionals,
   stringFlag,
@@ -39,27 +40,32 @@ export interface NextSlotJson {
   };
 }
 
-/** `tock next SPEC|ID [--count N] [--tz TZ] [--json]`. */
+/** `tock next SPEC|ID [--count N] [--from T] [--tz TZ] [--json]`. */
 export const nextCommand: Command = {
   name: "next",
   summary: "the next slots of a schedule or job, with DST notes",
-  usage: `Usage: tock next SPEC|ID [--count N] [--tz TZ] [--json]
+  usage: `Usage: tock next SPEC|ID [--count N] [--from T] [--tz TZ] [--json]
 
 Prints the next slots of a job (its schedule, zone and bounds) or of a
 schedule, and marks the slots a DST change moved (a wall time in a gap) or
 doubled (a wall time that occurs twice).
 
   --count N  how many slots (default 5, at most 1000)
-  --tz TZ    the zone a SPEC is read in (default UTC); for a job, only the
-             zone wall times are shown in
+  --from T   list the slots at or after T instead of after now (ISO 8601,
+             "2027-03-28 00:00" read in the zone, or "in 90d"); for a job,
+             its next slot when T is earlier
+  --tz TZ    the zone a SPEC (and T) is read in (default UTC); for a job,
+             only the zone wall times are shown in
   --json     print an array of { slot, local, dst? }
 ${GLOBAL_HELP}
 
 Examples:
   tock next "30 2 * * *" --tz America/New_York --count 3
+  tock next "*/30 * * * *" --tz Europe/Berlin --from 2027-03-28T00:00:00Z
   tock next backup`,
   flags: {
     count: { type: "string" },
+    from: { type: "string" },
     tz: { type: "string" },
     ...JSON_FLAG,
   },
@@ -72,18 +78,25 @@ Examples:
     const tzText = stringFlag(parsed, "tz");
     const tz = tzText === undefined ? undefined : zoneValue("--tz", tzText);
     const now = ctx.now();
+    const fromText = stringFlag(parsed, "from");
     const job = await findJob(arg, parsed, ctx);
+    const from = fromText === undefined ? undefined : instantValue(
+      "--from",
+      fromText,
+      tz ?? job?.spec.tz ?? "UTC",
+      now,
+    );
     let schedule: Schedule;
     let slots: number[];
     let title: string;
     if (job) {
       schedule = scheduleOf(job.spec, job.state.createdAt);
-      slots = jobSlots(job, count);
+      slots = jobSlots(job, count, from);
       title = `job '${job.spec.id}' (${job.spec.schedule}, ${job.spec.tz})`;
     } else {
       schedule = parseSpec(arg, tz ?? "UTC", now);
       slots = [];
-      let after = now;
+      let after = from === undefined ? now : from - 1;
       while (slots.length < count) {
         const slot = nextSlot(schedule, after);
         if (slot === undefined) break;
@@ -170,10 +183,16 @@ function parseSpec(arg: string, tz: string, now: number): Schedule {
   }
 }
 
-/** A job's next slots: from its next slot on, within its bounds. */
-function jobSlots(job: JobRecord, count: number): number[] {
+/**
+ * A job's next slots: from its next slot on (or from `from`, when later),
+ * within its bounds as they stand.
+ */
+function jobSlots(job: JobRecord, count: number, from?: number): number[] {
   const slots: number[] = [];
   let slot = job.state.nextSlot;
+  if (from !== undefined && slot !== undefined && slot < from) {
+    slot = nextSlotOf(job.spec, job.state, from - 1);
+  }
   while (slot !== undefined && slots.length < count) {
     slots.push(slot);
     slot = nextSlotOf(job.spec, {
