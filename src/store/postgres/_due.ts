@@ -32,23 +32,21 @@ export const RUN_INSTANCES_SQL = `
   select instance from i where instance is not null`;
 
 /**
- * Jobs due by `$1` (at most `$4` of them, earliest due first; all when
- * null), with a backlog, with runs of the instances in the array literal
- * `$2`, or (when `$3`) with runs; earliest due first (jobs without a due
- * time first), then by id. A job may come twice (keep the first).
+ * Jobs due by `$1` (at most `$3` of them, earliest due first; all when
+ * null), with a backlog, or with runs of the instances in the array
+ * literal `$2`; earliest due first (jobs without a due time first), then
+ * by id. A job may come twice (keep the first).
  *
  * Each branch locks its rows for the lease's transaction, and passes over
  * rows another transaction holds (`skip locked`): another instance is
- * claiming them, and this one claims the next due jobs beside it. The
- * rows returned are those locked (a row changed meanwhile is read as it
- * now is, and left out if it is no longer due). Only `$3` (a first claim,
- * looking for every job with runs) waits for held rows, taking them in id
- * order as every waiting turn does.
+ * claiming them, and this one claims the next due jobs beside it. It never
+ * waits. The rows returned are those locked (a row changed meanwhile is
+ * read as it now is, and left out if it is no longer due).
  */
 export const DUE_SQL = `
   with picked as materialized (
     select ${JOB_SELECT} from jobs where next_due_at <= $1::float8
-    order by next_due_at, id limit $4::float8::bigint
+    order by next_due_at, id limit $3::float8::bigint
     for no key update skip locked),
   backlog as materialized (
     select ${JOB_SELECT} from jobs where has_backlog
@@ -57,13 +55,24 @@ export const DUE_SQL = `
     select ${JOB_SELECT} from jobs
     where cardinality ($2::text::text[]) > 0 and id in (
       select job from job_runs where instance = any ($2::text::text[]))
-    for no key update skip locked),
-  everything as materialized (
-    select ${JOB_SELECT} from jobs where $3::boolean and active
-    order by id for no key update)
+    for no key update skip locked)
   select * from picked union all select * from backlog
-  union all select * from dead union all select * from everything
+  union all select * from dead
   order by "nextDueAt" asc nulls first, id`;
+
+/**
+ * A first claim's read: jobs due by `$1`, with a backlog, or with runs, all
+ * of them. It waits for rows other turns hold, taking every row in one
+ * pass in id order, as every waiting turn does, so that no two turns wait
+ * for each other. The ids are collected into an array first, which keeps
+ * the planner from joining (and scanning) `jobs`.
+ */
+export const DUE_ALL_SQL = `
+  select ${JOB_SELECT} from jobs where id = any (array (
+    select id from jobs where next_due_at <= $1::float8
+    union select id from jobs where has_backlog
+    union select id from jobs where active))
+  order by id for no key update`;
 
 /**
  * The instances running a job's runs, sorted and distinct (what `job_runs`
@@ -91,8 +100,11 @@ export async function selectDue(
   until: number,
   options: DueOptions = {},
 ): Promise<JobRecord[]> {
-  const all = options.all === true;
-  const isDead = all ? undefined : options.isDead;
+  if (options.all === true) {
+    const rows = await sql.unsafe<JobRow[]>(DUE_ALL_SQL, [until]);
+    return rows.map(toRecord).sort(earliestDue);
+  }
+  const isDead = options.isDead;
   const limit = options.limit !== undefined && Number.isFinite(options.limit)
     ? Math.max(1, Math.floor(options.limit))
     : null;
@@ -101,7 +113,7 @@ export async function selectDue(
   // returns the rows the first locked, and those of the dead instances).
   const [instances, rows] = await Promise.all([
     isDead ? sql.unsafe<{ instance: string }[]>(RUN_INSTANCES_SQL) : [],
-    sql.unsafe<JobRow[]>(DUE_SQL, [until, "{}", all, limit]),
+    sql.unsafe<JobRow[]>(DUE_SQL, [until, "{}", limit]),
   ]);
   const dead = isDead
     ? instances.map((row) => row.instance).filter((id) => isDead(id))
@@ -110,10 +122,17 @@ export async function selectDue(
   const withDead = await sql.unsafe<JobRow[]>(DUE_SQL, [
     until,
     arrayLiteral(dead),
-    false,
     limit,
   ]);
   return distinct(withDead);
+}
+
+/** Earliest due first (no due time first), then by id, as DUE_SQL orders. */
+function earliestDue(a: JobRecord, b: JobRecord): number {
+  const x = a.state.nextDueAt ?? -Infinity;
+  const y = b.state.nextDueAt ?? -Infinity;
+  if (x !== y) return x < y ? -1 : 1;
+  return a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0;
 }
 
 /** The records of the rows, each job once (its first row). */

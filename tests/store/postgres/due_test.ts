@@ -13,6 +13,7 @@ import type {
 } from "../../../src/store/store.ts";
 import {
   arrayLiteral,
+  DUE_ALL_SQL,
   DUE_SQL,
   RUN_INSTANCES_SQL,
 } from "../../../src/store/postgres/_due.ts";
@@ -273,13 +274,13 @@ pgTest("due() queries are index lookups, not scans", async () => {
   );
   const dead = arrayLiteral(["i-1"]);
   for (const seqscan of [false, true]) {
-    for (const all of [false, true]) {
-      const text = await plan(
-        pg.schema,
-        DUE_SQL,
-        [T0, dead, all, 1000],
-        seqscan,
-      );
+    for (
+      const [query, params] of [
+        [DUE_SQL, [T0, dead, 1000]],
+        [DUE_ALL_SQL, [T0]],
+      ] as const
+    ) {
+      const text = await plan(pg.schema, query, [...params], seqscan);
       assert.doesNotMatch(text, /Seq Scan on jobs/, text);
       assert.match(text, /jobs_next_due_at/, text);
       assert.match(text, /jobs_has_backlog/, text);

@@ -7,7 +7,7 @@ import type { JobStore, StoreChange } from "../../../src/store/store.ts";
 import type { LockLease } from "../../../src/lock/lock.ts";
 import { claimDueJobs } from "../../../src/turns/claim_due_jobs.ts";
 import { FakeClock } from "../../../src/testing/fake_clock.ts";
-import { create, makeJob, MIN, T0 } from "../_records.ts";
+import { claimed, create, makeJob, MIN, setState, T0 } from "../_records.ts";
 import { ignorePostgres, PG_URL, schemaStore } from "./_pg.ts";
 
 const ignore = ignorePostgres("PostgreSQL claims side by side");
@@ -92,5 +92,45 @@ Deno.test({
     }
     // Nothing is due any more: a claim of either takes nothing.
     assert.deepEqual((await claim(a, "a")).started, []);
+  },
+});
+
+Deno.test({
+  name:
+    "a first claim waits for the jobs another turn holds, taking them in id order, so the two never deadlock (found by the PostgreSQL chaos run, seed 3093186366)",
+  ignore,
+  async fn() {
+    await using pg = await schemaStore();
+    // "a" has a run (a first claim reads it), "b" is due.
+    const a = makeJob("a");
+    {
+      await using lease = await pg.store.lock.acquire();
+      await pg.store.commit(lease, [create(a), create(makeJob("b"))]);
+    }
+    await using first = await createPostgresStore({
+      url: PG_URL,
+      schema: pg.schema,
+    });
+    await using other = await createPostgresStore({
+      url: PG_URL,
+      schema: pg.schema,
+    });
+    {
+      await using lease = await other.lock.acquire();
+      const [held] = await other.read(lease, ["a"]);
+      await other.commit(lease, [setState("a", claimed(held!))]);
+    }
+    // another turn holds "a"; the first claim waits for it...
+    await using turn = await other.lock.acquire();
+    await other.read(turn, ["a"]);
+    await using full = await first.lock.acquire();
+    const due = first.due(full, T0 + 5 * MIN, { all: true });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // ...and the turn then takes "b", which the waiting claim must not hold.
+    assert.deepEqual((await other.read(turn, ["b"])).map((j) => j.spec.id), [
+      "b",
+    ]);
+    await turn.release();
+    assert.deepEqual((await due).map((j) => j.spec.id).sort(), ["a", "b"]);
   },
 });
