@@ -29,6 +29,14 @@ const LOST_DATABASE =
   /^tock: (Tick failed: )?Cannot [^(]+\(PostgreSQL store [^)]+\): (the connection was (closed|reset)|terminating connection|connection refused|the store lock was lost|no answer within|the database system is (shutting down|starting up))/;
 /** How long a refused twin may take to exit, ms. */
 const TWIN_MS = 10_000;
+/** What a daemon prints when another process took its id. */
+const ID_TAKEN = /Cannot keep instance id '[^']+': another process took it/;
+/**
+ * How long a daemon continued after a freeze across a database restart
+ * may take to notice that a twin took its id: its connections' statements
+ * hang until the store's 10 s timeout, then its hold is checked.
+ */
+const ID_TAKEN_MS = 15_000;
 /** How long a tick may take (a claim, a backoff, a sleeper), ms. */
 const TICK_MS = 30_000;
 /**
@@ -145,6 +153,8 @@ export class Fleet {
   readonly #frozenAt = new Map<ChaosInstance, number>();
   /** When the database was restarting (`performance.now()`, ms). */
   readonly #databaseDown: { from: number; to: number }[] = [];
+  /** Each SIGSTOP of an instance: from, and to once continued (monotonic). */
+  readonly #freezes = new Map<ChaosInstance, { from: number; to: number }[]>();
   /** Daemons a database fault kept from starting (restarted). */
   readonly #failedStarts = new Set<ChaosInstance>();
   #closed = false;
@@ -361,9 +371,15 @@ export class Fleet {
     }
     this.stopped.add(instance.name);
     this.counts.stops += 1;
+    const freeze = { from: performance.now(), to: Infinity };
+    this.#freezes.set(instance, [
+      ...this.#freezes.get(instance) ?? [],
+      freeze,
+    ]);
     this.#log(`SIGSTOP ${instance.name} for ${forMs} ms${how}`);
     this.#background(async () => {
       await delay(forMs, this.#abort.signal);
+      freeze.to = performance.now();
       // Taken before the signal: every line the resumed process writes
       // (a start line's `date`) comes after this instant.
       this.resumed.set(instance.name, Date.now());
@@ -523,6 +539,30 @@ export class Fleet {
         this.#log(`twin of ${instance.name}: failed on a database fault`);
         return;
       }
+      if (
+        exit === undefined && this.#frozenAcrossRestart(instance, startedAt)
+      ) {
+        // The restart dropped the frozen holder's id lock, and its
+        // heartbeat stood still past the silence the store allows: the id
+        // is free by the documented rule (docs/postgres.md). The holder,
+        // continued, must notice and stop.
+        const noticed = instance.output.some((line) => ID_TAKEN.test(line)) ||
+          await instance.waitForLine(
+            ID_TAKEN,
+            ID_TAKEN_MS,
+            this.#abort.signal,
+          );
+        if (noticed || instance.exit !== undefined) {
+          this.#log(
+            `twin of ${instance.name}: took the id of a holder frozen across a database restart, which then stopped`,
+          );
+          return;
+        }
+        this.violations.push(
+          `${instance.name}, frozen across a database restart, kept running after a twin took its id:\n${instance.tail()}`,
+        );
+        return;
+      }
       const found = twinRefused(instance.name, exit, twin.stderr);
       if (found) this.violations.push(`${found}:\n${twin.tail()}`);
       else this.counts.twins += 1;
@@ -643,6 +683,19 @@ export class Fleet {
   }
 
   /** Whether the database was restarting at some time since `from`. */
+  /**
+   * Whether the instance was frozen (SIGSTOP) while the database restarted,
+   * and `at` came before it could beat again after being continued.
+   */
+  #frozenAcrossRestart(instance: ChaosInstance, at: number): boolean {
+    return (this.#freezes.get(instance) ?? []).some((freeze) =>
+      at < freeze.to + TWIN_MS &&
+      this.#databaseDown.some((down) =>
+        down.from >= freeze.from && down.from <= freeze.to
+      )
+    );
+  }
+
   #restartedSince(from: number): boolean {
     return this.#databaseDown.some((down) => down.to >= from);
   }
