@@ -39,7 +39,14 @@ export async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   while (!(await reader.read()).done) { /* discard */ }
 }
 
-async function readLines(
+/**
+ * Reads a stream to its end, line by line.
+ *
+ * @param stream The stream (UTF-8 text).
+ * @param onLine Told each line (without its newline) as it arrives, with
+ * `performance.now()` then; a last line without a newline too.
+ */
+export async function readLines(
   stream: ReadableStream<Uint8Array>,
   onLine: (line: string, at: number) => void,
 ): Promise<void> {

@@ -7,9 +7,11 @@
  * - The in-memory baselines' rows (store `none`: the croners, the bare timer)
  *   come from the main run (one that measured the file store); a run of
  *   other stores only adds them when there are none yet.
- * - Other rows are kept, and the scenarios only the main run measures (the
- *   seed scenario, several instances, idle cost, the command soak, the
- *   jobs file start) come from the main run.
+ * - Other rows are kept (several instances, claim throughput and the
+ *   frozen holder are rows of a store kind too), and the scenarios only the
+ *   main run measures (the seed scenario, lock hold against run duration,
+ *   idle cost, the command soak, the jobs file start) come from the main
+ *   run.
  * - `meta` describes the main run; `storeRuns` the run each other store
  *   kind's rows come from.
  *
@@ -78,9 +80,19 @@ export function mergeResults(
   const journalBytes = rows(previous.journalBytes, current.journalBytes)
     ?.sort((a, b) => a.jobs - b.jobs || byStore(a, b));
   const lockHold = rows(previous.lockHold, current.lockHold)
-    ?.sort((a, b) => byStore(a, b) || a.storedJobs - b.storedJobs);
+    ?.sort((a, b) =>
+      byStore(a, b) || a.storedJobs - b.storedJobs || b.dueJobs - a.dueJobs
+    );
   const lockHoldGrowth = rows(previous.lockHoldGrowth, current.lockHoldGrowth)
     ?.sort((a, b) => byStore(a, b) || a.toJobs - b.toJobs);
+  const instances = rows(previous.instances, current.instances)
+    ?.sort((a, b) => byStore(a, b) || a.count - b.count);
+  const claimThroughput = rows(
+    previous.claimThroughput,
+    current.claimThroughput,
+  )?.sort((a, b) => byStore(a, b) || a.count - b.count);
+  const frozenHolder = rows(previous.frozenHolder, current.frozenHolder)
+    ?.sort(byStore);
   const { storeRuns: _old, ...rest } = base;
   return {
     ...rest,
@@ -90,6 +102,9 @@ export function mergeResults(
     ...(journalBytes ? { journalBytes } : {}),
     ...(lockHold ? { lockHold } : {}),
     ...(lockHoldGrowth ? { lockHoldGrowth } : {}),
+    ...(instances ? { instances } : {}),
+    ...(claimThroughput ? { claimThroughput } : {}),
+    ...(frozenHolder ? { frozenHolder } : {}),
     ...(Object.keys(storeRuns).length > 0 ? { storeRuns } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { formatNumber, formatSpread, table } from "./_format.ts";
 import { scaleNotes, verdicts } from "./_targets.ts";
 import { cronerLabel, isCroner } from "./_peers.ts";
 import { cpuSplit, jobsFileStart, journal } from "./_report_cost.ts";
+import { claimThroughput, frozenHolder, runOf } from "./_report_claims.ts";
 
 /**
  * Renders the report.
@@ -30,6 +31,8 @@ export function renderReport(results: BenchResults): string {
     vsRun(results),
     seed(results),
     instances(results),
+    claimThroughput(results),
+    frozenHolder(results),
     idle(results),
     commandSoak(results),
     jobsFileStart(results),
@@ -88,7 +91,13 @@ function otherRuns({ storeRuns }: BenchResults): string[] {
     }, ${run.only.length > 0 ? `only ${run.only.join(", ")}, ` : ""}` +
     `took ${formatNumber(Math.round(run.wallSeconds))} s; K = ${
       run.config.startLag.jobs.map(formatNumber).join(", ")
-    }; N = ${run.config.lockHold.storedJobs.map(formatNumber).join(", ")})` +
+    }; N = ${run.config.lockHold.storedJobs.map(formatNumber).join(", ")}${
+      // Runs before the extra configurations have none.
+      (run.config.lockHold.extra ?? []).map((x) =>
+        `; N = ${formatNumber(x.storedJobs)} with ${
+          formatNumber(x.dueJobs)
+        } due/s`
+      ).join("")})` +
     `${
       run.errors.length > 0
         ? `; failed: ${
@@ -234,8 +243,8 @@ function lockHold({ lockHold, lockHoldGrowth, meta }: BenchResults): string {
     "",
     "How long one instance holds the store lock per claim step " +
     "(`lock.released` events, `holdMs`), with N stored jobs of which " +
-    `${c.dueFraction * 100}% are due every second and the rest every hour; ` +
-    "runs end at once. Each repeat runs on a copy of one store built for " +
+    `${c.dueFraction * 100}% (or the \`due/s\` column's count) are due ` +
+    "every second and the rest every hour; runs end at once. Each repeat runs on a copy of one store built for " +
     "that N (a PostgreSQL store: a schema of its own, its rows copied with " +
     "`insert … select`, dropped afterwards); " +
     `${c.warmMs / 1000} s warm-up, ${c.measureMs / 1000} s measured. ` +
@@ -342,26 +351,49 @@ function seed({ seedScenario: s }: BenchResults): string {
   ].join("\n");
 }
 
-function instances({ instances: rows, meta }: BenchResults): string {
+function instances(results: BenchResults): string {
+  const rows = results.instances;
   if (!rows) return "";
-  const c = meta.config.instances;
+  const stores = [...new Set(rows.map((row) => row.store))];
+  const runs = stores.map((store) => {
+    const c = runOf(results, store).config.instances;
+    return `${store}: ${c.warmMs / 1000} s warm-up, ${
+      c.measureMs / 1000
+    } s measured, ${c.repeats} repeat${c.repeats > 1 ? "s" : ""}`;
+  });
   return [
     "## Several instances",
     "",
-    `1 to ${Math.max(...c.counts)} processes, each a scheduler with the same ` +
-    `handler, on one file store of ${
-      formatNumber(c.jobs)
-    } jobs due every second; ` +
-    `${c.warmMs / 1000} s warm-up, ${c.measureMs / 1000} s measured, ` +
-    `${c.repeats} repeat${c.repeats > 1 ? "s" : ""}. Slots per second ` +
-    "counts distinct (job, slot) pairs of the window that started; " +
-    "duplicates are pairs started more than once at any time.",
+    `1 to ${
+      Math.max(...rows.map((row) => row.count))
+    } processes, each a scheduler with the same handler, on one store ` +
+    "holding the `due/s` jobs due every second and, up to the `stored` " +
+    "column, jobs due every hour (none during the run); " +
+    `${runs.join("; ")}. Slots per second counts distinct (job, slot) ` +
+    "pairs of the window that started, `started` their share of the " +
+    "window's slots; duplicates are pairs started more than once at any " +
+    "time.",
     "",
     table(
-      ["instances", "slots/s", "p50", "p99", "duplicates", "runs per instance"],
+      [
+        "store",
+        "instances",
+        "stored",
+        "due/s",
+        "slots/s",
+        "started",
+        "p50",
+        "p99",
+        "duplicates",
+        "runs per instance",
+      ],
       rows.map((row) => [
+        row.store,
         String(row.count),
+        formatNumber(row.storedJobs ?? row.jobs),
+        formatNumber(row.jobs),
         formatSpread(row.detail.slotsPerSecond),
+        formatSpread(row.detail.startedPercent, "%"),
         formatSpread(row.detail.p50Ms, " ms"),
         formatSpread(row.detail.p99Ms, " ms"),
         formatNumber(row.duplicates),

@@ -172,14 +172,85 @@ export interface SeedScenario {
 export interface InstancesRow {
   readonly store: string;
   readonly count: number;
+  /** Jobs due every second. */
   readonly jobs: number;
+  /**
+   * Every job in the store: `jobs` and those due every hour (none during
+   * the run); absent from rows of runs before it was measured (`jobs`).
+   */
+  readonly storedJobs?: number;
   readonly repeats: number;
   readonly slotsPerSecond: number | null;
+  /**
+   * The window's slots started (by any instance) over `jobs` × its
+   * seconds, percent; absent from rows of runs before it was measured.
+   */
+  readonly startedPercent?: number | null;
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   /** The most duplicates any repeat saw (must be 0). */
   readonly duplicates: number;
   readonly perInstance: readonly (readonly number[])[];
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
+/**
+ * Claim throughput at saturation with K instances (processes) claiming one
+ * PostgreSQL store side by side (issue #13), medians over the repeats.
+ */
+export interface ClaimThroughputRow {
+  readonly store: string;
+  /** K: processes claiming, each with a store object of its own. */
+  readonly count: number;
+  /** Jobs in the store, each with one due slot. */
+  readonly jobs: number;
+  /** Most jobs one claim step takes (`MAX_JOBS_PER_CLAIM`). */
+  readonly maxJobs: number;
+  readonly repeats: number;
+  /**
+   * Slots claimed per second across the cluster: all of them over the
+   * wall time from the first claim step's start to the last one's end.
+   */
+  readonly slotsPerSecond: number | null;
+  /** The K the ratios are over (1), `null` when it was not measured. */
+  readonly baseline: number | null;
+  /** `slotsPerSecond` over the baseline row's, of the medians. */
+  readonly overBaseline: number | null;
+  /** The same ratio repeat by repeat. */
+  readonly perRepeatOverBaseline: Spread;
+  /** The most (job, slot) pairs any repeat saw claimed twice (must be 0). */
+  readonly duplicates: number;
+  /** Slots each process claimed, per repeat. */
+  readonly perInstance: readonly (readonly number[])[];
+  readonly detail: Readonly<Record<string, Spread>>;
+}
+
+/**
+ * A claim frozen by SIGSTOP while another instance keeps claiming (issue
+ * #13), over the repeats.
+ */
+export interface FrozenHolderRow {
+  readonly store: string;
+  /** Due jobs the frozen claim holds. */
+  readonly heldJobs: number;
+  /** Jobs due every second the other instance claims meanwhile. */
+  readonly otherJobs: number;
+  /** How often the other instance claims, ms. */
+  readonly claimEveryMs: number;
+  readonly repeats: number;
+  /**
+   * SIGSTOP to the end of the other instance's claim step that took the
+   * last held job, ms: the longest of the repeats (`null` when a repeat
+   * never saw them claimed).
+   */
+  readonly stallMs: number | null;
+  /**
+   * The other instance's longest claim step while the jobs were held,
+   * ms: the longest of the repeats.
+   */
+  readonly otherClaimMaxMs: number | null;
+  /** Repeats in which the held jobs were not claimed before giving up. */
+  readonly unclaimed: number;
   readonly detail: Readonly<Record<string, Spread>>;
 }
 
@@ -303,6 +374,10 @@ export interface BenchResults {
   readonly lockHoldVsRunDuration?: LockHoldVsRunDuration;
   readonly seedScenario?: SeedScenario;
   readonly instances?: readonly InstancesRow[];
+  /** Absent from runs before it was measured. */
+  readonly claimThroughput?: readonly ClaimThroughputRow[];
+  /** Absent from runs before it was measured. */
+  readonly frozenHolder?: readonly FrozenHolderRow[];
   readonly idle?: IdleResults;
   readonly commandSoak?: CommandSoakResults;
   readonly jobsFileStart?: JobsFileStartResults;
@@ -314,6 +389,8 @@ export const SCENARIOS = [
   "lockHold",
   "lockHoldVsRunDuration",
   "instances",
+  "claimThroughput",
+  "frozenHolder",
   "seedScenario",
   "idle",
   "commandSoak",

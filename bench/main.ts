@@ -6,7 +6,9 @@
  * Flags: `--quick` (tiny counts and short windows, about a minute),
  * `--only <scenario>[,<scenario>…]` (one of {@linkcode SCENARIOS}, may be
  * repeated), `--out <dir>` (default `bench/` for a full run, `bench/.last/`
- * for a quick or partial one, so that it does not overwrite the figures).
+ * for a quick or partial one, so that it does not overwrite the figures),
+ * `--stores <kind>[,<kind>…]` (the store kinds to measure; without `file`,
+ * only the suites that measure other stores run, `POSTGRES` in full).
  *
  * @module
  */
@@ -22,6 +24,8 @@ import { runStartLag } from "./suites/start_lag.ts";
 import { runLockHold } from "./suites/lock_hold.ts";
 import { runLockHoldVsRun } from "./suites/lock_hold_vs_run.ts";
 import { runInstances } from "./suites/instances.ts";
+import { runClaimThroughput } from "./suites/claim_throughput.ts";
+import { runFrozenHolder } from "./suites/frozen_holder.ts";
 import { runSeedScenario } from "./suites/seed_scenario.ts";
 import { runIdle } from "./suites/idle.ts";
 import { runCommandSoak } from "./suites/command_soak.ts";
@@ -30,6 +34,12 @@ import { runJobsFileStart } from "./suites/jobs_file_start.ts";
 const BENCH_DIR = new URL(".", import.meta.url).pathname;
 
 const STORE_KINDS: readonly StoreKind[] = ["file", "postgres"];
+
+/** The suites that measure PostgreSQL stores only (claims side by side). */
+const POSTGRES_SUITES: readonly ScenarioName[] = [
+  "claimThroughput",
+  "frozenHolder",
+];
 
 async function readPrevious(path: string): Promise<BenchResults | undefined> {
   try {
@@ -83,8 +93,15 @@ function options() {
       ? { ...POSTGRES, stores: kinds }
       : { ...config, stores: kinds };
   }
-  // The other suites measure the file store only.
-  const storeSuites: ScenarioName[] = ["startLag", "lockHold"];
+  // The other suites measure the file store only (and POSTGRES_SUITES
+  // PostgreSQL only).
+  const storeSuites: ScenarioName[] = [
+    "startLag",
+    "lockHold",
+    "instances",
+    "claimThroughput",
+    "frozenHolder",
+  ];
   const scenarios = kinds.length === 0 || kinds.includes("file")
     ? only as ScenarioName[]
     : only.length > 0
@@ -93,8 +110,18 @@ function options() {
   if (only.length > 0 && scenarios.length === 0) {
     throw new TypeError(
       `Cannot run ${only.join(", ")} on ${kinds.join(", ")}: only ${
-        storeSuites.join(" and ")
+        storeSuites.join(", ")
       } measure other stores than the file store`,
+    );
+  }
+  const postgresOnly = only.filter((name) =>
+    (POSTGRES_SUITES as readonly string[]).includes(name)
+  );
+  if (postgresOnly.length > 0 && !config.stores.includes("postgres")) {
+    throw new TypeError(
+      `Cannot run ${postgresOnly.join(", ")} on ${
+        config.stores.join(", ")
+      }: they measure PostgreSQL stores only (add --stores postgres)`,
     );
   }
   return {
@@ -152,6 +179,15 @@ async function main(): Promise<void> {
     "instances",
     () => runInstances(config, step),
   );
+  // Claims side by side (issue #13): PostgreSQL stores only.
+  const claimThroughput = await suite(
+    "claimThroughput",
+    () => runClaimThroughput(config, step),
+  );
+  const frozenHolder = await suite(
+    "frozenHolder",
+    () => runFrozenHolder(config, step),
+  );
   // The seed scenario is two minutes of waiting on a few runs a second; the
   // idle suite (whose CPU figure is its own process's CPU time) runs in it.
   const concurrent: string[] = [];
@@ -178,6 +214,8 @@ async function main(): Promise<void> {
     ...lockHold,
     ...(lockHoldVsRunDuration ? { lockHoldVsRunDuration } : {}),
     ...(instances ? { instances } : {}),
+    ...(claimThroughput?.length ? { claimThroughput } : {}),
+    ...(frozenHolder?.length ? { frozenHolder } : {}),
     ...(seedScenario ? { seedScenario } : {}),
     ...(idle ? { idle } : {}),
     ...(commandSoak ? { commandSoak } : {}),

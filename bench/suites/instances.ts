@@ -1,6 +1,8 @@
 /**
- * The several-instances suite: for each instance count, a fresh store with
- * the jobs starting a few seconds ahead, and the instances run on it.
+ * The several-instances suite: for each store kind and instance count, a
+ * fresh store with the jobs due every hour (if any) and the jobs due every
+ * second, starting a few seconds after they were built, and the instances
+ * run on it.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import { spreadsOf } from "../_stats.ts";
 import { wholeSecondAfter } from "../_time.ts";
 import {
   type InstancesArgs,
+  instancesIdleJobs,
   instancesJobs,
   type InstancesResult,
 } from "../scenarios/instances.ts";
@@ -22,7 +25,7 @@ import {
 const LEAD_MS = 2_500;
 
 /**
- * Runs the instances suite on the first store kind.
+ * Runs the instances suite on each store kind.
  *
  * @param config The benchmark configuration.
  * @param step Reports the step about to run.
@@ -33,55 +36,69 @@ export async function runInstances(
   step: (label: string) => void,
 ): Promise<InstancesRow[]> {
   const c = config.instances;
-  const kind = config.stores[0]!;
+  const storedJobs = c.jobs + c.idleJobs;
   const rows: InstancesRow[] = [];
-  for (const count of c.counts) {
-    const runs: InstancesResult[] = [];
-    for (let r = 0; r < c.repeats; r++) {
-      step(`instances: ${count} on ${c.jobs} jobs, repeat ${r + 1}`);
-      const store = await prepareStore(kind);
-      try {
-        const startAt = wholeSecondAfter(LEAD_MS);
-        await buildStore(store.spec, instancesJobs(c.jobs, startAt));
-        const args: InstancesArgs = {
-          store: store.spec,
-          count,
-          jobs: c.jobs,
-          startAt,
-          warmMs: c.warmMs,
-          measureMs: c.measureMs,
-          settleMs: c.settleMs,
-        };
-        runs.push(
-          await runChild<InstancesResult>("scenarios/instances.ts", args, {
-            timeoutMs: startAt - Date.now() + c.warmMs + c.measureMs + 90_000,
-            label: `instances (${count})`,
-          }),
+  for (const kind of config.stores) {
+    for (const count of c.counts) {
+      const runs: InstancesResult[] = [];
+      for (let r = 0; r < c.repeats; r++) {
+        step(
+          `instances (${kind}): ${count} on ${c.jobs} jobs due every second` +
+            `${c.idleJobs > 0 ? ` of ${storedJobs}` : ""}, repeat ${r + 1}`,
         );
-      } finally {
-        await store.dispose();
+        const store = await prepareStore(kind);
+        try {
+          // The jobs due every hour first: their build may take seconds.
+          if (c.idleJobs > 0) {
+            await buildStore(store.spec, instancesIdleJobs(c.idleJobs));
+          }
+          const startAt = wholeSecondAfter(LEAD_MS);
+          await buildStore(store.spec, instancesJobs(c.jobs, startAt));
+          const args: InstancesArgs = {
+            store: store.spec,
+            count,
+            jobs: c.jobs,
+            idleJobs: c.idleJobs,
+            startAt,
+            warmMs: c.warmMs,
+            measureMs: c.measureMs,
+            settleMs: c.settleMs,
+          };
+          runs.push(
+            await runChild<InstancesResult>("scenarios/instances.ts", args, {
+              timeoutMs: startAt - Date.now() + c.warmMs + c.measureMs +
+                90_000,
+              label: `instances (${count})`,
+            }),
+          );
+        } finally {
+          await store.dispose();
+        }
       }
+      const detail = spreadsOf(runs, [
+        "slotsPerSecond",
+        "startedPercent",
+        "p50Ms",
+        "p99Ms",
+        "maxMs",
+        "duplicates",
+        "samples",
+      ]);
+      rows.push({
+        store: kind,
+        count,
+        jobs: c.jobs,
+        storedJobs,
+        repeats: runs.length,
+        slotsPerSecond: detail.slotsPerSecond.median,
+        startedPercent: detail.startedPercent.median,
+        p50Ms: detail.p50Ms.median,
+        p99Ms: detail.p99Ms.median,
+        duplicates: Math.max(0, ...runs.map((run) => run.duplicates)),
+        perInstance: runs.map((run) => run.perInstance),
+        detail,
+      });
     }
-    const detail = spreadsOf(runs, [
-      "slotsPerSecond",
-      "p50Ms",
-      "p99Ms",
-      "maxMs",
-      "duplicates",
-      "samples",
-    ]);
-    rows.push({
-      store: kind,
-      count,
-      jobs: c.jobs,
-      repeats: runs.length,
-      slotsPerSecond: detail.slotsPerSecond.median,
-      p50Ms: detail.p50Ms.median,
-      p99Ms: detail.p99Ms.median,
-      duplicates: Math.max(0, ...runs.map((run) => run.duplicates)),
-      perInstance: runs.map((run) => run.perInstance),
-      detail,
-    });
   }
   return rows;
 }
