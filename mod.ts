@@ -42,9 +42,12 @@ export type {
   JobSpec,
   JobState,
   LedgerEntry,
+  ModulePermissions,
   Outcome,
   OverlapPolicy,
   PendingSlot,
+  PermissionGrants,
+  PermissionKind,
   RangeEntry,
   RecoverPolicy,
   RunOutcome,
@@ -146,3 +149,10 @@ export {
   type SchedulerJobInput,
   type SchedulerOptions,
 } from "./src/runtime/scheduler_api.ts";
+export { cron } from "./src/runtime/deno_cron.ts";
+export type { CronHandler, CronOptions } from "./src/runtime/cron_call.ts";
+export {
+  type DenoCronSchedule,
+  type DenoCronScheduleExpression,
+  formatDenoCronSchedule,
+} from "./src/schedule/deno_cron_schedule.ts";

@@ -77,7 +77,47 @@ export type Target =
     readonly kind: "module";
     readonly module: string;
     readonly inheritEnv?: boolean;
+    /**
+     * What the module's process may do beyond its defaults; set only when
+     * it grants or denies something.
+     */
+    readonly permissions?: ModulePermissions;
   };
+
+/**
+ * A kind of access Deno grants with `--allow-<kind>` and refuses with
+ * `--deny-<kind>`.
+ */
+export type PermissionKind =
+  | "read"
+  | "write"
+  | "net"
+  | "env"
+  | "run"
+  | "sys"
+  | "ffi"
+  | "import";
+
+/**
+ * Access of some kinds, as Deno's permission descriptors write it: `true`
+ * for everything of a kind, or a list of what: paths for `read`, `write`
+ * and `ffi`; `host[:port]` for `net` and `import`; variable names for
+ * `env`; program names or paths for `run`; API names for `sys`.
+ */
+export type PermissionGrants = {
+  readonly [K in PermissionKind]?: true | readonly string[];
+};
+
+/**
+ * What a module job's process may do beyond its defaults (reading its own
+ * directory): the grants of `deno run --allow-<kind>`, and under `deny`
+ * what `--deny-<kind>` refuses even where granted. The store's files are
+ * denied whatever this says.
+ */
+export interface ModulePermissions extends PermissionGrants {
+  /** Access refused even where a grant covers it. */
+  readonly deny?: PermissionGrants;
+}
 
 /** A validated, normalised job definition (every default filled in). */
 export interface JobSpec {
@@ -87,6 +127,11 @@ export interface JobSpec {
   readonly schedule: string;
   /** IANA time zone the schedule is read in. */
   readonly tz: string;
+  /**
+   * A cron schedule's restricted day of month and day of week must both
+   * match (as its `+` modifier asks); set only when true.
+   */
+  readonly domAndDow?: boolean;
   /** What a run executes: a registered function, a command or a module. */
   readonly target: Target;
   /** What a slot does when it comes due while a run of this job is active. */
@@ -105,6 +150,12 @@ export interface JobSpec {
   readonly backoffMs: number;
   /** Upper bound of the retry delay, in ms. */
   readonly backoffMaxMs: number;
+  /**
+   * The delay before each retry, in ms, in order (`Deno.cron`'s
+   * `backoffSchedule`); past its end its last delay repeats. When set it
+   * replaces `backoffMs` and `backoffMaxMs`. Never empty.
+   */
+  readonly backoffSchedule?: readonly number[];
   /** What happens to a run whose instance died: recorded `abandoned`, or re-run once. */
   readonly recover: RecoverPolicy;
   /** Upper bound of the deterministic per-slot delay, in ms (0: none). */

@@ -54,6 +54,8 @@ export interface JobMachineInput {
   readonly retries: number;
   readonly backoffMs: number;
   readonly backoffMaxMs: number;
+  /** The delay before each retry, in order; replaces the doubling backoff. */
+  readonly backoffSchedule?: readonly number[];
   readonly timeoutMs?: number;
 }
 
@@ -144,11 +146,17 @@ export const jobMachine = setup({
     // Not capped at 2^31-1 ms: the runtime's clock chains timers, so a
     // 30-day timeout or backoff waits 30 days. Used only when there is one.
     runTimeout: ({ context }) => context.timeoutMs ?? 0,
-    backoff: ({ context }) =>
-      Math.min(
-        context.backoffMaxMs,
-        context.backoffMs * 2 ** Math.max(0, context.attempt - 1),
-      ),
+    backoff: ({ context }) => {
+      const list = context.backoffSchedule;
+      // `attempt` is the attempt that just failed: its delay is entry
+      // attempt - 1, and past the list's end the last one repeats.
+      return list && list.length > 0
+        ? list[Math.min(context.attempt, list.length) - 1]!
+        : Math.min(
+          context.backoffMaxMs,
+          context.backoffMs * 2 ** Math.max(0, context.attempt - 1),
+        );
+    },
     recordRetry: 1000,
   },
 }).createMachine({

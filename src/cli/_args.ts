@@ -36,18 +36,23 @@ export function parseFlags(
   args: readonly string[],
   flags: Readonly<Record<string, FlagSpec>>,
 ): ParsedArgs {
+  const all = { ...COMMON_FLAGS, ...flags };
+  const { rest, optional } = takeOptionalValues(args, all);
   try {
     const { values, positionals } = parseArgs({
-      args: [...args],
-      options: { ...COMMON_FLAGS, ...flags },
+      args: rest,
+      options: Object.fromEntries(
+        Object.entries(all).filter(([, spec]) => !spec.optionalValue),
+      ),
       strict: true,
       allowPositionals: true,
     });
-    return { values, positionals };
+    return { values: { ...values, ...optional }, positionals };
   } catch (error) {
     const code = (error as { code?: string }).code;
     const message = (error as Error).message ?? String(error);
-    const name = /'(-[^' ]+)/.exec(message)?.[1] ?? "?";
+    // Node names a flag with a short name as '-A, --allow-all'.
+    const name = /'(?:-\w, )?(-[^' ]+)/.exec(message)?.[1] ?? "?";
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       throw new UsageError(
         `Unknown option '${name}' for 'tock ${command}' (see 'tock ${command} --help')`,
@@ -65,6 +70,42 @@ export function parseFlags(
       `Cannot parse arguments of 'tock ${command}': ${oneLine(message)}`,
     );
   }
+}
+
+/**
+ * Takes the flags with an optional value out of the arguments: `parseArgs`
+ * would take the argument after a bare one as its value. (A value given
+ * apart from its flag never starts with `-`: `parseArgs` refuses that.)
+ */
+function takeOptionalValues(
+  args: readonly string[],
+  flags: Readonly<Record<string, FlagSpec>>,
+): { rest: string[]; optional: Record<string, (string | boolean)[]> } {
+  const rest: string[] = [];
+  const optional: Record<string, (string | boolean)[]> = {};
+  const byShort = new Map(
+    Object.entries(flags).flatMap(([name, spec]) =>
+      spec.short ? [[spec.short, name] as const] : []
+    ),
+  );
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const long = /^--([^=]+)(?:=(.*))?$/s.exec(arg);
+    const short = long ? null : /^-([A-Za-z])(?:=?(.+))?$/s.exec(arg);
+    const name = long ? long[1]! : short ? byShort.get(short[1]!) : undefined;
+    const spec = name === undefined ? undefined : flags[name];
+    const value = long ? long[2] : short?.[2];
+    if (spec?.optionalValue) {
+      (optional[name!] ??= []).push(value ?? true);
+      continue;
+    }
+    rest.push(arg);
+  }
+  return { rest, optional };
 }
 
 /**
@@ -112,6 +153,20 @@ export function stringFlag(
 export function listFlag(parsed: ParsedArgs, name: string): string[] {
   const value = parsed.values[name];
   return Array.isArray(value) ? value.map(String) : [];
+}
+
+/**
+ * Every use of a flag with an optional value (`true` for a bare one), in
+ * order; empty when not given.
+ */
+export function optionalFlag(
+  parsed: ParsedArgs,
+  name: string,
+): (string | true)[] {
+  const value = parsed.values[name];
+  return Array.isArray(value)
+    ? value.map((v) => typeof v === "string" ? v : true)
+    : [];
 }
 
 /** A boolean flag's value. */

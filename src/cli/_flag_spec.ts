@@ -10,4 +10,11 @@ export interface FlagSpec {
   readonly type: "string" | "boolean";
   readonly multiple?: boolean;
   readonly short?: string;
+  /**
+   * A flag whose value is optional and joined with `=`, as `deno run`
+   * takes `--allow-read` and `--allow-read=/data` (and `-R`, `-R=/data`
+   * with a `short` name). Its value is the list of every use: `true` for
+   * a bare one, the text for one with a value.
+   */
+  readonly optionalValue?: boolean;
 }

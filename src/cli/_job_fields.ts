@@ -7,6 +7,7 @@
  */
 
 import type { FlagSpec } from "./_flag_spec.ts";
+import { checkPermissions, PERMISSION_KINDS } from "../jobs/permissions.ts";
 import { parseDuration } from "../schedule/parse_duration.ts";
 import { parseSchedule } from "../schedule/parse_schedule.ts";
 
@@ -18,7 +19,8 @@ type FieldKind =
   | "duration"
   | "integer"
   | "instant"
-  | "boolean";
+  | "boolean"
+  | "permissions";
 
 /** How one job option is written and checked. */
 export interface JobField {
@@ -40,9 +42,11 @@ export const JOB_FIELDS: Readonly<Record<string, JobField>> = {
   cmd: { kind: "string", meta: "CMD" },
   module: { kind: "string", meta: "PATH" },
   tz: { kind: "zone", meta: "TZ" },
+  domAndDow: { kind: "boolean", negatable: true },
   cwd: { kind: "string", meta: "DIR" },
   env: { kind: "env", meta: "K=V" },
   inheritEnv: { kind: "boolean", negatable: true },
+  permissions: { kind: "permissions" },
   overlap: { kind: "choice", values: ["skip", "queue", "allow", "replace"] },
   catchup: { kind: "choice", values: ["latest", "all", "none"] },
   catchupWindow: { kind: "duration", meta: "DUR" },
@@ -64,10 +68,47 @@ export function flagName(field: string): string {
   return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
+/** `deno run`'s short names of permission flags. */
+const PERMISSION_SHORT: Readonly<Record<string, string>> = {
+  "allow-read": "R",
+  "allow-write": "W",
+  "allow-net": "N",
+  "allow-env": "E",
+  "allow-sys": "S",
+  "allow-import": "I",
+};
+
+/**
+ * The permission flags of `add` and `update`, as `deno run` has them
+ * (`--allow-<kind>[=…]`, `--deny-<kind>[=…]`, `-A`/`--allow-all`), plus
+ * `--no-permissions`.
+ */
+export function permissionFlagSpecs(): Record<string, FlagSpec> {
+  const flags: Record<string, FlagSpec> = {};
+  for (const mode of ["allow", "deny"]) {
+    for (const kind of PERMISSION_KINDS) {
+      const name = `${mode}-${kind}`;
+      const short = PERMISSION_SHORT[name];
+      flags[name] = {
+        type: "string",
+        optionalValue: true,
+        ...(short ? { short } : {}),
+      };
+    }
+  }
+  flags["allow-all"] = { type: "boolean", short: "A" };
+  flags["no-permissions"] = { type: "boolean" };
+  return flags;
+}
+
 /** The flags of `add` and `update`, by flag name. */
 export function jobFlags(): Record<string, FlagSpec> {
   const flags: Record<string, FlagSpec> = {};
   for (const [field, spec] of Object.entries(JOB_FIELDS)) {
+    if (spec.kind === "permissions") {
+      Object.assign(flags, permissionFlagSpecs());
+      continue;
+    }
     flags[flagName(field)] = spec.kind === "boolean"
       ? { type: "boolean" }
       : spec.kind === "env"
@@ -152,6 +193,13 @@ export function checkJsonValue(field: string, value: unknown): unknown {
       return value;
     case "env":
       return checkEnv(value);
+    case "permissions":
+      return checkPermissions(value, {
+        fail: (message) => {
+          throw new Error(message);
+        },
+        name: (path) => path ? `"${path}"` : "the value",
+      }) ?? {};
   }
 }
 

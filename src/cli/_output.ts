@@ -92,6 +92,24 @@ export function when(ms: number | undefined, now: number): string {
   return `${time(ms)} (${relative(ms, now)})`;
 }
 
+/** Hex digits of a run id's UUID that human output shows. */
+const SHORT_RUN_ID = 8;
+
+/**
+ * A run id for people, shortened as git shortens hashes: `run-` and the
+ * first 8 hex digits of its UUID (`run-3f2a9c1b`). `--json` keeps the
+ * whole id, and `--run` takes any unique prefix of it.
+ *
+ * @param runId The run id.
+ * @returns The short form (an id not minted by tock, unchanged).
+ */
+export function shortRunId(runId: string): string {
+  const m =
+    /^(run-)([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+      .exec(runId);
+  return m ? `${m[1]}${m[2]!.slice(0, SHORT_RUN_ID)}` : runId;
+}
+
 /** Cuts text to `max` characters, marking the cut. */
 export function clip(text: string, max: number): string {
   const flat = text.replace(/\s+/g, " ");
@@ -182,6 +200,7 @@ export function jobJson(
     id: spec.id,
     schedule: spec.schedule,
     tz: spec.tz,
+    ...(spec.domAndDow ? { domAndDow: true } : {}),
     enabled: !state.paused,
     paused: state.paused,
     pauseNote: state.pauseNote ?? null,
@@ -255,8 +274,12 @@ export function ledgerJson(entry: LedgerEntry): Record<string, unknown> {
     ...(entry.runId !== undefined ? { runId: entry.runId } : {}),
     ...(entry.instance !== undefined ? { instance: entry.instance } : {}),
     ...(entry.attempt !== undefined ? { attempt: entry.attempt } : {}),
+    // A run cancelled before it started (claimed ahead of a stop) has
+    // `startedAt: null`: every run entry carries the key.
     ...(entry.startedAt !== undefined
       ? { startedAt: iso(entry.startedAt) }
+      : entry.runId !== undefined
+      ? { startedAt: null }
       : {}),
     ...(entry.finishedAt !== undefined
       ? { finishedAt: iso(entry.finishedAt) }

@@ -5,22 +5,24 @@
  */
 
 import type { JobStore } from "../store/store.ts";
-import { createFileStore } from "../store/file/file_store.ts";
 import { createMemoryStore } from "../store/memory_store.ts";
+import {
+  locateStore,
+  openStoreAt,
+  type StoreLocation,
+  storeRefOf,
+} from "../runtime/open_store.ts";
 import { redactUrl } from "../store/postgres/redact_url.ts";
 import { stringFlag } from "./_args.ts";
 import { CliFailure, UsageError } from "./_errors.ts";
 import type { ParsedArgs } from "./_args.ts";
 import type { CliContext } from "./_command.ts";
 
-/** The default store directory. */
-export const DEFAULT_STORE = "./.tock";
+export { DEFAULT_STORE } from "../runtime/open_store.ts";
 
 /** Which store the command names: the flag, then `$TOCK_STORE`, then `./.tock`. */
 export function storeRef(parsed: ParsedArgs, ctx: CliContext): string {
-  const ref = stringFlag(parsed, "store") ?? ctx.env("TOCK_STORE");
-  if (ref === undefined || ref.trim() === "") return DEFAULT_STORE;
-  return ref;
+  return storeRefOf(stringFlag(parsed, "store") ?? ctx.env("TOCK_STORE"));
 }
 
 /**
@@ -64,32 +66,22 @@ export async function openStore(
   ref: string,
   options: OpenStoreOptions,
 ): Promise<JobStore> {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref)?.[1]?.toLowerCase();
-  let dir = ref;
-  if (scheme === "postgres" || scheme === "postgresql") {
-    return await openPostgres(ref, options.readOnly ?? false);
-  } else if (scheme === "file") {
-    try {
-      dir = decodeURIComponent(new URL(ref).pathname);
-    } catch (error) {
-      throw new UsageError(
-        `Cannot open store "${redact(ref)}": not a valid file URL`,
-        { cause: error },
-      );
-    }
-  } else if (scheme !== undefined) {
-    throw new UsageError(
-      `Cannot open store "${
-        redact(ref)
-      }": unknown store URL scheme "${scheme}:" (use a directory or postgres://)`,
-    );
+  let location: StoreLocation;
+  try {
+    location = locateStore(ref);
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
   }
+  if (location.kind === "postgres") {
+    return await openPostgres(location, options.readOnly ?? false);
+  }
+  const dir = location.dir;
   if (!options.create && !(await exists(dir))) return createMemoryStore();
   try {
-    return await createFileStore({
-      dir,
-      ...(options.readOnly ? { readOnly: true } : {}),
-    });
+    return await openStoreAt(
+      location,
+      options.readOnly ? { readOnly: true } : {},
+    );
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     throw new CliFailure(
@@ -106,14 +98,11 @@ export async function openStore(
  * store never load the PostgreSQL client.
  */
 async function openPostgres(
-  url: string,
+  location: StoreLocation,
   readOnly: boolean,
 ): Promise<JobStore> {
-  const { createPostgresStore } = await import(
-    "../store/postgres/postgres_store.ts"
-  );
   try {
-    return await createPostgresStore({ url, readOnly });
+    return await openStoreAt(location, { readOnly });
   } catch (error) {
     const message = oneLine((error as Error)?.message ?? String(error));
     if (error instanceof TypeError) {

@@ -1,14 +1,18 @@
 /**
  * Jobs files (`tock start --jobs FILE`): JSON of the form
  * `{"jobs": [{"id": …, "schedule": …, "cmd": …}, …]}`, with the option
- * names of the flags in camelCase. Every error names the job (index and id)
- * and the field; unknown fields are errors.
+ * names of the flags in camelCase. A module job's `permissions` take
+ * Deno's permission-descriptor shape (`{"read": ["./data"], "write": true,
+ * "deny": {"write": ["./data/keep"]}}`). Every error names the job (index
+ * and id) and the field; unknown fields are errors.
  *
  * @module
  */
 
 import type { JobInput } from "../jobs/define_job.ts";
 import { defineJob, validateJobId } from "../jobs/define_job.ts";
+import { resolvePermissionPaths } from "../jobs/permissions.ts";
+import type { ModulePermissions } from "../types.ts";
 import { oneLine, UsageError } from "./_errors.ts";
 import { checkJsonValue, closestField, JOB_FIELDS } from "./_job_fields.ts";
 import { dirname, isAbsolute, isUrl, resolvePath } from "./_paths.ts";
@@ -17,7 +21,10 @@ import { dirname, isAbsolute, isUrl, resolvePath } from "./_paths.ts";
 export interface JobsFile {
   /** The file's absolute path (the `source` of its jobs in the store). */
   readonly path: string;
-  /** Its jobs, in file order; relative paths resolved against the file's directory. */
+  /**
+   * Its jobs, in file order; relative paths (`module`, `cwd`, and paths in
+   * `permissions`) resolved against the file's directory.
+   */
   readonly jobs: readonly JobInput[];
 }
 
@@ -172,6 +179,14 @@ function checkJob(
     }
     const module = input.module as string;
     if (!isUrl(module)) input.module = resolvePath(base, module);
+    if (input.permissions !== undefined) {
+      input.permissions = resolvePermissionPaths(
+        input.permissions as ModulePermissions,
+        (path) => resolvePath(base, path),
+      );
+    }
+  } else if (input.permissions !== undefined) {
+    fail(`${where}: "permissions" applies only to "module" jobs`);
   }
   if (typeof input.cwd === "string" && !isAbsolute(input.cwd)) {
     input.cwd = resolvePath(base, input.cwd);

@@ -1,24 +1,34 @@
 /**
  * The bootstrap of a module job's child process (started by
- * `run_module.ts`, never imported). Arguments: the module's URL and the
+ * `run_module.ts`, never imported). Arguments: the module's URL, the
  * attempt's context as JSON (`jobId`, `slot` ISO, `runId`, `attempt`,
- * `trigger`, `catchup`, `instance`).
+ * `trigger`, `catchup`, `instance`), and what the hint of a refused
+ * permission needs as JSON (the job's `permissions`, the store's
+ * `protectedPaths`).
  *
  * It imports the module, calls its default export with the context (its
  * `signal` aborts on SIGTERM), awaits it and exits 0. Any failure (load,
  * no default function, a throw, an unhandled rejection) ends it with exit
- * code 1 and, as the last line on stderr, `Name: message` on one line.
+ * code 1 and, as the last line on stderr, `Name: message` on one line; a
+ * message in which Deno refuses a permission names the flag that grants
+ * it (see `permission_hint.ts`), in the log as in the ledger.
  *
  * @module
  */
 
 import { errorInfo } from "../errors.ts";
+import {
+  type PermissionHintOptions,
+  withPermissionHint,
+} from "../jobs/permission_hint.ts";
 
 const encoder = new TextEncoder();
 
 async function fail(error: unknown, prefix = ""): Promise<never> {
   const { name, message } = errorInfo(error);
-  const text = `${name}: ${prefix}${oneLine(message)}`;
+  const text = `${name}: ${
+    withPermissionHint(`${prefix}${oneLine(message)}`, hintOptions())
+  }`;
   const bytes = encoder.encode(`\n${text}\n`);
   try {
     let done = 0;
@@ -36,6 +46,17 @@ function oneLine(message: string): string {
   const first = lines[0]!.trim();
   const at = /^\s*at (\S+:\d+:\d+)\s*$/.exec(lines.at(-1) ?? "");
   return lines.length > 1 && at ? `${first} (at ${at[1]})` : first;
+}
+
+/** The job, as the hint needs it; nothing when the argument is unreadable. */
+function hintOptions(): PermissionHintOptions {
+  try {
+    const { jobId } = JSON.parse(Deno.args[1] ?? "{}");
+    const { permissions, protectedPaths } = JSON.parse(Deno.args[2] ?? "{}");
+    return { jobId: String(jobId), permissions, protectedPaths };
+  } catch {
+    return { jobId: "ID" };
+  }
 }
 
 async function main(): Promise<void> {

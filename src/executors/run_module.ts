@@ -13,18 +13,23 @@
  * symbolic link would otherwise reach what the denials below name by its
  * real path. A module whose directory is the filesystem root is refused
  * (it would read everything). Deno checks a dynamic import like any read,
- * so imports from outside that directory need `permissions` too. The
- * store's own files ({@linkcode JobStore.protectedPaths}, e.g. `./.tock`,
+ * so imports from outside that directory need permissions too. A remote
+ * module (`https:`) gets `--allow-import` for its own host plus Deno's
+ * default import hosts (`deno.land`, `jsr.io`, `esm.sh`,
+ * `cdn.jsdelivr.net`, `raw.githubusercontent.com`,
+ * `user.githubusercontent.com`) and no read access. Anything more
+ * (network, environment, writes, subprocesses) is granted per job, with
+ * the job's `permissions` (`tock add --allow-write=…`), or to every module
+ * with {@linkcode ModuleRunnerOptions.permissions}; they add up, one flag
+ * per kind (an import list always keeps Deno's default hosts). The
+ * store's own files (`JobStore.protectedPaths`, e.g. `./.tock`,
  * which often lies inside the module's directory) are denied to every
- * child with `--deny-read` and `--deny-write`, which no `--allow-*` flag
- * overrides: a module never reads another job's secrets from the journal.
- * A remote module (`https:`) gets
- * `--allow-import` for its own host plus Deno's default import hosts
- * (`deno.land`, `jsr.io`, `esm.sh`, `cdn.jsdelivr.net`,
- * `raw.githubusercontent.com`, `user.githubusercontent.com`) and no read
- * access. Anything more (network, environment, writes, subprocesses) is
- * opted into with {@linkcode ModuleRunnerOptions.permissions}: a job
- * definition cannot widen its own permissions.
+ * child with `--deny-read` and `--deny-write`, which no grant overrides,
+ * not even `-A`: a module never reads another job's secrets from the
+ * journal. When Deno refuses the module something (`NotCapable`), the
+ * run's error names the flag that would grant it
+ * (`grant it with --allow-write=/out/x.txt (tock update report
+ * --allow-write=/out/x.txt)`), or says that no flag can.
  *
  * **Environment.** The child gets a clean environment (readable with
  * `--allow-env`): the scheduler's `PATH`, `HOME`, `USER`, `LOGNAME`,
@@ -41,8 +46,8 @@
 
 import type { CommandRunnerOptions } from "./run_command.ts";
 import type { JobContext, TargetRunner } from "./run_handler.ts";
-import type { JobStore } from "../store/store.ts";
-import type { Target } from "../types.ts";
+import type { ModulePermissions, Target } from "../types.ts";
+import { parsePermissionFlags } from "../jobs/permission_flags.ts";
 import {
   childRunnerSettings,
   lastLine,
@@ -51,17 +56,9 @@ import {
   tockEnv,
 } from "./_child_process.ts";
 import { jobEnv } from "./_job_env.ts";
+import { moduleFlags } from "./_module_flags.ts";
 
 const BOOTSTRAP = new URL("./_module_child.ts", import.meta.url).href;
-
-const DEFAULT_IMPORT_HOSTS = [
-  "deno.land:443",
-  "jsr.io:443",
-  "esm.sh:443",
-  "cdn.jsdelivr.net:443",
-  "raw.githubusercontent.com:443",
-  "user.githubusercontent.com:443",
-];
 
 /** Options for {@linkcode createModuleRunner}. */
 export interface ModuleRunnerOptions extends CommandRunnerOptions {
@@ -73,8 +70,9 @@ export interface ModuleRunnerOptions extends CommandRunnerOptions {
   readonly denoPath?: string;
   /**
    * Extra permission flags for every module's child process, such as
-   * `["--allow-net=api.example.com", "--allow-env"]`; each starts with
-   * `--allow-` or `--deny-`.
+   * `["--allow-net=api.example.com", "--allow-env"]`, as `deno run` takes
+   * them (`--allow-<kind>[=…]`, `--deny-<kind>[=…]`, `-A`); each job's own
+   * `permissions` add to them.
    *
    * @default {[]}
    */
@@ -100,7 +98,8 @@ export interface ModuleRunnerOptions extends CommandRunnerOptions {
  * @param options See {@linkcode ModuleRunnerOptions}.
  * @returns The runner, for `createScheduler({ runners: { module } })`.
  * @throws {RangeError} If `killGraceMs` or `maxLogBytes` is invalid.
- * @throws {TypeError} If a permission flag is not an `--allow-`/`--deny-` flag.
+ * @throws {TypeError} If a permission flag is not a `deno run` permission
+ * flag.
  *
  * @example Run a module job
  * ```ts
@@ -137,16 +136,7 @@ export function createModuleRunner(
   options: ModuleRunnerOptions,
 ): TargetRunner {
   const settings = childRunnerSettings("module runner", options);
-  const permissions = [...(options.permissions ?? [])];
-  for (const flag of permissions) {
-    if (typeof flag !== "string" || !/^--(allow|deny)-[a-z-]+/.test(flag)) {
-      throw new TypeError(
-        `Cannot create module runner as 'permissions' must hold --allow-* or --deny-* flags: received ${
-          JSON.stringify(flag)
-        }`,
-      );
-    }
-  }
+  const runner = runnerPermissions(options.permissions);
   const { store } = options;
   return async (target: Target, context: JobContext): Promise<void> => {
     if (target.kind !== "module") {
@@ -155,13 +145,18 @@ export function createModuleRunner(
       );
     }
     const url = await realUrl(moduleUrl(target.module));
+    const protectedPaths = store.protectedPaths ?? [];
     const args = [
       "run",
       "--no-prompt",
       "--quiet",
-      ...accessFlags(target.module, url),
-      ...permissions,
-      ...storeDenials(target.module, store),
+      ...moduleFlags({
+        module: target.module,
+        url,
+        runner,
+        job: target.permissions,
+        protectedPaths,
+      }),
       BOOTSTRAP,
       url.href,
       JSON.stringify({
@@ -173,6 +168,8 @@ export function createModuleRunner(
         catchup: context.catchup,
         instance: context.instance,
       }),
+      // For the hint of a refused permission (the bootstrap's last line).
+      JSON.stringify({ permissions: target.permissions, protectedPaths }),
     ];
     await runAttempt({
       store,
@@ -263,36 +260,23 @@ async function realUrl(url: URL): Promise<URL> {
   return new URL(`file:///${parts.map(encodeURIComponent).join("/")}`);
 }
 
-/** The read or import permission a module needs to load itself. */
-function accessFlags(module: string, url: URL): string[] {
-  if (url.protocol !== "file:") {
-    return [`--allow-import=${[url.host, ...DEFAULT_IMPORT_HOSTS].join(",")}`];
-  }
-  const path = decodeURIComponent(url.pathname);
-  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-  if (dir === "/") {
+/** The runner's own extra flags, read once. */
+function runnerPermissions(
+  flags: readonly string[] | undefined,
+): ModulePermissions | undefined {
+  const given = [...(flags ?? [])];
+  const bad = given.find((flag) => typeof flag !== "string");
+  try {
+    if (bad !== undefined) {
+      throw new TypeError(`expected strings: received ${JSON.stringify(bad)}`);
+    }
+    return parsePermissionFlags(given);
+  } catch (error) {
     throw new TypeError(
-      `Cannot run module "${module}": its directory is the filesystem root, which the module would be allowed to read`,
+      `Cannot create module runner as 'permissions' must hold deno run permission flags (${
+        (error as Error).message
+      })`,
+      { cause: error },
     );
   }
-  if (dir.includes(",")) {
-    // Deno's permission lists are comma-separated, with no escape.
-    throw new TypeError(
-      `Cannot run module "${module}": its directory contains a comma, which --allow-read cannot name`,
-    );
-  }
-  return [`--allow-read=${dir}`];
-}
-
-/** Denies the store's files to the child: no reading, no writing. */
-function storeDenials(module: string, store: JobStore): string[] {
-  const paths = store.protectedPaths ?? [];
-  if (paths.length === 0) return [];
-  if (paths.some((path) => path.includes(","))) {
-    throw new TypeError(
-      `Cannot run module "${module}": the store's path contains a comma, which --deny-read cannot name`,
-    );
-  }
-  const list = paths.join(",");
-  return [`--deny-read=${list}`, `--deny-write=${list}`];
 }

@@ -8,12 +8,14 @@
 import type {
   CatchupPolicy,
   JobSpec,
+  ModulePermissions,
   OverlapPolicy,
   RecoverPolicy,
   Target,
 } from "../types.ts";
 import { parseDuration } from "../schedule/parse_duration.ts";
 import { parseSchedule } from "../schedule/parse_schedule.ts";
+import { checkPermissions } from "./permissions.ts";
 
 /** A duration: milliseconds, or text such as `"30s"` or `"1h30m"`. */
 export type DurationInput = number | string;
@@ -36,6 +38,15 @@ export interface JobInput {
    * @default {"UTC"}
    */
   readonly tz?: string;
+  /**
+   * For a cron schedule: a restricted day of month and day of week must
+   * both match (`0 12 1-7 * MON` runs on the first Monday), as croner's
+   * `domAndDow` and the `+` modifier (`0 12 1-7 * +MON`) ask; by default
+   * either may (Vixie's OR).
+   *
+   * @default {false}
+   */
+  readonly domAndDow?: boolean;
   /** Name of a function handler registered in the scheduler. */
   readonly run?: string;
   /** Shell command (`sh -c`). */
@@ -56,6 +67,17 @@ export interface JobInput {
    * @default {false}
    */
   readonly inheritEnv?: boolean;
+  /**
+   * What a `module` job's process may do besides reading its own
+   * directory, in Deno's permission-descriptor shape: each of `read`,
+   * `write`, `net`, `env`, `run`, `sys`, `ffi` and `import` is `true` (all
+   * of it, `--allow-write`) or a list (`["/var/reports"]`,
+   * `--allow-write=/var/reports`), and `deny` refuses some of it again
+   * (`--deny-*`). Relative paths are read against the scheduler's working
+   * directory. The store's files are denied whatever it says. Not for
+   * `run` or `cmd` jobs; unset, the module may only read its directory.
+   */
+  readonly permissions?: ModulePermissions;
   /**
    * What a slot does when it comes due while the job is still running.
    *
@@ -100,6 +122,13 @@ export interface JobInput {
    * @default {"5m"}
    */
   readonly backoffMax?: DurationInput;
+  /**
+   * The delay before each retry, in order (`[1000, 5000, 10000]`: 1 s, then
+   * 5 s, then 10 s), as `Deno.cron`'s `backoffSchedule`; past its end its
+   * last delay repeats. It replaces `backoff` and `backoffMax`, and
+   * `retries` defaults to its length. Empty means none.
+   */
+  readonly backoffSchedule?: readonly DurationInput[];
   /**
    * What happens to a run whose instance died: `abandon` records it
    * `abandoned` (at most once); `rerun` runs it again once (at least once).
@@ -186,18 +215,28 @@ export function defineJob(input: JobInput, now: number): JobSpec {
   if (startAt !== undefined && endAt !== undefined && endAt < startAt) {
     fail(`'endAt' must not be before 'startAt'`);
   }
+  const domAndDow = input.domAndDow;
+  if (domAndDow !== undefined && typeof domAndDow !== "boolean") {
+    fail(`'domAndDow' must be true or false: received ${typeof domAndDow}`);
+  }
   const parsed = parseSchedule(input.schedule, {
     tz,
     now,
     anchor: startAt ?? now,
+    domAndDow: domAndDow === true,
   });
+  if (domAndDow && parsed.kind !== "cron") {
+    fail(`'domAndDow' applies to cron schedules only`);
+  }
   if (parsed.kind === "once" && parsed.at <= now - 1000 && !startAt) {
     fail(`one-shot schedule "${input.schedule}" is in the past`);
   }
+  const backoffSchedule = delays(input.backoffSchedule, fail);
   const spec: JobSpec = {
     id,
     schedule: input.schedule,
     tz,
+    ...(domAndDow ? { domAndDow: true } : {}),
     target: target(input, fail),
     overlap: choice(input.overlap, "overlap", OVERLAP, "skip", fail),
     catchup: choice(input.catchup, "catchup", CATCHUP, "latest", fail),
@@ -205,7 +244,8 @@ export function defineJob(input: JobInput, now: number): JobSpec {
       86_400_000,
     catchupMax: count(input.catchupMax, "catchupMax", 1, MAX_CATCHUP, fail) ??
       100,
-    retries: count(input.retries, "retries", 0, MAX_RETRIES, fail) ?? 0,
+    retries: count(input.retries, "retries", 0, MAX_RETRIES, fail) ??
+      backoffSchedule?.length ?? 0,
     backoffMs: duration(input.backoff, "backoff", fail) ?? 1000,
     backoffMaxMs: duration(input.backoffMax, "backoffMax", fail) ?? 300_000,
     recover: choice(input.recover, "recover", RECOVER, "abandon", fail),
@@ -225,7 +265,28 @@ export function defineJob(input: JobInput, now: number): JobSpec {
     ...(maxRuns !== undefined ? { maxRuns } : {}),
     ...(startAt !== undefined ? { startAt } : {}),
     ...(endAt !== undefined ? { endAt } : {}),
+    ...(backoffSchedule !== undefined ? { backoffSchedule } : {}),
   };
+}
+
+/** A `backoffSchedule` in ms; `undefined` when absent or empty. */
+function delays(
+  value: readonly DurationInput[] | undefined,
+  fail: (m: string) => never,
+): number[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_RETRIES) {
+    fail(
+      `'backoffSchedule' must be a list of at most ${MAX_RETRIES} durations: received ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  const ms = value.map((delay, i) =>
+    duration(delay, `backoffSchedule[${i}]`, fail) ??
+      fail(`'backoffSchedule[${i}]' must be a duration: received undefined`)
+  );
+  return ms.length > 0 ? ms : undefined;
 }
 
 function target(input: JobInput, fail: (m: string) => never): Target {
@@ -245,10 +306,12 @@ function target(input: JobInput, fail: (m: string) => never): Target {
       fail("'run' must name a handler");
     }
     if (inherit) fail("'inheritEnv' applies to 'cmd' and 'module' jobs only");
+    refusePermissions(input, fail);
     return { kind: "function", name: input.run };
   }
   const inheritEnv = inherit ? { inheritEnv: true } : {};
   if (input.cmd !== undefined) {
+    refusePermissions(input, fail);
     if (typeof input.cmd !== "string" || input.cmd.trim() === "") {
       fail("'cmd' must be a non-empty command");
     }
@@ -268,7 +331,19 @@ function target(input: JobInput, fail: (m: string) => never): Target {
   if (typeof input.module !== "string" || input.module === "") {
     fail("'module' must be a path or URL");
   }
-  return { kind: "module", module: input.module as string, ...inheritEnv };
+  const permissions = checkPermissions(input.permissions, { fail });
+  return {
+    kind: "module",
+    module: input.module as string,
+    ...inheritEnv,
+    ...(permissions ? { permissions } : {}),
+  };
+}
+
+function refusePermissions(input: JobInput, fail: (m: string) => never) {
+  if (input.permissions !== undefined) {
+    fail("'permissions' applies to 'module' jobs only");
+  }
 }
 
 /**

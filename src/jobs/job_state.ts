@@ -28,7 +28,7 @@ const schedules = new Map<string, Schedule>();
  */
 export function scheduleOf(spec: JobSpec, createdAt: number): Schedule {
   const key =
-    `${spec.schedule}\u0000${spec.tz}\u0000${createdAt}\u0000${spec.startAt}`;
+    `${spec.schedule}\u0000${spec.tz}\u0000${createdAt}\u0000${spec.startAt}\u0000${spec.domAndDow}`;
   let schedule = schedules.get(key);
   if (!schedule) {
     if (schedules.size > 50_000) schedules.clear();
@@ -36,6 +36,7 @@ export function scheduleOf(spec: JobSpec, createdAt: number): Schedule {
       tz: spec.tz,
       now: createdAt,
       anchor: spec.startAt ?? createdAt,
+      domAndDow: spec.domAndDow === true,
     });
     schedules.set(key, schedule);
   }

@@ -507,6 +507,7 @@ function inputOf(run: ActiveRun, spec: JobSpec): JobMachineInput {
     retries: spec.retries,
     backoffMs: spec.backoffMs,
     backoffMaxMs: spec.backoffMaxMs,
+    ...(spec.backoffSchedule ? { backoffSchedule: spec.backoffSchedule } : {}),
     ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
   };
 }

@@ -267,6 +267,10 @@ class TockScheduler extends EventTarget implements Scheduler {
     this.#actor?.send({ type: "scheduler.wake" });
   }
 
+  unhandle(name: string): boolean {
+    return this.#handlers.delete(name);
+  }
+
   async add(input: SchedulerJobInput): Promise<JobRecord> {
     const { handler, ...rest } = input;
     const job = {

@@ -124,6 +124,15 @@ export interface Scheduler extends EventTarget, AsyncDisposable {
    */
   handle(name: string, handler: JobHandler): void;
   /**
+   * Unregisters a function handler: from its next claim on, this instance
+   * no longer claims the jobs that name it. Their attempts already running
+   * here go on; a later retry of such a run fails, as no handler is left.
+   *
+   * @param name The name given to {@linkcode Scheduler.handle}.
+   * @returns Whether a handler of that name was registered.
+   */
+  unhandle(name: string): boolean;
+  /**
    * Creates a job (an inline `handler` is registered under the job's id).
    *
    * @param input The job.

@@ -12,16 +12,20 @@
  * @module
  */
 
-import { compileCron, type CompiledCron, dayMatches } from "./_cron_parser.ts";
+import { type CompiledCron, compiledOf } from "./_cron_parser.ts";
+import { dayMatches, nextYearOf, yearMatches } from "./_cron_match.ts";
 import {
   DAY_MS,
   daysInMonth,
   END_INSTANT,
   FIRST_INSTANT,
+  isDstShift,
   isUtc,
+  MAX_DST_SHIFT_MS,
   nextTransition,
   offsetAt,
   previousTransition,
+  utcMs,
 } from "./_zone.ts";
 import type { CronSchedule } from "./schedule.ts";
 
@@ -80,8 +84,9 @@ function upTo(c: CompiledCron, t: DayTables, x: number): number {
 function dayOk(c: CompiledCron, day: number): boolean {
   const date = new Date(day * DAY_MS);
   const month = date.getUTCMonth() + 1;
-  return c.nextMonth[month] === month &&
-    dayMatches(c, date.getUTCFullYear(), month, date.getUTCDate());
+  const year = date.getUTCFullYear();
+  return c.nextMonth[month] === month && yearMatches(c, year) &&
+    dayMatches(c, year, month, date.getUTCDate());
 }
 
 /** Matching days among day numbers `from..to`, at most `cap`. */
@@ -92,7 +97,9 @@ function matchingDays(
   cap: number,
 ): number {
   const cycles = Math.floor((to - from + 1) / CYCLE_DAYS);
-  if (cycles >= 2) {
+  // A year field breaks the 400-year cycle; its excluded years are skipped
+  // whole below.
+  if (cycles >= 2 && c.nextYear === undefined) {
     const one = matchingDays(c, from, from + CYCLE_DAYS - 1, cap);
     if (one * cycles >= cap) return cap;
     const rest = from + cycles * CYCLE_DAYS;
@@ -104,6 +111,12 @@ function matchingDays(
     const year = date.getUTCFullYear();
     const month = date.getUTCMonth() + 1;
     const day = date.getUTCDate();
+    if (!yearMatches(c, year)) {
+      const next = nextYearOf(c, year);
+      if (next === undefined) break;
+      d = utcMs(next, 1, 1) / DAY_MS;
+      continue;
+    }
     const last = Math.min(to, d + daysInMonth(year, month) - day);
     if (c.nextMonth[month] !== month) {
       // Not a month of the expression: none of its days.
@@ -154,10 +167,11 @@ function countWalls(
 function highWater(tz: string, lo: number): number {
   let high = lo - 1000 + offsetAt(tz, lo - 1000);
   let at = lo - 1000;
-  // A fall-back within the last two days may have shown a higher wall time.
+  // A fall-back within the last two days may have shown a higher wall time;
+  // wall times before a change larger than DST do not count.
   for (let i = 0; i < 4; i++) {
     const t = previousTransition(tz, at, lo - 2 * DAY_MS);
-    if (!t) break;
+    if (!t || !isDstShift(t)) break;
     high = Math.max(high, t.at - 1000 + t.before);
     at = t.at - 1;
   }
@@ -212,7 +226,7 @@ export function countCronSlots(
   to: number,
   cap: number,
 ): number {
-  const c = compileCron(schedule.text);
+  const c = compiledOf(schedule);
   const tz = schedule.tz ?? "UTC";
   // Slots are whole seconds; count the whole seconds in (from, to].
   const lo = Math.max(Math.floor(from / 1000) * 1000 + 1000, FIRST_INSTANT);
@@ -231,13 +245,17 @@ export function countCronSlots(
   let previous = lo - 1000 + offsetAt(tz, lo - 1000);
   eachStretch(tz, lo, hi, (a, b, offset) => {
     const first = a + offset;
-    if (first > previous + 1000) {
+    const shift = first - (previous + 1000);
+    if (shift > 0 && shift <= MAX_DST_SHIFT_MS) {
       // The wall clock jumped forward at `a`: a matching wall time it
       // skipped runs at `a`, once (with `a`'s own wall time, if it matches).
       const own = first > high && countWalls(c, first, first, 1) === 1;
       if (!own && countWalls(c, previous + 1000, first - 1000, 1) === 1) {
         n += 1;
       }
+    } else if (-shift > MAX_DST_SHIFT_MS) {
+      // Set back by more than DST: the wall times it repeats run again.
+      high = first - 1000;
     }
     // Wall times at or below the high-water mark already ran (a repeat).
     n += countWalls(c, Math.max(first, high + 1000), b + offset, cap - n);

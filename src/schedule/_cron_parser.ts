@@ -1,23 +1,26 @@
 /**
- * The only module that imports cron-parser. It turns a 5- or 6-field
- * expression (or an alias) into expanded field tables, and searches those
- * tables for the next matching wall-clock time. Zones and DST are not its
- * business: callers map wall times to instants (see `next_slot.ts`).
- * It is longer than most files because parsing, field tables and the wall
- * search share one representation that no other file should see.
+ * The only module that imports cron-parser. It turns a 5-, 6- or 7-field
+ * expression (or an alias) into the lookup tables of
+ * {@linkcode CompiledCron}. cron-parser expands the plain items of a field
+ * (values, names, ranges, steps); the forms it does not know (`15W`, `LW`,
+ * `L-3`, `FRI#L`, `#` in lists, the `+` modifier, the year field) are read
+ * here. Matching the tables against a calendar lives in `_cron_match.ts`.
  *
  * @module
  */
 
 import { CronExpressionParser } from "../deps/cron_parser.ts";
 import { ScheduleSyntaxError } from "../errors.ts";
-import { daysInMonth, utcMs, weekdayOf } from "./_zone.ts";
+import type { CronSchedule } from "./schedule.ts";
 
 /** A cron expression expanded into lookup tables. */
 export interface CompiledCron {
-  /** The expression has a leading seconds field. */
+  /** The expression has a leading seconds field (6 or 7 fields). */
   readonly seconds: boolean;
-  /** The hour field is `*` or a step: follow real time across DST changes. */
+  /**
+   * The hour field starts with `*` (`*`, `*\/2`): follow real time across
+   * DST changes. Any other hour field names hours (fixed hours).
+   */
   readonly realTime: boolean;
   /** `next*[v]`: the smallest allowed value `>= v`, or -1. */
   readonly nextSecond: Int8Array;
@@ -27,28 +30,55 @@ export interface CompiledCron {
   readonly nextHour: Int8Array;
   /** Like `nextSecond`, for months 1-12. */
   readonly nextMonth: Int8Array;
+  /** Like `nextSecond`, for years 0-9999; `undefined`: every year. */
+  readonly nextYear: Int16Array | undefined;
   /** `dom[d]` is 1 when day `d` (1-31) is listed. */
   readonly dom: Uint8Array;
-  /** `L` in the day-of-month field. */
-  readonly domLast: boolean;
+  /** Bit `n` set for `L-n` (`L` is `L-0`): the last day minus `n`. */
+  readonly domFromEnd: number;
+  /**
+   * `domNearest[d]` is 1 for `dW`: the weekday nearest to day `d`;
+   * `undefined` when the field has no `W`.
+   */
+  readonly domNearest: Uint8Array | undefined;
+  /** `LW`: the last weekday (Monday to Friday) of the month. */
+  readonly domLastWeekday: boolean;
   /** The day-of-month field is `*` or `?` (unrestricted). */
   readonly domStar: boolean;
-  /** `dow[w]` is 1 when weekday `w` (0 = Sunday) is listed. */
+  /**
+   * `dow[w]` (0 = Sunday): bit `n - 1` allows the `n`-th such weekday of
+   * the month (`w#n`), bit 5 the last one (`wL`, `w#L`); a plain weekday
+   * allows all ({@linkcode ANY_OCCURRENCE}).
+   */
   readonly dow: Uint8Array;
-  /** `dowLast[w]` is 1 for `wL` (the last such weekday of the month). */
-  readonly dowLast: Uint8Array;
-  /** `n` of `w#n`, or 0. */
-  readonly dowNth: number;
   /** The day-of-week field is `*` or `?` (unrestricted). */
   readonly dowStar: boolean;
+  /**
+   * Both day fields must match (the `+` modifier, or the `domAndDow`
+   * option); otherwise either may, when both are restricted.
+   */
+  readonly domAndDow: boolean;
 }
 
-const ALIASES: Readonly<Record<string, string>> = {
+/** Options for {@linkcode compileCron}. */
+export interface CompileCronOptions {
+  /** Combine day of month and day of week with AND, as `+` does. */
+  readonly domAndDow?: boolean;
+}
+
+/** The `dow` bit of the last occurrence of a weekday in its month. */
+export const LAST_OCCURRENCE = 0b100000;
+/** The `dow` bits of a plain weekday: every occurrence. */
+export const ANY_OCCURRENCE = 0b111111;
+
+/** The aliases, as 5-field expressions. */
+export const ALIASES: Readonly<Record<string, string>> = {
   "@yearly": "0 0 1 1 *",
   "@annually": "0 0 1 1 *",
   "@monthly": "0 0 1 * *",
   "@weekly": "0 0 * * 0",
   "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
   "@hourly": "0 * * * *",
 };
 
@@ -59,34 +89,60 @@ const FIELD_NAMES = [
   "day of month",
   "month",
   "day of week",
+  "year",
 ];
 
-/** Years the wall search looks ahead: Feb 29 on a given weekday recurs within 40. */
-export const HORIZON_YEARS = 50;
+/** The years a year field may name (OCPS: an even lower bound). */
+export const FIRST_YEAR = 1970;
+/** The last year a slot can fall in. */
+export const LAST_YEAR = 9999;
 
 const CACHE = new Map<string, CompiledCron>();
 
 /**
- * Parses and expands a cron expression (cached by text).
+ * Parses and expands a cron expression (cached by text and options).
  *
- * @param text A 5- or 6-field expression, or `@yearly` `@annually`
- * `@monthly` `@weekly` `@daily` `@hourly`.
+ * @param text A 5-, 6- (leading seconds) or 7-field (seconds and a trailing
+ * year) expression, or `@yearly` `@annually` `@monthly` `@weekly` `@daily`
+ * `@midnight` `@hourly`.
+ * @param options `domAndDow`: both day fields must match.
  * @returns The expanded fields.
  * @throws {ScheduleSyntaxError} When the expression is malformed; the
- * message names the field, and cron-parser's error is the `cause`.
+ * message names the field, and cron-parser's error (if any) is the `cause`.
  * @example
  * ```ts
  * import { compileCron } from "./_cron_parser.ts";
  * compileCron("*\/5 * * * *").realTime; // true
  * ```
  */
-export function compileCron(text: string): CompiledCron {
-  const cached = CACHE.get(text);
+export function compileCron(
+  text: string,
+  options: CompileCronOptions = {},
+): CompiledCron {
+  const key = `${options.domAndDow ? "&" : ""}\u0000${text}`;
+  const cached = CACHE.get(key);
   if (cached) return cached;
-  const compiled = compile(text);
+  const compiled = compile(text, options.domAndDow === true);
   if (CACHE.size >= 1000) CACHE.clear();
-  CACHE.set(text, compiled);
+  CACHE.set(key, compiled);
   return compiled;
+}
+
+/**
+ * The compiled form of a parsed cron schedule (its text and options).
+ *
+ * @param schedule A cron schedule.
+ * @returns The expanded fields.
+ * @throws {ScheduleSyntaxError} When the text is malformed.
+ * @example
+ * ```ts
+ * import { compiledOf } from "./_cron_parser.ts";
+ * compiledOf({ kind: "cron", text: "0 12 1-7 * MON", tz: "UTC",
+ *   seconds: false, realTime: false, domAndDow: true }).domAndDow; // true
+ * ```
+ */
+export function compiledOf(schedule: CronSchedule): CompiledCron {
+  return compileCron(schedule.text, { domAndDow: schedule.domAndDow === true });
 }
 
 function fail(text: string, detail: string, cause?: unknown): never {
@@ -97,10 +153,13 @@ function fail(text: string, detail: string, cause?: unknown): never {
   );
 }
 
-function compile(text: string): CompiledCron {
+function compile(text: string, domAndDowOption: boolean): CompiledCron {
   const trimmed = text.trim();
   let body = trimmed;
   if (trimmed.startsWith("@")) {
+    if (trimmed.toLowerCase() === "@reboot") {
+      fail(text, "@reboot is not supported: a job has no boot to run at");
+    }
     body = ALIASES[trimmed.toLowerCase()] ??
       fail(
         text,
@@ -108,10 +167,10 @@ function compile(text: string): CompiledCron {
       );
   }
   const parts = body.split(/\s+/);
-  if (parts.length !== 5 && parts.length !== 6) {
-    fail(text, `expected 5 or 6 fields, got ${parts.length}`);
+  if (parts.length < 5 || parts.length > 7) {
+    fail(text, `expected 5, 6 or 7 fields, got ${parts.length}`);
   }
-  const fields = parts.length === 6 ? parts : ["0", ...parts];
+  const fields = parts.length === 5 ? ["0", ...parts] : parts;
   fields.forEach((field, i) => {
     // Hashed values are random per process unless seeded: refuse them.
     if (/H/i.test(i >= 4 ? field.replace(/[a-z]{3}/gi, "") : field)) {
@@ -120,41 +179,38 @@ function compile(text: string): CompiledCron {
         `hashed values (H) are not supported: ${JSON.stringify(field)}`,
       );
     }
+    if (field.includes("+") && !(i === 5 && /^\+[^+]*$/.test(field))) {
+      fail(
+        text,
+        `invalid ${FIELD_NAMES[i]} field ${
+          JSON.stringify(field)
+        }: "+" may only start the day of week field (+MON)`,
+      );
+    }
   });
-  const [second, minute, hour, domRaw, month, dowRaw] = fields.map((raw, i) =>
-    fieldValues(text, i, raw, raw)
-  ) as [Values, Values, Values, Values, Values, Values];
-  const dow = new Uint8Array(7);
-  const dowLast = new Uint8Array(7);
-  for (const v of dowRaw) {
-    if (typeof v === "number") dow[v % 7] = 1;
-    else if (/^\dL$/.test(v)) dowLast[Number(v[0]) % 7] = 1;
-  }
-  const dom = new Uint8Array(32);
-  let domLast = false;
-  for (const v of domRaw) {
-    if (typeof v === "number") dom[v] = 1;
-    else if (v === "L") domLast = true;
-  }
-  const [hourText, domText, dowText] = [fields[2]!, fields[3]!, fields[5]!];
-  const star = (raw: string) => raw === "*" || raw === "?";
+  const [second, minute, hour, month] = [0, 1, 2, 4].map((i) =>
+    plainValues(text, i, fields[i]!)
+  ) as [Values, Values, Values, Values];
+  const days = dayOfMonth(text, fields[3]!);
+  const dowText = fields[5]!.replace(/^\+/, "");
+  const weekdays = dayOfWeek(text, dowText);
+  const hourText = fields[2]!;
   return {
-    seconds: parts.length === 6,
-    realTime: star(hourText) || hourText.includes("/"),
+    seconds: parts.length >= 6,
+    realTime: hourText.startsWith("*") || hourText === "?",
     nextSecond: nextTable(second, 60),
     nextMinute: nextTable(minute, 60),
     nextHour: nextTable(hour, 24),
     nextMonth: nextTable(month, 13),
-    dom,
-    domLast,
-    domStar: star(domText),
-    dow,
-    dowLast,
-    // cron-parser has validated `w#n` (n in 1-5, no list around it).
-    dowNth: dowText.includes("#") ? Number(dowText.split("#")[1]) : 0,
+    nextYear: fields[6] === undefined ? undefined : yearTable(text, fields[6]),
+    ...days,
+    dow: weekdays,
     dowStar: star(dowText),
+    domAndDow: domAndDowOption || fields[5]!.startsWith("+"),
   };
 }
+
+const star = (raw: string) => raw === "*" || raw === "?";
 
 type Values = readonly (number | string)[];
 
@@ -168,11 +224,17 @@ const KEYS = [
 ] as const;
 
 /**
- * Expands one field by parsing it alone, so that an error names the field.
- * cron-parser refuses overlapping list items (`0,7`, `1-5,3`) as duplicates;
- * cron accepts them, so those lists are expanded item by item and merged.
+ * Expands a field of plain items with cron-parser, parsing it alone so that
+ * an error names the field. cron-parser refuses overlapping list items
+ * (`0,7`, `1-5,3`) as duplicates; cron accepts them, so such a list is
+ * expanded item by item and merged.
  */
-function fieldValues(text: string, i: number, raw: string, whole: string) {
+function plainValues(
+  text: string,
+  i: number,
+  raw: string,
+  whole = raw,
+): Values {
   const probe = ["0", "*", "*", "*", "*", "*"];
   probe[i] = raw;
   try {
@@ -183,7 +245,7 @@ function fieldValues(text: string, i: number, raw: string, whole: string) {
     const message = (error as Error).message;
     if (/duplicate values/.test(message) && /^[^#]*,/.test(raw)) {
       return raw.split(",").flatMap((item): Values =>
-        fieldValues(text, i, item, whole)
+        plainValues(text, i, item, whole)
       );
     }
     const range = message.match(/expected range (\d+-\d+)/);
@@ -202,7 +264,7 @@ function fieldValues(text: string, i: number, raw: string, whole: string) {
   }
 }
 
-function nextTable(values: readonly (number | string)[], size: number) {
+function nextTable(values: Values, size: number): Int8Array {
   const table = new Int8Array(size + 1).fill(-1);
   for (const v of values) if (typeof v === "number" && v < size) table[v] = v;
   for (let v = size - 1; v >= 0; v--) {
@@ -211,121 +273,124 @@ function nextTable(values: readonly (number | string)[], size: number) {
   return table;
 }
 
-/**
- * Whether a calendar day matches the day-of-month and day-of-week fields
- * (Vixie semantics: when both are restricted, either may match).
- *
- * @param c The compiled expression.
- * @param year Full year.
- * @param month 1-12.
- * @param day 1-31.
- * @returns `true` when the day is selected.
- * @example
- * ```ts
- * import { compileCron, dayMatches } from "./_cron_parser.ts";
- * dayMatches(compileCron("0 0 * * 1#2"), 2026, 3, 9); // true
- * ```
- */
-export function dayMatches(
-  c: CompiledCron,
-  year: number,
-  month: number,
-  day: number,
-): boolean {
-  const dim = daysInMonth(year, month);
-  if (c.domStar && c.dowStar) return day <= dim;
-  const domOk = c.dom[day] === 1 || (c.domLast && day === dim);
-  if (c.dowStar) return domOk;
-  const w = weekdayOf(year, month, day);
-  const dowOk =
-    (c.dow[w] === 1 && (c.dowNth === 0 || Math.ceil(day / 7) === c.dowNth)) ||
-    (c.dowLast[w] === 1 && day + 7 > dim);
-  return c.domStar ? dowOk : domOk || dowOk;
-}
+type DayTables = Pick<
+  CompiledCron,
+  "dom" | "domFromEnd" | "domNearest" | "domLastWeekday" | "domStar"
+>;
 
-/**
- * The first wall time `>= wallMs` (rounded up to a whole second) whose
- * fields match, searching at most {@linkcode HORIZON_YEARS} years ahead.
- *
- * @param c The compiled expression.
- * @param wallMs A wall-clock reading as epoch-like milliseconds.
- * @returns The matching wall time, or `undefined` past the horizon.
- * @example
- * ```ts
- * import { compileCron, nextWall } from "./_cron_parser.ts";
- * nextWall(compileCron("30 2 * * *"), Date.UTC(2026, 0, 1)); // Date.UTC(2026, 0, 1, 2, 30)
- * ```
- */
-export function nextWall(c: CompiledCron, wallMs: number): number | undefined {
-  const d0 = new Date(Math.ceil(wallMs / 1000) * 1000);
-  let y = d0.getUTCFullYear();
-  let mo = d0.getUTCMonth() + 1;
-  let d = d0.getUTCDate();
-  let h = d0.getUTCHours();
-  let mi = d0.getUTCMinutes();
-  let s = d0.getUTCSeconds();
-  const lastYear = Math.min(y + HORIZON_YEARS, 9999);
-  // Each pass moves forward by at least one day, hour, minute or month, and
-  // whole non-matching days are skipped, so this bound is never reached for
-  // a search that stays within the horizon.
-  for (let guard = 0; guard < 100_000; guard++) {
-    if (s > 59) [s, mi] = [0, mi + 1];
-    if (mi > 59) [mi, h] = [0, h + 1];
-    if (h > 23) [h, d] = [0, d + 1];
-    if (d > daysInMonth(y, mo)) [d, mo] = [1, mo + 1];
-    if (mo > 12) [mo, y] = [1, y + 1];
-    if (y > lastYear) return undefined;
-    const m2 = c.nextMonth[mo]!;
-    if (m2 < 0) {
-      [y, mo, d, h, mi, s] = [y + 1, 1, 1, 0, 0, 0];
-      continue;
+/** The day-of-month field: plain items, `L`, `L-n`, `LW` and `nW`. */
+function dayOfMonth(text: string, raw: string): DayTables {
+  const dom = new Uint8Array(32);
+  const domNearest = new Uint8Array(32);
+  let domFromEnd = 0;
+  let domLastWeekday = false;
+  const bad = (detail: string): never =>
+    fail(text, `invalid day of month field ${JSON.stringify(raw)}: ${detail}`);
+  if (!/[LW]/i.test(raw)) {
+    for (const v of plainValues(text, 3, raw)) {
+      if (typeof v === "number") dom[v] = 1;
     }
-    if (m2 !== mo) [mo, d, h, mi, s] = [m2, 1, 0, 0, 0];
-    if (!dayMatches(c, y, mo, d)) {
-      [d, h, mi, s] = [d + 1, 0, 0, 0];
-      continue;
+  } else {
+    for (const item of raw.split(",")) {
+      let m;
+      if (/^LW$/i.test(item)) domLastWeekday = true;
+      else if ((m = /^L(?:-(\d+))?$/i.exec(item))) {
+        const n = Number(m[1] ?? 0);
+        if (n > 30) bad(`L-${n} is past the first day (L-0 to L-30)`);
+        domFromEnd |= 1 << n;
+      } else if ((m = /^(\d+)W$/i.exec(item))) {
+        const d = Number(m[1]);
+        if (d < 1 || d > 31) bad(`${item} names no day (1W to 31W)`);
+        domNearest[d] = 1;
+      } else if (/[LW]/i.test(item)) {
+        bad(
+          `${JSON.stringify(item)} is not L, L-n, LW or nW (W takes one day)`,
+        );
+      } else {
+        for (const v of plainValues(text, 3, item, raw)) {
+          if (typeof v === "number") dom[v] = 1;
+        }
+      }
     }
-    const h2 = c.nextHour[h]!;
-    if (h2 < 0) {
-      [d, h, mi, s] = [d + 1, 0, 0, 0];
-      continue;
-    }
-    if (h2 !== h) [h, mi, s] = [h2, 0, 0];
-    const mi2 = c.nextMinute[mi]!;
-    if (mi2 < 0) {
-      [h, mi, s] = [h + 1, 0, 0];
-      continue;
-    }
-    if (mi2 !== mi) [mi, s] = [mi2, 0];
-    const s2 = c.nextSecond[s]!;
-    if (s2 < 0) {
-      [mi, s] = [mi + 1, 0];
-      continue;
-    }
-    return utcMs(y, mo, d, h, mi, s2);
   }
-  return undefined;
+  return {
+    dom,
+    domFromEnd,
+    domNearest: domNearest.includes(1) ? domNearest : undefined,
+    domLastWeekday,
+    domStar: star(raw),
+  };
 }
 
 /**
- * Whether a wall time (to the second) matches every field.
- *
- * @param c The compiled expression.
- * @param wallMs A wall-clock reading as epoch-like milliseconds.
- * @returns `true` when it matches (milliseconds are ignored).
- * @example
- * ```ts
- * import { compileCron, wallMatches } from "./_cron_parser.ts";
- * wallMatches(compileCron("30 2 * * *"), Date.UTC(2026, 0, 1, 2, 30)); // true
- * ```
+ * The day-of-week field: plain items, and `w#n`, `w#L`, `wL` for a weekday
+ * or a range of them (`MON-FRI#2`, `5-6#L`), in any list. A range may end
+ * with Sunday (`MON-SUN`, `FRI-0`): Sunday is 7 there.
  */
-export function wallMatches(c: CompiledCron, wallMs: number): boolean {
-  const t = new Date(wallMs);
-  const s = t.getUTCSeconds();
-  const mi = t.getUTCMinutes();
-  const h = t.getUTCHours();
-  const mo = t.getUTCMonth() + 1;
-  return c.nextSecond[s] === s && c.nextMinute[mi] === mi &&
-    c.nextHour[h] === h && c.nextMonth[mo] === mo &&
-    dayMatches(c, t.getUTCFullYear(), mo, t.getUTCDate());
+function dayOfWeek(text: string, raw: string): Uint8Array {
+  const dow = new Uint8Array(7);
+  if (raw === "") {
+    fail(text, `invalid day of week field "+": a day must follow "+"`);
+  }
+  const items = raw.split(",").map((item) =>
+    item.replace(/^((?!0|7|sun)\w+)-(0|sun)(?=$|[/#]|L$)/i, "$1-7")
+  );
+  const plain = items.filter((item) => !/[#L]/i.test(item));
+  if (plain.length > 0) {
+    for (const v of plainValues(text, 5, plain.join(","), raw)) {
+      if (typeof v === "number") dow[v % 7] = ANY_OCCURRENCE;
+    }
+  }
+  for (const item of items) {
+    if (!/[#L]/i.test(item)) continue;
+    const m = /^([^#/*]+?)(?:#([1-5]|L)|(L))$/i.exec(item);
+    if (!m || /L/i.test(m[1]!)) {
+      fail(
+        text,
+        `invalid day of week field ${JSON.stringify(raw)}: ${
+          JSON.stringify(item)
+        } is not w#n (n 1-5), w#L or wL`,
+      );
+    }
+    const bit = m[3] !== undefined || /L/i.test(m[2]!)
+      ? LAST_OCCURRENCE
+      : 1 << (Number(m[2]) - 1);
+    for (const v of plainValues(text, 5, m[1]!, raw)) {
+      if (typeof v === "number") dow[v % 7] = dow[v % 7]! | bit;
+    }
+  }
+  return dow;
+}
+
+/**
+ * The year field: `*`, values, ranges and steps over 1970-9999 (`*\/2`
+ * counts from 1970, so it gives even years, as OCPS asks).
+ */
+function yearTable(text: string, raw: string): Int16Array | undefined {
+  if (raw === "*" || raw === "?") return undefined;
+  const allowed = new Uint8Array(LAST_YEAR + 1);
+  for (const item of raw.split(",")) {
+    const m = /^(?:(\*)|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
+    if (!m) fail(text, `invalid year field ${JSON.stringify(raw)}`);
+    const from = m[1] ? FIRST_YEAR : Number(m[2]);
+    const to = m[1] || (m[3] === undefined && m[4] !== undefined)
+      ? LAST_YEAR
+      : Number(m[3] ?? m[2]);
+    const step = Number(m[4] ?? 1);
+    if (from < FIRST_YEAR || to > LAST_YEAR) {
+      fail(
+        text,
+        `year must be ${FIRST_YEAR}-${LAST_YEAR}, got ${JSON.stringify(raw)}`,
+      );
+    }
+    if (from > to || step < 1) {
+      fail(text, `invalid year field ${JSON.stringify(raw)}`);
+    }
+    for (let y = from; y <= to; y += step) allowed[y] = 1;
+  }
+  const table = new Int16Array(LAST_YEAR + 2).fill(-1);
+  for (let y = LAST_YEAR; y >= 0; y--) {
+    table[y] = allowed[y] ? y : table[y + 1]!;
+  }
+  return table;
 }

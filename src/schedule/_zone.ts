@@ -31,6 +31,30 @@ export interface ZoneTransition {
   readonly after: number;
 }
 
+/**
+ * The largest offset change treated as DST (ISC cron's bound: it
+ * compensates clock changes of up to 3 hours). A larger change is a zone
+ * moving across the date line (Samoa skipped 30 December 2011): every
+ * schedule follows the wall clock through it.
+ */
+export const MAX_DST_SHIFT_MS = 3 * 3_600_000;
+
+/**
+ * Whether an offset change is small enough to be DST (see
+ * {@linkcode MAX_DST_SHIFT_MS}).
+ *
+ * @param t The transition.
+ * @returns `true` for a change of at most 3 hours either way.
+ * @example
+ * ```ts
+ * import { isDstShift } from "./_zone.ts";
+ * isDstShift({ at: 0, before: -36_000_000, after: 50_400_000 }); // false
+ * ```
+ */
+export function isDstShift(t: ZoneTransition): boolean {
+  return Math.abs(t.after - t.before) <= MAX_DST_SHIFT_MS;
+}
+
 /** The calendar fields of a wall clock reading. */
 export interface WallFields {
   /** Full year. */

@@ -4,9 +4,12 @@
  * @module
  */
 
-import { compileCron, nextWall } from "./_cron_parser.ts";
+import { compiledOf } from "./_cron_parser.ts";
+import { nextWall } from "./_cron_match.ts";
 import {
+  isDstShift,
   isUtc,
+  MAX_DST_SHIFT_MS,
   previousTransition,
   wallTime,
   wallToInstants,
@@ -26,13 +29,16 @@ export type DstNote =
     readonly message: string;
   }
   | {
-    /** The slot's wall time occurs twice that day (a fall-back). */
+    /**
+     * The slot's wall time occurs twice that day (a fall-back, or a larger
+     * change of offset, which every cron follows as real time).
+     */
     readonly kind: "repeat";
     readonly wall: string;
     readonly date: string;
     /** Which of the two occurrences this slot is. */
     readonly occurrence: "first" | "second";
-    /** `true` for fixed-hours crons: only the first occurrence runs. */
+    /** `true` for fixed-hours crons in a DST repeat: only the first runs. */
     readonly once: boolean;
     readonly message: string;
   };
@@ -60,7 +66,7 @@ export function dstNote(schedule: Schedule, slot: number): DstNote | undefined {
   if (schedule.kind !== "cron") return undefined;
   const tz = schedule.tz ?? "UTC";
   if (isUtc(tz)) return undefined;
-  const c = compileCron(schedule.text);
+  const c = compiledOf(schedule);
   const fmt = (wall: number) => {
     const iso = new Date(wall).toISOString();
     return { date: iso.slice(0, 10), wall: iso.slice(11, c.seconds ? 19 : 16) };
@@ -68,7 +74,7 @@ export function dstNote(schedule: Schedule, slot: number): DstNote | undefined {
   const here = fmt(wallTime(tz, slot));
   if (!c.realTime) {
     const t = previousTransition(tz, slot, slot);
-    if (t && t.at === slot && t.after > t.before) {
+    if (t && t.at === slot && t.after > t.before && isDstShift(t)) {
       const asked = nextWall(c, slot + t.before);
       if (asked !== undefined && asked < slot + t.after) {
         const { date, wall } = fmt(asked);
@@ -85,13 +91,18 @@ export function dstNote(schedule: Schedule, slot: number): DstNote | undefined {
   const { instants } = wallToInstants(tz, wallTime(tz, slot));
   if (instants.length < 2) return undefined;
   const occurrence = instants[0] === slot ? "first" : "second";
-  const once = !c.realTime;
+  const shift = instants[1]! - instants[0]!;
+  const dst = shift <= MAX_DST_SHIFT_MS;
+  const once = !c.realTime && dst;
+  const cause = dst
+    ? "DST"
+    : `the clock went back ${Math.round(shift / 60_000 / 6) / 10} h`;
   return {
     kind: "repeat",
     ...here,
     occurrence,
     once,
-    message: `${here.wall} occurs twice on ${here.date} in ${tz} (DST): ${
+    message: `${here.wall} occurs twice on ${here.date} in ${tz} (${cause}): ${
       once
         ? "runs once, at its first occurrence"
         : `this is its ${occurrence} occurrence`

@@ -4,21 +4,21 @@
  * @module
  */
 
-import {
-  compileCron,
-  type CompiledCron,
-  HORIZON_YEARS,
-  nextWall,
-} from "./_cron_parser.ts";
+import { type CompiledCron, compiledOf } from "./_cron_parser.ts";
+import { HORIZON_YEARS, nextWall, nextYearOf } from "./_cron_match.ts";
 import {
   DAY_MS,
   END_INSTANT,
   FIRST_INSTANT,
+  isDstShift,
   isUtc,
+  MAX_DST_SHIFT_MS,
   nextTransition,
   offsetAt,
   previousTransition,
-  resolveWall,
+  utcMs,
+  wallToInstants,
+  type ZoneTransition,
 } from "./_zone.ts";
 import type { CronSchedule, Schedule } from "./schedule.ts";
 
@@ -26,13 +26,16 @@ import type { CronSchedule, Schedule } from "./schedule.ts";
  * The first slot strictly after `after`.
  *
  * Cron fields are matched against the wall clock of the schedule's zone.
- * A cron whose hour field names hours (`30 2 * * *`) runs a wall time that a
- * DST gap skips once, at the first instant after the gap, and a wall time
- * that a fall-back repeats once, at its first occurrence. A cron whose hour
- * field is `*` or a step (`*\/5 * * * *`) follows real time: every existing
- * instant whose wall clock matches is a slot. Intervals give
- * `anchor + k * everyMs` (anchor 0 when unset); a one-shot gives its instant
- * while it is still ahead. The search is bounded (50 years of wall time).
+ * A cron whose hour field names hours (`30 2 * * *`, `0 1-5/2 * * *`) runs
+ * a wall time that a DST gap skips once, at the first instant after the
+ * gap, and a wall time that a fall-back repeats once, at its first
+ * occurrence. A cron whose hour field starts with `*` (`*\/5 * * * *`,
+ * `0 *\/2 * * *`) follows real time: every existing instant whose wall
+ * clock matches is a slot. An offset change of more than 3 hours (a zone
+ * crossing the date line) is not DST: every cron follows it as real time.
+ * Intervals give `anchor + k * everyMs` (anchor 0 when unset); a one-shot
+ * gives its instant while it is still ahead. The search is bounded (50
+ * years of wall time past the first year a year field allows).
  *
  * @param schedule A parsed schedule.
  * @param after Epoch milliseconds.
@@ -91,11 +94,19 @@ function nextOnGrid(every: number, anchor: number, after: number): number {
 }
 
 function nextCron(schedule: CronSchedule, after: number): number | undefined {
-  const c = compileCron(schedule.text);
+  const c = compiledOf(schedule);
   const tz = schedule.tz ?? "UTC";
-  const a = Math.max(Math.floor(after) + 1, FIRST_INSTANT);
+  let a = Math.max(Math.floor(after) + 1, FIRST_INSTANT);
   if (a >= END_INSTANT) return undefined;
   if (isUtc(tz)) return nextWall(c, a);
+  if (c.nextYear !== undefined) {
+    // Offsets stay within a day, so every instant before two days ahead of
+    // the first allowed year shows a wall time in an excluded year.
+    const early = new Date(a - 2 * DAY_MS).getUTCFullYear();
+    const year = nextYearOf(c, early);
+    if (year === undefined) return undefined;
+    if (year > early) a = Math.max(a, utcMs(year, 1, 1) - 2 * DAY_MS);
+  }
   return c.realTime ? nextRealTime(c, tz, a) : nextFixedHours(c, tz, a);
 }
 
@@ -124,29 +135,81 @@ function nextRealTime(
 }
 
 /**
- * Maps each matching wall time to its first occurrence (or, in a gap, to the
- * gap's end). That map never goes backwards, so the first matching wall time
- * at or after the right starting wall gives the answer.
+ * Fixed hours: DST compensation within each stretch of time between two
+ * offset changes larger than DST (date-line moves); such a change that sets
+ * the clock back starts the search afresh, so the wall times it repeats run
+ * again.
  */
 function nextFixedHours(
+  c: CompiledCron,
+  tz: string,
+  from: number,
+): number | undefined {
+  let a = from;
+  for (let i = 0; i < 100; i++) {
+    const slot = nextCompensated(c, tz, a);
+    if (slot === undefined) return undefined;
+    const repeat = largeRepeat(tz, a, slot);
+    if (!repeat) return slot;
+    a = repeat.at;
+  }
+  return undefined;
+}
+
+/** The first offset change in `(after, until]` that sets the clock back by more than DST does. */
+function largeRepeat(
+  tz: string,
+  after: number,
+  until: number,
+): ZoneTransition | undefined {
+  for (let t = nextTransition(tz, after, until); t;) {
+    if (t.before - t.after > MAX_DST_SHIFT_MS) return t;
+    t = nextTransition(tz, t.at, until);
+  }
+  return undefined;
+}
+
+/**
+ * Maps each matching wall time to its first occurrence (or, in a DST gap,
+ * to the gap's end). That map never goes backwards, so the first matching
+ * wall time at or after the right starting wall gives the answer. Wall
+ * times in a larger gap do not exist and do not run; those a larger
+ * fall-back repeats run at each occurrence (`nextFixedHours` restarts there).
+ */
+function nextCompensated(
   c: CompiledCron,
   tz: string,
   a: number,
 ): number | undefined {
   let start = a + offsetAt(tz, a);
   const last = previousTransition(tz, a, a - 2 * DAY_MS);
-  if (last && last.after < last.before) {
+  if (last && isDstShift(last) && last.after < last.before) {
     // `a` in the second pass of a repeat: its wall times already ran.
     if (a < last.at + last.before - last.after) start = last.at + last.before;
-  } else if (last && last.at === a) {
+  } else if (last && isDstShift(last) && last.at === a) {
     // `a` is a gap's end: the skipped wall times map to it.
     start = a + last.before;
   }
   for (let i = 0; i < 1000; i++) {
     const wall = nextWall(c, start);
     if (wall === undefined) return undefined;
-    const slot = resolveWall(tz, wall);
-    if (slot >= a) return slot;
+    const { instants, gapEnd } = wallToInstants(tz, wall);
+    const [first, second] = instants;
+    if (first === undefined) {
+      const shift = offsetAt(tz, gapEnd!) - offsetAt(tz, gapEnd! - 1);
+      if (shift <= MAX_DST_SHIFT_MS) {
+        if (gapEnd! >= a) return gapEnd;
+      } else {
+        // Not DST: the wall times of this gap never exist.
+        start = gapEnd! + offsetAt(tz, gapEnd!);
+        continue;
+      }
+    } else if (second === undefined || second - first <= MAX_DST_SHIFT_MS) {
+      if (first >= a) return first;
+    } else {
+      if (first >= a) return first;
+      if (second >= a) return second;
+    }
     start = wall + 1000;
   }
   return undefined;

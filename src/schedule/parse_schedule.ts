@@ -1,5 +1,5 @@
 /**
- * Schedule strings: cron (5 or 6 fields, aliases), intervals (`every 30s`,
+ * Schedule strings: cron (5, 6 or 7 fields, aliases), intervals (`every 30s`,
  * `every 1h from 2026-01-01T00:00Z`), and one-shots (`in 10m`, `10m`,
  * `2026-12-01T09:00:00Z`, `at 2026-12-01 09:00`).
  *
@@ -24,6 +24,14 @@ export interface ParseScheduleOptions {
   now?: number;
   /** Epoch ms an interval without `from` is anchored to; defaults to `now`. */
   anchor?: number;
+  /**
+   * For cron: a restricted day of month and day of week must both match
+   * (croner's `domAndDow`; the same as writing `+` before the day of week).
+   * Ignored by other kinds.
+   *
+   * @default {false}
+   */
+  domAndDow?: boolean;
 }
 
 /** Where the never-matches check starts; any fixed instant would do. */
@@ -35,13 +43,16 @@ const DATE =
 /**
  * Parses a schedule string.
  *
- * @param text Cron (`*\/5 * * * *`, `0 30 9 * * MON-FRI`, `@daily`), an
+ * @param text Cron (`*\/5 * * * *`, `0 30 9 * * MON-FRI`, `@daily`,
+ * `0 12 15W * *`, `0 0 12 1 1 * 2027-2030`; see docs/schedules.md), an
  * interval (`every 30s`, `every 1h from 2026-01-01T00:00:00Z`), a relative
  * one-shot (`in 10m`, `10m`) or an absolute one (`2026-12-01T09:00:00Z`,
  * `at 2026-12-01 09:00`; a time without offset is read in `tz`, a time in a
  * DST gap becomes the first instant after the gap, a repeated one its first
  * occurrence).
- * @param options `tz`, `now` (for relative one-shots) and `anchor`.
+ * @param options `tz`, `now` (for relative one-shots, and the start of the
+ * never-matches check of a cron with a year field), `anchor` and
+ * `domAndDow`.
  * @returns The schedule (frozen).
  * @throws {ScheduleSyntaxError} When the text is not a schedule, or is a cron
  * expression that never matches, with a one-line message naming the text.
@@ -124,17 +135,29 @@ export function parseSchedule(
       'expected a cron expression, "every DURATION", "in DURATION" or a date',
     );
   }
-  const cron = compileCron(trimmed);
+  const domAndDow = options.domAndDow === true;
+  const cron = compileCron(trimmed, { domAndDow });
   const schedule: Schedule = Object.freeze({
     kind: "cron",
     text: trimmed,
     tz,
     seconds: cron.seconds,
     realTime: cron.realTime,
+    ...(domAndDow ? { domAndDow } : {}),
   });
-  if (nextSlot(schedule, REFERENCE) === undefined) {
-    const inUtc = nextSlot({ ...schedule, tz: "UTC" }, REFERENCE);
-    fail(trimmed, `it never matches${inUtc === undefined ? "" : ` in ${tz}`}`);
+  // A year field can end a schedule: then it must still run after `now`.
+  const from = cron.nextYear !== undefined && now !== undefined
+    ? now
+    : REFERENCE;
+  if (nextSlot(schedule, from) === undefined) {
+    const inUtc = nextSlot({ ...schedule, tz: "UTC" }, from);
+    const after = from === REFERENCE
+      ? ""
+      : ` after ${new Date(now!).toISOString()}`;
+    fail(
+      trimmed,
+      `it never matches${inUtc === undefined ? "" : ` in ${tz}`}${after}`,
+    );
   }
   return schedule;
 }

@@ -17,11 +17,18 @@ export interface CronSchedule {
   /** The expression has a leading seconds field. */
   readonly seconds: boolean;
   /**
-   * The hour field is `*` or a step, so DST changes follow real time (both
-   * passes of a repeated hour run, a gap is skipped); otherwise the job has
-   * fixed hours (a gap runs once after it, a repeat runs once, first).
+   * The hour field starts with `*` (`*`, `*\/2`), so DST changes follow
+   * real time (both passes of a repeated hour run, a gap is skipped);
+   * otherwise the job has fixed hours (a gap runs once after it, a repeat
+   * runs once, first).
    */
   readonly realTime: boolean;
+  /**
+   * Set (to `true`) when a restricted day of month and day of week must
+   * both match, as with the `+` modifier (`0 12 1-7 * +MON`); absent, either
+   * may (Vixie's OR).
+   */
+  readonly domAndDow?: true;
 }
 
 /** A fixed-rate schedule: `anchor + k * everyMs` for every integer `k`. */

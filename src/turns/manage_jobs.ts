@@ -248,11 +248,16 @@ export function inputOf(record: JobRecord): JobInput {
       ...(t.env ? { env: t.env } : {}),
       ...(t.inheritEnv ? { inheritEnv: true } : {}),
     }
-    : { module: t.module, ...(t.inheritEnv ? { inheritEnv: true } : {}) };
+    : {
+      module: t.module,
+      ...(t.inheritEnv ? { inheritEnv: true } : {}),
+      ...(t.permissions ? { permissions: t.permissions } : {}),
+    };
   return {
     id: spec.id,
     schedule: spec.schedule,
     tz: spec.tz,
+    ...(spec.domAndDow ? { domAndDow: true } : {}),
     ...target,
     overlap: spec.overlap,
     catchup: spec.catchup,
@@ -261,6 +266,7 @@ export function inputOf(record: JobRecord): JobInput {
     retries: spec.retries,
     backoff: spec.backoffMs,
     backoffMax: spec.backoffMaxMs,
+    ...(spec.backoffSchedule ? { backoffSchedule: spec.backoffSchedule } : {}),
     recover: spec.recover,
     jitter: spec.jitterMs,
     ...(spec.timeoutMs !== undefined ? { timeout: spec.timeoutMs } : {}),

@@ -424,3 +424,83 @@ Deno.test("createModuleRunner() refuses a module whose directory is the filesyst
         'Cannot run module "/x.ts": its directory is the filesystem root, which the module would be allowed to read',
   );
 });
+
+Deno.test("createModuleRunner() grants a job its own permissions, and names the flag it lacks", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "tock-module-grants-" });
+  try {
+    await using store = await createFileStore({ dir: `${dir}/.tock` });
+    await addCommandJob(store, "report");
+    const out = `${dir}/out.txt`;
+    await Deno.writeTextFile(
+      `${dir}/job.ts`,
+      `export default () => Deno.writeTextFile(${JSON.stringify(out)}, "x");\n`,
+    );
+    const run = createModuleRunner({ store });
+    await t.step("granted: the write succeeds", async () => {
+      const { context } = attempt("report");
+      await run({
+        ...module(`${dir}/job.ts`),
+        permissions: { write: [out] },
+      }, context);
+      assert.equal(await Deno.readTextFile(out), "x");
+    });
+    await Deno.remove(out);
+    await t.step(
+      "not granted: the error and the log name the flag",
+      async () => {
+        const { context } = attempt("report");
+        const hint =
+          `Requires write access to "${out}": grant it with --allow-write=${out} (tock update report --allow-write=/elsewhere,${out})`;
+        await assert.rejects(
+          run({
+            ...module(`${dir}/job.ts`),
+            permissions: { write: ["/elsewhere"], env: true },
+          }, context),
+          (error: Error) => {
+            assert.equal(error.name, "NotCapable");
+            assert.equal(error.message, hint);
+            return true;
+          },
+        );
+        const log = await logOf(store, "report", context.runId);
+        assert.match(
+          log.stderr,
+          new RegExp(`NotCapable: ${RegExp.escape(hint)}\n$`),
+        );
+        await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+      },
+    );
+    await t.step(
+      "-A: the store stays denied, and the error says so",
+      async () => {
+        await Deno.writeTextFile(
+          `${dir}/evil.ts`,
+          `export default () => Deno.writeTextFile(new URL("./.tock/evil", import.meta.url), "x");\n`,
+        );
+        const all = Object.fromEntries(
+          ["read", "write", "net", "env", "run", "sys", "ffi", "import"].map(
+            (kind) => [kind, true],
+          ),
+        );
+        const { context } = attempt("report");
+        await assert.rejects(
+          run({ ...module(`${dir}/evil.ts`), permissions: all }, context),
+          (error: Error) => {
+            assert.equal(error.name, "NotCapable");
+            assert.match(
+              error.message,
+              /^Requires write access to ".*\/\.tock\/evil": the store's files are never granted to a job$/,
+            );
+            return true;
+          },
+        );
+        await assert.rejects(
+          Deno.stat(`${dir}/.tock/evil`),
+          Deno.errors.NotFound,
+        );
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

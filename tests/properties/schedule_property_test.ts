@@ -6,6 +6,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { focusInstants, nearFocus } from "../schedule/_focus.ts";
+import {
+  aliasArb,
+  type Cron,
+  cronArb,
+  oracle,
+  wallOf,
+} from "./_cron_oracle.ts";
 import { ScheduleSyntaxError } from "../../src/errors.ts";
 import { nextSlot } from "../../src/schedule/next_slot.ts";
 import { parseSchedule } from "../../src/schedule/parse_schedule.ts";
@@ -22,318 +29,35 @@ const ZONES = [
   "Europe/Berlin",
   "Australia/Lord_Howe",
   "Asia/Kathmandu",
+  "Pacific/Apia", // skipped 2011-12-30 (a 24-hour jump)
+  "Pacific/Kwajalein", // repeated 23 hours on 1969-09-30, skipped 1993-08-21
 ] as const;
 
 // ---------------------------------------------------------------------------
-// Instants worth testing: DST transitions, leap days, year ends.
+// Instants worth testing: DST transitions, leap days, year ends, and the
+// date-line moves of Apia and Kwajalein.
 
 const FOCUS = [
   ...focusInstants(2020, 2032),
   Date.UTC(2100, 1, 28, 12),
   Date.UTC(2099, 11, 31, 12),
+  Date.UTC(2011, 11, 30, 10), // Apia: 2011-12-29 24:00 -10 -> 2011-12-31 +14
+  Date.UTC(1969, 8, 30, 13), // Kwajalein: 1969-10-01 00:00 +11 -> 09-30 01:00 -12
+  Date.UTC(1993, 7, 21, 12), // Kwajalein: 1993-08-20 24:00 -12 -> 08-22 +12
 ];
 
 const afterArb: fc.Arbitrary<number> = nearFocus(FOCUS);
 
-// ---------------------------------------------------------------------------
-// Cron expressions from field generators. Each field carries its own
-// meaning, so the oracle does not depend on the parser under test.
-
-interface Field {
-  text: string;
-  values: Set<number>;
-}
-
-function span(from: number, to: number, step = 1): Set<number> {
-  const out = new Set<number>();
-  for (let v = from; v <= to; v += step) out.add(v);
-  return out;
-}
-
-function numericField(min: number, max: number): fc.Arbitrary<Field> {
-  const value = fc.integer({ min, max });
-  return fc.oneof(
-    {
-      weight: 3,
-      arbitrary: fc.constant({ text: "*", values: span(min, max) }),
-    },
-    {
-      weight: 2,
-      arbitrary: value.map((v) => ({ text: `${v}`, values: span(v, v) })),
-    },
-    {
-      weight: 2,
-      arbitrary: fc.tuple(value, value).map(([a, b]) => {
-        const [lo, hi] = a <= b ? [a, b] : [b, a];
-        return { text: `${lo}-${hi}`, values: span(lo, hi) };
-      }),
-    },
-    {
-      weight: 2,
-      arbitrary: fc.integer({ min: 1, max: max - min }).map((k) => ({
-        text: `*/${k}`,
-        values: span(min, max, k),
-      })),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.tuple(value, value, fc.integer({ min: 1, max: 5 })).map(
-        ([a, b, k]) => {
-          const [lo, hi] = a <= b ? [a, b] : [b, a];
-          return { text: `${lo}-${hi}/${k}`, values: span(lo, hi, k) };
-        },
-      ),
-    },
-    {
-      weight: 2,
-      arbitrary: fc.uniqueArray(value, { minLength: 2, maxLength: 4 }).map((
-        list,
-      ) => ({ text: list.join(","), values: new Set(list) })),
-    },
-  );
-}
-
-interface Dom {
-  text: string;
-  star: boolean;
-  values: Set<number>;
-  last: boolean;
-}
-
-const domArb: fc.Arbitrary<Dom> = fc.oneof(
-  numericField(1, 31).map((f) => ({ ...f, star: f.text === "*", last: false })),
-  fc.constant({
-    text: "L",
-    star: false,
-    values: new Set<number>(),
-    last: true,
-  }),
-  fc.integer({ min: 1, max: 31 }).map((d) => ({
-    text: `${d},L`,
-    star: false,
-    values: new Set([d]),
-    last: true,
-  })),
-);
-
-const MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(" ");
-const monthArb: fc.Arbitrary<Field> = fc.oneof(
-  numericField(1, 12),
-  fc.uniqueArray(fc.integer({ min: 1, max: 12 }), {
-    minLength: 1,
-    maxLength: 3,
-  }).map((list) => ({
-    text: list.map((m) => MONTHS[m - 1]).join(","),
-    values: new Set(list),
-  })),
-);
-
-interface Dow {
-  text: string;
-  star: boolean;
-  values: Set<number>;
-  nth: number;
-  last: Set<number>;
-}
-
-const DAYS = "SUN MON TUE WED THU FRI SAT".split(" ");
-const plainDow = (text: string, values: Set<number>): Dow => ({
-  text,
-  star: text === "*",
-  values: new Set([...values].map((v) => v % 7)),
-  nth: 0,
-  last: new Set(),
-});
-const dowArb: fc.Arbitrary<Dow> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: numericField(0, 7).map((f) => plainDow(f.text, f.values)),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.tuple(
-      fc.integer({ min: 1, max: 5 }),
-      fc.integer({ min: 1, max: 5 }),
-    ).map(([a, b]) => {
-      const [lo, hi] = a <= b ? [a, b] : [b, a];
-      return plainDow(`${DAYS[lo]}-${DAYS[hi]}`, span(lo, hi));
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.tuple(
-      fc.integer({ min: 0, max: 7 }),
-      fc.integer({ min: 1, max: 5 }),
-    ).map(([w, n]) => ({
-      text: `${w}#${n}`,
-      star: false,
-      values: new Set([w % 7]),
-      nth: n,
-      last: new Set<number>(),
-    })),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.integer({ min: 0, max: 7 }).map((w) => ({
-      text: `${w}L`,
-      star: false,
-      values: new Set<number>(),
-      nth: 0,
-      last: new Set([w % 7]),
-    })),
-  },
-);
-
-interface Cron {
-  text: string;
-  seconds: boolean;
-  realTime: boolean;
-  second: Set<number>;
-  minute: Set<number>;
-  hour: Set<number>;
-  dom: Dom;
-  month: Field;
-  dow: Dow;
-}
-
-const STAR_DOM: Dom = {
-  text: "*",
-  star: true,
-  values: span(1, 31),
-  last: false,
-};
-const STAR_MONTH: Field = { text: "*", values: span(1, 12) };
-const STAR_DOW: Dow = plainDow("*", span(0, 6));
-
-function cronArb(seconds: boolean): fc.Arbitrary<Cron> {
-  // Day fields are usually `*`, so that most runs find a slot in the window.
-  const often = <T>(star: T, arb: fc.Arbitrary<T>) =>
-    fc.oneof({ weight: 3, arbitrary: fc.constant(star) }, {
-      weight: 1,
-      arbitrary: arb,
-    });
-  return fc.record({
-    second: seconds
-      ? numericField(0, 59)
-      : fc.constant({ text: "0", values: span(0, 0) }),
-    minute: seconds
-      ? fc.constant({ text: "*", values: span(0, 59) })
-      : numericField(0, 59),
-    hour: numericField(0, 23),
-    dom: often(STAR_DOM, domArb),
-    month: often(STAR_MONTH, monthArb),
-    dow: often(STAR_DOW, dowArb),
-  }).map((f) => ({
-    text: [
-      ...(seconds ? [f.second.text] : []),
-      f.minute.text,
-      f.hour.text,
-      f.dom.text,
-      f.month.text,
-      f.dow.text,
-    ].join(" "),
-    seconds,
-    realTime: f.hour.text === "*" || f.hour.text.includes("/"),
-    second: f.second.values,
-    minute: f.minute.values,
-    hour: f.hour.values,
-    dom: f.dom,
-    month: f.month,
-    dow: f.dow,
-  }));
-}
-
-// ---------------------------------------------------------------------------
-// The oracle: enumerate instants, read their wall clock straight from Intl,
-// and apply the DST policy by its definition.
-
-const FORMATS = new Map<string, Intl.DateTimeFormat>();
-
-/** Wall clock of an instant as UTC-epoch-like ms, straight from Intl. */
-function wallOf(tz: string, instant: number): number {
-  let format = FORMATS.get(tz);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    FORMATS.set(tz, format);
-  }
-  const [mo, d, y, h, mi, s] = format.format(instant).match(/\d+/g)!.map(
-    Number,
-  ) as [number, number, number, number, number, number];
-  return Date.UTC(y, mo - 1, d, h, mi, s);
-}
-
-function matches(c: Cron, wall: number): boolean {
-  const t = new Date(wall);
-  const d = t.getUTCDate();
-  const w = t.getUTCDay();
-  const dim = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0))
-    .getUTCDate();
-  const domOk = c.dom.values.has(d) || (c.dom.last && d === dim);
-  const dowOk = (c.dow.values.has(w) &&
-    (c.dow.nth === 0 || Math.floor((d - 1) / 7) + 1 === c.dow.nth)) ||
-    (c.dow.last.has(w) && d + 7 > dim);
-  const dayOk = c.dom.star && c.dow.star
-    ? true
-    : c.dom.star
-    ? dowOk
-    : c.dow.star
-    ? domOk
-    : domOk || dowOk;
-  return dayOk && c.month.values.has(t.getUTCMonth() + 1) &&
-    c.hour.has(t.getUTCHours()) && c.minute.has(t.getUTCMinutes()) &&
-    c.second.has(t.getUTCSeconds());
-}
-
-/** The first slot in (after, after + window], or undefined. */
-function oracle(c: Cron, tz: string, after: number, window: number) {
-  const unit = c.seconds ? 1000 : MINUTE;
-  const start = Math.floor(after / unit) * unit + unit;
-  // The highest wall clock seen so far: a wall time at or below it has
-  // already occurred (a fall-back repeat), which fixed hours do not rerun.
-  // Offsets change on whole minutes here, so within a minute the wall clock
-  // rises second by second: scan whole minutes, then the last seconds.
-  let maxWall = -Infinity;
-  const minute = Math.floor(start / MINUTE) * MINUTE;
-  for (let i = minute - 3 * HOUR; i < minute; i += MINUTE) {
-    maxWall = Math.max(maxWall, wallOf(tz, i) + MINUTE - unit);
-  }
-  for (let i = minute; i < start; i += unit) {
-    maxWall = Math.max(maxWall, wallOf(tz, i));
-  }
-  let previous = wallOf(tz, start - unit);
-  for (let i = start; i <= after + window; i += unit) {
-    const wall = wallOf(tz, i);
-    let slot = false;
-    if (c.realTime) {
-      slot = matches(c, wall);
-    } else {
-      slot = matches(c, wall) && wall > maxWall;
-      // A jump forward skipped wall times: if one matches, run now.
-      for (let w = previous + unit; !slot && w < wall; w += unit) {
-        slot = matches(c, w);
-      }
-    }
-    if (slot) return i;
-    maxWall = Math.max(maxWall, wall);
-    previous = wall;
-  }
-  return undefined;
-}
-
-function parseOrSkip(text: string, tz: string): Schedule | undefined {
+function parseOrSkip(
+  text: string,
+  tz: string,
+  domAndDow = false,
+): Schedule | undefined {
   try {
-    return parseSchedule(text, { tz });
+    return parseSchedule(text, { tz, domAndDow });
   } catch (error) {
-    // The generators can write a never-matching day (`31` in `APR`).
+    // The generators can write a never-matching day (`31` in `APR`, `30W`
+    // in February with `+`).
     if (
       error instanceof ScheduleSyntaxError &&
       /never matches/.test(error.message)
@@ -345,14 +69,15 @@ function parseOrSkip(text: string, tz: string): Schedule | undefined {
 }
 
 function checkAgainstOracle(c: Cron, tz: string, after: number): void {
-  const schedule = parseOrSkip(c.text, tz);
+  const schedule = parseOrSkip(c.text, tz, c.andOption);
   fc.pre(schedule !== undefined);
   const window = c.seconds ? HOUR : 36 * HOUR;
   const expected = oracle(c, tz, after, window);
   const got = nextSlot(schedule!, after);
   const show = (t: number | undefined) =>
     t === undefined ? "none" : new Date(t).toISOString();
-  const context = `"${c.text}" in ${tz} after ${show(after)}: got ${
+  const option = c.andOption ? " with domAndDow" : "";
+  const context = `"${c.text}"${option} in ${tz} after ${show(after)}: got ${
     show(got)
   }, oracle ${show(expected)}`;
   if (expected === undefined) {
@@ -367,6 +92,8 @@ function checkAgainstOracle(c: Cron, tz: string, after: number): void {
 const scheduleArb: fc.Arbitrary<[string, string]> = fc.oneof(
   fc.tuple(cronArb(false).map((c) => c.text), fc.constantFrom(...ZONES)),
   fc.tuple(cronArb(true).map((c) => c.text), fc.constantFrom(...ZONES)),
+  fc.tuple(cronArb(true, true).map((c) => c.text), fc.constantFrom(...ZONES)),
+  fc.tuple(aliasArb.map((c) => c.text), fc.constantFrom(...ZONES)),
   fc.tuple(
     fc.integer({ min: 1, max: 7 * DAY }).map((ms) => `every ${ms}ms`),
     fc.constant("UTC"),
@@ -426,6 +153,43 @@ Deno.test("nextSlot() agrees with a brute-force oracle (seconds)", () => {
       checkAgainstOracle,
     ),
     propertyParams(50),
+  );
+});
+
+Deno.test("nextSlot() agrees with a brute-force oracle (year field, aliases)", () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(cronArb(false, true), aliasArb),
+      fc.constantFrom(...ZONES),
+      afterArb,
+      checkAgainstOracle,
+    ),
+    propertyParams(60),
+  );
+});
+
+/**
+ * Offset changes larger than DST, each in its zone: the wall clock skips
+ * (Apia, Kwajalein 1993, Vostok in November 1994) or repeats (Kwajalein
+ * 1969, Vostok in February 1994) many hours.
+ */
+const DATE_LINE_MOVES: readonly [string, number][] = [
+  ["Pacific/Apia", Date.UTC(2011, 11, 30, 10)],
+  ["Pacific/Kwajalein", Date.UTC(1969, 8, 30, 13)],
+  ["Pacific/Kwajalein", Date.UTC(1993, 7, 21, 12)],
+  ["Antarctica/Vostok", Date.UTC(1994, 0, 31, 17)],
+  ["Antarctica/Vostok", Date.UTC(1994, 10, 1, 0)],
+];
+
+Deno.test("nextSlot() agrees with a brute-force oracle across date-line moves", () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(cronArb(false), aliasArb),
+      fc.constantFrom(...DATE_LINE_MOVES),
+      fc.integer({ min: -2 * DAY, max: DAY }),
+      (c, [tz, at], delta) => checkAgainstOracle(c, tz, at + delta),
+    ),
+    propertyParams(80),
   );
 });
 

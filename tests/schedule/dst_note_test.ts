@@ -68,3 +68,58 @@ Deno.test("dstNote() handles Lord Howe's 30-minute shift", () => {
   const r = parseSchedule("45 1 * * *", { tz: "Australia/Lord_Howe" });
   assert.equal(dstNote(r, Date.UTC(2026, 3, 4, 14, 45))?.kind, "repeat");
 });
+
+Deno.test("dstNote() marks the gap slot of each new form (Jerusalem, 29 March 2024)", () => {
+  // 02:00 IST became 03:00 IDT at 00:00 UTC on Friday 29 March 2024.
+  const gapEnd = Date.UTC(2024, 2, 29);
+  for (
+    const text of [
+      "30 2 LW 3 *",
+      "30 2 29W 3 *",
+      "30 2 L-2 3 *",
+      "30 2 * 3 FRI#L",
+      "30 2 * 3 1#1,5#L",
+      "30 2 29 3 +FRI",
+    ]
+  ) {
+    const s = parseSchedule(text, { tz: "Asia/Jerusalem" });
+    assert.equal(nextSlot(s, Date.UTC(2024, 2, 20)), gapEnd, text);
+    assert.equal(dstNote(s, gapEnd)?.wall, "02:30", text);
+  }
+  const option = parseSchedule("30 2 29 3 FRI", {
+    tz: "Asia/Jerusalem",
+    domAndDow: true,
+  });
+  assert.equal(nextSlot(option, Date.UTC(2024, 2, 20)), gapEnd);
+  assert.equal(dstNote(option, gapEnd)?.kind, "gap");
+  const years = parseSchedule("0 30 2 29 3 * 2024", { tz: "Asia/Jerusalem" });
+  assert.equal(dstNote(years, gapEnd)?.wall, "02:30:00");
+});
+
+Deno.test("dstNote() tells a repeat longer than DST apart: both occurrences run, fixed hours too", () => {
+  // Kwajalein: 1969-10-01 00:00 +11 became 1969-09-30 01:00 -12.
+  const s = parseSchedule("0 12 * * *", { tz: "Pacific/Kwajalein" });
+  const first = Date.UTC(1969, 8, 30, 1);
+  const second = Date.UTC(1969, 9, 1);
+  assert.equal(nextSlot(s, first), second);
+  assert.deepEqual(dstNote(s, second), {
+    kind: "repeat",
+    wall: "12:00",
+    date: "1969-09-30",
+    occurrence: "second",
+    once: false,
+    message:
+      "12:00 occurs twice on 1969-09-30 in Pacific/Kwajalein (the clock went back 23 h): this is its second occurrence",
+  });
+});
+
+Deno.test("dstNote() gives no gap note for a day a zone skipped (not DST)", () => {
+  // Apia skipped 2011-12-30: its 12:00 does not run, and the 31st's 12:00
+  // (22:00 UTC on the 30th) is an ordinary slot.
+  const s = parseSchedule("0 12 * * *", { tz: "Pacific/Apia" });
+  const slot = nextSlot(s, Date.UTC(2011, 11, 29, 22))!;
+  assert.equal(slot, Date.UTC(2011, 11, 30, 22));
+  assert.equal(dstNote(s, slot), undefined);
+  const midnight = parseSchedule("0 0 * * *", { tz: "Pacific/Apia" });
+  assert.equal(dstNote(midnight, Date.UTC(2011, 11, 30, 10)), undefined);
+});

@@ -71,6 +71,8 @@ Deno.test("nextSlot() conformance: L, #, Feb 29 and year boundaries", async (t) 
     { name: "5L: last Friday", expr: "0 0 * * 5L", after: "2026-01-01T00:00:00Z", slots: ["2026-01-30T00:00Z", "2026-02-27T00:00Z", "2026-03-27T00:00Z"] },
     { name: "1#2: second Monday", expr: "0 0 * * 1#2", after: "2026-01-01T00:00:00Z", slots: ["2026-01-12T00:00Z", "2026-02-09T00:00Z", "2026-03-09T00:00Z"] },
     { name: "MON#1 with name", expr: "0 0 * * MON#1", after: "2026-01-01T00:00:00Z", slots: ["2026-01-05T00:00Z", "2026-02-02T00:00Z"] },
+    { name: "5#L when the last Friday is the 25th (Thursday 31st)", expr: "0 0 * 12 5#L", after: "2026-01-01T00:00:00Z", slots: ["2026-12-25T00:00Z", "2027-12-31T00:00Z"] },
+    { name: "# beside plain weekdays in a list", expr: "0 0 * * 0,1#1", after: "2026-01-01T00:00:00Z", slots: ["2026-01-04T00:00Z", "2026-01-05T00:00Z", "2026-01-11T00:00Z", "2026-01-18T00:00Z"] },
     { name: "fifth Monday of February (Feb 29 a Monday)", expr: "0 0 * 2 1#5", after: "2026-01-01T00:00:00Z", slots: ["2044-02-29T00:00Z", "2072-02-29T00:00Z", "2112-02-29T00:00Z"] },
     { name: "Feb 29 skips non-leap years", expr: "0 0 29 2 *", after: "2026-01-01T00:00:00Z", slots: ["2028-02-29T00:00Z", "2032-02-29T00:00Z", "2036-02-29T00:00Z"] },
     { name: "Feb 29 across 2100 (not a leap year)", expr: "0 0 29 2 *", after: "2096-03-01T00:00:00Z", slots: ["2104-02-29T00:00Z"] },
@@ -181,11 +183,13 @@ Deno.test("nextSlot() stays bounded at the edges of time", () => {
 });
 
 Deno.test("nextSlot() stays bounded when a zone hides every match", () => {
-  // The second Sunday of March at 02:30 fell in New York's gap every year
-  // since 2007, and the hour step makes this a real-time schedule.
-  const s = parseSchedule("30 2/24 * 3 0#2", { tz: "America/New_York" });
+  // Santiago springs forward at midnight on the first Sunday from 2
+  // September (since 2023), so 00:30 on that Sunday never exists, and the
+  // hour field `*\/24` (hour 0, starting with `*`) makes this a real-time
+  // schedule, which skips gap wall times.
+  const s = parseSchedule("30 */24 2-8 9 +0", { tz: "America/Santiago" });
   const started = performance.now();
-  assert.equal(nextSlot(s, Date.UTC(2026, 0, 1)), undefined);
+  assert.equal(nextSlot(s, Date.UTC(2024, 0, 1)), undefined);
   assert.ok(performance.now() - started < 5_000);
 });
 
@@ -220,10 +224,42 @@ Deno.test('nextSlot() counterexample: "*/1 * * 1,2 0,7" (Sunday listed as 0 and 
 Deno.test("nextSlot() handles a skipped day and a midnight gap", async (t) => {
   // deno-fmt-ignore
   await table(t, [
-    // Samoa skipped 2011-12-30 entirely (-10:00 -> +14:00).
-    { name: "fixed: a whole day in the gap", tz: "Pacific/Apia", expr: "0 12 * * *", after: "2011-12-28T12:00:00Z", slots: ["2011-12-28T22:00Z", "2011-12-29T22:00Z", "2011-12-30T10:00Z", "2011-12-30T22:00Z"] },
+    // Samoa skipped 2011-12-30 entirely (-10:00 -> +14:00): a change of
+    // more than 3 hours is not DST, so the day's 12:00 does not run (as in
+    // ISC cron, croner and cron-parser); see conformance_test.ts.
+    { name: "fixed: a whole day in the gap", tz: "Pacific/Apia", expr: "0 12 * * *", after: "2011-12-28T12:00:00Z", slots: ["2011-12-28T22:00Z", "2011-12-29T22:00Z", "2011-12-30T22:00Z", "2011-12-31T22:00Z"] },
     { name: "real time: a whole day in the gap", tz: "Pacific/Apia", expr: "0 */12 * * *", after: "2011-12-29T09:00:00Z", slots: ["2011-12-29T10:00Z", "2011-12-29T22:00Z", "2011-12-30T10:00Z", "2011-12-30T22:00Z"] },
     // Sao Paulo sprang forward at midnight (2018-11-04 00:00 -> 01:00).
     { name: "fixed: midnight in the gap", tz: "America/Sao_Paulo", expr: "0 0 * * *", after: "2018-11-03T12:00:00Z", slots: ["2018-11-04T03:00Z", "2018-11-05T02:00Z"] },
   ]);
+});
+
+// Counterexamples the property tests found when a rule was broken on purpose
+// (tests/properties/schedule_property_test.ts): each pins the rule.
+
+Deno.test("nextSlot() counterexamples of the new forms and clock-change rules", async (t) => {
+  // deno-fmt-ignore
+  await table(t, [
+    // A 23-hour set-back is not DST: fixed hours run the repeated wall times again.
+    { name: "repeat longer than DST runs again", tz: "Pacific/Kwajalein", expr: "0-0 0,2 * 1-9 *", after: "1969-09-30T13:00:00Z", slots: ["1969-09-30T14:00Z"] },
+    // A 7-hour jump forward is not DST: the skipped midnight is not made up.
+    { name: "gap longer than DST is skipped", tz: "Antarctica/Vostok", expr: "@daily", after: "1994-10-31T23:59:59.998Z", slots: ["1994-11-01T17:00Z"] },
+    { name: "LW on a Friday before a weekend month end", expr: "0,1 0-0 LW * *", after: "2013-06-26T12:00:00Z", slots: ["2013-06-28T00:00Z"] },
+    { name: "L is L-0", expr: "* 0,1 L * *", after: "2027-10-31T01:00:00Z", slots: ["2027-10-31T01:01Z"] },
+    { name: "year */2 counts from 1970", expr: "0 0 * * 1-3 * */2", after: "2020-03-08T07:00:00Z", slots: ["2020-03-08T08:00Z"] },
+  ]);
+  await t.step("domAndDow: a Sunday the 26th is not a Monday", () => {
+    const s = parseSchedule("0,1 * 0-1 1-26 * 1", { domAndDow: true });
+    assert.equal(
+      iso(nextSlot(s, Date.parse("2031-10-26T01:00:00Z"))),
+      "2031-11-03T00:00:00.000Z",
+    );
+  });
+  await t.step("domAndDow: an even Sunday is not an odd day", () => {
+    const s = parseSchedule("0 0 * */2 * 0-0 *", { domAndDow: true });
+    assert.equal(
+      iso(nextSlot(s, Date.parse("2020-03-08T07:00:00Z"))),
+      "2020-03-15T00:00:00.000Z",
+    );
+  });
 });

@@ -42,11 +42,91 @@ Deno.test("parseSchedule() reads cron expressions", async (t) => {
     assert.equal(realTime("0 8,20 * * *"), false);
     assert.equal(realTime("0 * * * *"), true);
     assert.equal(realTime("0 */2 * * *"), true);
-    assert.equal(realTime("0 1-23/2 * * *"), true);
+    // Only an hour field starting with `*` follows real time (ISC's rule):
+    // a step over named hours still names hours.
+    assert.equal(realTime("0 1-23/2 * * *"), false);
+    assert.equal(realTime("0 1-5/2 * * *"), false);
+    assert.equal(realTime("0 0/2 * * *"), false);
+    assert.equal(realTime("0 */6,1 * * *"), true);
+    // The minute field does not count (ISC also looks at it; see the docs).
+    assert.equal(realTime("*/20 3 * * *"), false);
   });
   await t.step("the schedule is frozen", () => {
     assert.ok(Object.isFrozen(parseSchedule("* * * * *")));
   });
+});
+
+Deno.test("parseSchedule() reads the forms of docs/schedules.md", async (t) => {
+  const forms = [
+    "0 12 15W * *",
+    "0 12 1W,L * *",
+    "0 12 LW * *",
+    "0 12 L-3 * *",
+    "0 12 L-0,L-30 * *",
+    "0 0 * * 5#L",
+    "0 0 * * FRI#L",
+    "0 0 * * fri#l",
+    "0 0 * * 5L",
+    "0 0 * * 1#1,5#L",
+    "0 0 * * MON-FRI#2",
+    "0 0 * * 5-6#L",
+    "0 0 * * MON-SUN",
+    "0 0 * * FRI-0",
+    "0 0 12 1 1 * 2027-2030",
+    "0 0 12 1 1 * */2",
+    "0 0 12 1 1 * 2027/3,2090",
+    "@midnight",
+    "0 12 1-7 * +MON",
+    "0 12 1 * +*",
+  ];
+  for (const text of forms) {
+    await t.step(text, () => {
+      const s = parseSchedule(text, { now: NOW });
+      assert.equal(s.kind, "cron");
+    });
+  }
+  await t.step("7 fields have seconds and a year", () => {
+    const s = parseSchedule("0 0 12 1 1 * 2027-2030");
+    assert.equal(s.kind === "cron" && s.seconds, true);
+  });
+  await t.step("domAndDow is kept only when set, for cron", () => {
+    const and = parseSchedule("0 12 1-7 * MON", { domAndDow: true });
+    assert.deepEqual(and, {
+      kind: "cron",
+      text: "0 12 1-7 * MON",
+      tz: "UTC",
+      seconds: false,
+      realTime: false,
+      domAndDow: true,
+    });
+    const or = parseSchedule("0 12 1-7 * MON", { domAndDow: false });
+    assert.equal("domAndDow" in or, false);
+    const every = parseSchedule("every 5m", { domAndDow: true, now: 0 });
+    assert.equal("domAndDow" in every, false);
+  });
+  await t.step("a year field is checked from now, when given", () => {
+    // 2026 is over by NOW's year + 1: never again.
+    assert.throws(
+      () => parseSchedule("0 0 0 1 1 * 2026", { now: Date.UTC(2026, 5, 1) }),
+      /it never matches after 2026-06-01T00:00:00.000Z/,
+    );
+    assert.equal(parseSchedule("0 0 0 1 1 * 2026").kind, "cron");
+  });
+  await t.step(
+    "the same text with and without domAndDow are cached apart",
+    () => {
+      const or = parseSchedule("0 12 29 2 MON");
+      assert.equal(or.kind, "cron");
+      // 29 February on a Monday: rare, but it exists (2044).
+      const and = parseSchedule("0 12 29 2 MON", { domAndDow: true });
+      assert.equal(and.kind === "cron" && and.domAndDow, true);
+      assert.throws(
+        () => parseSchedule("0 12 30 2 MON", { domAndDow: true }),
+        /it never matches/,
+      );
+      assert.equal(parseSchedule("0 12 30 2 MON").kind, "cron");
+    },
+  );
 });
 
 Deno.test("parseSchedule() reads intervals", async (t) => {
@@ -131,19 +211,73 @@ Deno.test("parseSchedule() names the bad text in every error", async (t) => {
     ["60 * * * * *", 'second must be 0-59, got "60"'],
     ["* * * FOO *", 'unknown month name "FOO"'],
     ["5-2 * * * *", 'invalid minute field "5-2"'],
-    ["* * * * 1#6", 'invalid day of week field "1#6"'],
+    [
+      "* * * * 1#6",
+      'invalid day of week field "1#6": "1#6" is not w#n (n 1-5), w#L or wL',
+    ],
     ["H * * * *", 'hashed values (H) are not supported: "H"'],
-    ["* * *", "expected 5 or 6 fields, got 3"],
-    ["* * * * * * *", "expected 5 or 6 fields, got 7"],
+    ["* * *", "expected 5, 6 or 7 fields, got 3"],
+    ["* * * * * * * *", "expected 5, 6 or 7 fields, got 8"],
     [
       "@sometimes",
-      "unknown alias, expected one of @yearly @annually @monthly @weekly @daily @hourly",
+      "unknown alias, expected one of @yearly @annually @monthly @weekly @daily @midnight @hourly",
     ],
     [
       "tomorrow",
       'expected a cron expression, "every DURATION", "in DURATION" or a date',
     ],
     ["0 0 30 2 *", "it never matches"],
+    ["0 0 30W 2 *", "it never matches"],
+    ["0 0 L-29 2 +MON", "it never matches"],
+    [
+      "0 0 1-15W * *",
+      'invalid day of month field "1-15W": "1-15W" is not L, L-n, LW or nW (W takes one day)',
+    ],
+    [
+      "0 0 15W-20 * *",
+      'invalid day of month field "15W-20": "15W-20" is not L, L-n, LW or nW (W takes one day)',
+    ],
+    [
+      "0 0 L-31 * *",
+      'invalid day of month field "L-31": L-31 is past the first day (L-0 to L-30)',
+    ],
+    [
+      "0 0 0W * *",
+      'invalid day of month field "0W": 0W names no day (1W to 31W)',
+    ],
+    ["0 0 32 * *", 'day of month must be 1-31, got "32"'],
+    ["0 0 1,L,32 * *", 'day of month must be 1-31, got "1,L,32"'],
+    [
+      "0 0 * * L",
+      'invalid day of week field "L": "L" is not w#n (n 1-5), w#L or wL',
+    ],
+    [
+      "0 0 * * 1#1,*#2",
+      'invalid day of week field "1#1,*#2": "*#2" is not w#n (n 1-5), w#L or wL',
+    ],
+    ["0 0 * * 1#1,9#L", 'day of week must be 0-7, got "1#1,9#L"'],
+    ["0 0 * * 1#1,FOO#L", 'unknown day of week name "FOO"'],
+    ["0 0 * * FRI-MON", 'invalid day of week field "FRI-MON"'],
+    ["0 0 * * +", 'invalid day of week field "+": a day must follow "+"'],
+    [
+      "0 0 * * ++1",
+      'invalid day of week field "++1": "+" may only start the day of week field (+MON)',
+    ],
+    [
+      "0 +1 * * *",
+      'invalid hour field "+1": "+" may only start the day of week field (+MON)',
+    ],
+    [
+      "0 0 +1 * *",
+      'invalid day of month field "+1": "+" may only start the day of week field (+MON)',
+    ],
+    ["0 0 0 1 1 * 1969", 'year must be 1970-9999, got "1969"'],
+    ["0 0 0 1 1 * 2027-10000", 'year must be 1970-9999, got "2027-10000"'],
+    ["0 0 0 1 1 * 2030-2027", 'invalid year field "2030-2027"'],
+    ["0 0 0 1 1 * */0", 'invalid year field "*/0"'],
+    ["0 0 0 1 1 * MMXXVII", 'invalid year field "MMXXVII"'],
+    ["0 0 0 1 1 * 1999", "it never matches after 2026-06-01T12:00:00.000Z"],
+    ["@reboot", "@reboot is not supported: a job has no boot to run at"],
     ["0 0 31 4 *", "it never matches"],
     ["0 0 31 2,4,6,9,11 *", "it never matches"],
     ["every 5x", 'unknown unit "x"'],

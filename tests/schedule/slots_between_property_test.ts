@@ -30,20 +30,34 @@ const ZONES = [
 /** DST changes of the zones above, leap days and year ends. */
 const FOCUS = focusInstants(2022, 2030);
 
+/** Offset changes larger than DST: the wall clock skips or repeats hours. */
+const DATE_LINE_MOVES: readonly [string, number][] = [
+  ["Pacific/Apia", Date.UTC(2011, 11, 30, 10)], // skips 2011-12-30
+  ["Pacific/Kwajalein", Date.UTC(1969, 8, 30, 13)], // repeats 23 hours
+  ["Antarctica/Vostok", Date.UTC(1994, 0, 31, 17)], // repeats 7 hours
+  ["Antarctica/Vostok", Date.UTC(1994, 10, 1, 0)], // skips 7 hours
+];
+
 const fromArb: fc.Arbitrary<number> = nearFocus(FOCUS);
 
 const pick = (...values: string[]) => fc.constantFrom(...values);
 
-/** Cron text; day fields mostly `*` so that most ranges hold slots. */
-function cronArb(seconds: boolean): fc.Arbitrary<string> {
+/**
+ * Cron text; day fields mostly `*` so that most ranges hold slots. With
+ * `years`, 7 fields: seconds `0` and a year field.
+ */
+function cronArb(seconds: boolean, years = false): fc.Arbitrary<string> {
   return fc.tuple(
-    seconds ? pick("*", "*/7", "0", "15,45", "10-20") : fc.constant(""),
+    seconds ? pick("*", "*/7", "0", "15,45", "10-20") : fc.constant("0"),
     seconds ? pick("*", "*/20", "0-5") : pick("*", "*/15", "0", "30", "5,35"),
-    pick("*", "*/3", "2", "0-3", "1,2,3", "22-23", "9-17", "0,2"),
-    pick("*", "*", "*", "1", "L", "15-31"),
+    pick("*", "*/3", "2", "0-3", "1,2,3", "22-23", "9-17", "0,2", "1-5/2"),
+    pick("*", "*", "*", "1", "L", "15-31", "15W", "LW", "L-3", "1W,L"),
     pick("*", "*", "*", "3,10", "4,9", "11"),
-    pick("*", "*", "*", "0", "1-5", "6L", "0#1"),
-  ).map(([s, ...rest]) => (seconds ? [s, ...rest] : rest).join(" "));
+    pick("*", "*", "*", "0", "1-5", "6L", "0#1", "5#L", "1#1,FRI#L", "+1-5"),
+    years ? pick("*", "2023-2025", "*/2", "2026", "2029,2031") : pick(""),
+  ).map(([s, ...rest]) =>
+    (seconds || years ? [s, ...rest] : rest.slice(0, 5)).join(" ").trim()
+  );
 }
 
 function parseOrSkip(text: string, tz: string) {
@@ -103,12 +117,38 @@ Deno.test("countSlotsBetween() and lastSlotBetween() agree with listing the slot
   );
 });
 
+Deno.test("countSlotsBetween() and lastSlotBetween() agree with listing the slots (year field)", () => {
+  fc.assert(
+    fc.property(
+      cronArb(false, true),
+      fc.constantFrom(...ZONES),
+      fromArb,
+      fc.integer({ min: 0, max: 4 * DAY }),
+      agrees,
+    ),
+    propertyParams(60),
+  );
+});
+
+Deno.test("countSlotsBetween() and lastSlotBetween() agree with listing the slots across date-line moves", () => {
+  fc.assert(
+    fc.property(
+      cronArb(false),
+      fc.constantFrom(...DATE_LINE_MOVES),
+      fc.integer({ min: -2 * DAY, max: DAY }),
+      fc.integer({ min: 0, max: 4 * DAY }),
+      (text, [tz, at], delta, length) => agrees(text, tz, at + delta, length),
+    ),
+    propertyParams(60),
+  );
+});
+
 Deno.test("countSlotsBetween() adds up over adjacent ranges (long ranges, by days)", () => {
   // Counting (a, c] equals counting (a, b] plus (b, c], for ranges of years:
   // the day-by-day arithmetic must not lose or double a slot at a split.
   fc.assert(
     fc.property(
-      cronArb(false),
+      fc.oneof(cronArb(false), cronArb(false, true)),
       fc.constantFrom(...ZONES),
       fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }),
       fc.integer({ min: 0, max: 3 * 366 * DAY }),

@@ -222,3 +222,44 @@ Deno.test("slotsBetween() rejects bad bounds", () => {
   assert.throws(() => slotsBetween(s, 0, 1, 1.5), RangeError);
   assert.throws(() => countSlotsBetween(s, 0, Infinity, 1), RangeError);
 });
+
+Deno.test("countSlotsBetween() counterexamples across date-line moves", () => {
+  // Found by slots_between_property_test.ts with a rule broken on purpose.
+  const count = (text: string, tz: string, from: string, to: string) =>
+    countSlotsBetween(
+      parseSchedule(text, { tz }),
+      Date.parse(from),
+      Date.parse(to),
+      Infinity,
+    );
+  // Vostok set its clock back 7 hours: Jan 31 17:00 local comes again.
+  assert.equal(
+    count(
+      "* 9-17 * * *",
+      "Antarctica/Vostok",
+      "1994-01-31T16:59:59.999Z",
+      "1994-01-31T17:00:00Z",
+    ),
+    1,
+  );
+  // Apia skipped 30 December 2011: its 02:00-02:59 is not made up.
+  assert.equal(
+    count(
+      "* 2 * * *",
+      "Pacific/Apia",
+      "2011-12-30T09:59:59.999Z",
+      "2011-12-30T10:00:00Z",
+    ),
+    0,
+  );
+  // Kwajalein set its clock back 23 hours: 02:00 on 30 September again.
+  assert.equal(
+    count(
+      "* 2 * * *",
+      "Pacific/Kwajalein",
+      "1969-09-30T13:00:00Z",
+      "1969-09-30T14:00:00Z",
+    ),
+    1,
+  );
+});

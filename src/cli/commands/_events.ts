@@ -8,7 +8,7 @@
  */
 
 import type { TockEvent, TockEventType } from "../../runtime/events.ts";
-import { duration, time } from "../_output.ts";
+import { duration, shortRunId, time } from "../_output.ts";
 
 /** The events the printer listens to. */
 export const PRINTED_EVENTS: readonly TockEventType[] = [
@@ -59,6 +59,7 @@ export function eventLine(
     : "";
   let text: string | undefined;
   let stream: "out" | "err" = "out";
+  const run = d.runId === undefined ? "" : shortRunId(d.runId);
   switch (event.type) {
     case "scheduler.started":
       text = `instance ${d.instance} started`;
@@ -80,29 +81,28 @@ export function eventLine(
       break;
     case "run.started":
       text = d.attempt !== undefined && d.attempt > 1
-        ? `${job}: run ${d.runId} attempt ${d.attempt} started`
-        : `${job}: run ${d.runId} started for slot ${slot} (${d.trigger})`;
+        ? `${job}: run ${run} attempt ${d.attempt} started`
+        : `${job}: run ${run} started for slot ${slot} (${d.trigger})`;
       break;
     case "run.retrying":
-      text =
-        `${job}: run ${d.runId} attempt ${d.attempt} failed${error}; retrying`;
+      text = `${job}: run ${run} attempt ${d.attempt} failed${error}; retrying`;
       break;
     case "run.succeeded":
-      text = `${job}: run ${d.runId} succeeded${took}${attempt}`;
+      text = `${job}: run ${run} succeeded${took}${attempt}`;
       break;
     case "run.failed":
-      text = `${job}: run ${d.runId} failed${took}${attempt}${error}`;
+      text = `${job}: run ${run} failed${took}${attempt}${error}`;
       break;
     case "run.timed_out":
-      text = `${job}: run ${d.runId} timed out${took}${attempt}`;
+      text = `${job}: run ${run} timed out${took}${attempt}`;
       break;
     case "run.cancelled":
-      text = `${job}: run ${d.runId} cancelled${took}`;
+      text = `${job}: run ${run} cancelled${took}`;
       break;
     case "run.fenced":
       text = d.note === "unstarted"
-        ? `${job}: run ${d.runId} attempt ${d.attempt} not started: another instance took it while this one could not heartbeat (fenced)`
-        : `${job}: run ${d.runId} ended, but another instance had recovered it; its outcome is not recorded (fenced)`;
+        ? `${job}: run ${run} attempt ${d.attempt} not started: another instance took it while this one could not heartbeat (fenced)`
+        : `${job}: run ${run} ended, but another instance had recovered it; its outcome is not recorded (fenced)`;
       break;
     case "slot.skipped":
       text = `${job}: slot ${slot} skipped${d.note ? ` (${d.note})` : ""}`;

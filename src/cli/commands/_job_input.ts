@@ -6,6 +6,9 @@
  */
 
 import type { JobInput } from "../../jobs/define_job.ts";
+import type { ModulePermissions } from "../../types.ts";
+import { parsePermissionFlags } from "../../jobs/permission_flags.ts";
+import { resolvePermissionPaths } from "../../jobs/permissions.ts";
 import {
   booleanFlag,
   durationValue,
@@ -13,19 +16,23 @@ import {
   instantValue,
   integerValue,
   listFlag,
+  optionalFlag,
   type ParsedArgs,
   stringFlag,
   zoneValue,
 } from "../_args.ts";
 import { UsageError } from "../_errors.ts";
-import { flagName, JOB_FIELDS } from "../_job_fields.ts";
+import { flagName, JOB_FIELDS, permissionFlagSpecs } from "../_job_fields.ts";
 import { isUrl, resolvePath } from "../_paths.ts";
 
 /** What the flag values are read against. */
 export interface FlagContext {
   /** Wall-clock time, epoch ms (for `--start-at "in 10m"`). */
   readonly now: number;
-  /** Relative `--cwd` and `--module` paths are resolved against it. */
+  /**
+   * Relative `--cwd`, `--module` and permission paths are resolved against
+   * it.
+   */
   readonly cwd: string;
   /** The zone instants without offset are read in, unless `--tz` is given. */
   readonly tz: string;
@@ -55,6 +62,11 @@ export function jobPatch(parsed: ParsedArgs, context: FlagContext): JobPatch {
         throw new UsageError(`Give ${flag} or --no-${flag.slice(2)}, not both`);
       }
       if (on || off) patch[field] = on;
+      continue;
+    }
+    if (spec.kind === "permissions") {
+      const permissions = permissionPatch(parsed, context.cwd);
+      if (permissions !== undefined) patch[field] = permissions;
       continue;
     }
     if (spec.kind === "env") {
@@ -104,17 +116,69 @@ export function jobPatch(parsed: ParsedArgs, context: FlagContext): JobPatch {
   return patch as JobPatch;
 }
 
+/**
+ * The permission flags given, as `deno run` flags (`--allow-write=/out`,
+ * `--allow-all`, `--no-permissions`), in the order of their names.
+ */
+export function permissionFlagsGiven(parsed: ParsedArgs): string[] {
+  return Object.entries(permissionFlagSpecs()).flatMap(([name, spec]) =>
+    spec.optionalValue
+      ? optionalFlag(parsed, name).map((v) =>
+        v === true ? `--${name}` : `--${name}=${v}`
+      )
+      : booleanFlag(parsed, name)
+      ? [`--${name}`]
+      : []
+  );
+}
+
+/**
+ * The permissions the flags grant and deny, relative paths resolved
+ * against `cwd`; `{}` for `--no-permissions` alone; `undefined` when no
+ * permission flag is given.
+ */
+function permissionPatch(
+  parsed: ParsedArgs,
+  cwd: string,
+): ModulePermissions | undefined {
+  const flags = permissionFlagsGiven(parsed);
+  if (flags.length === 0) return undefined;
+  let permissions: ModulePermissions | undefined;
+  try {
+    permissions = parsePermissionFlags(
+      flags.filter((flag) => flag !== "--no-permissions"),
+    );
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+  return permissions
+    ? resolvePermissionPaths(permissions, (path) => resolvePath(cwd, path))
+    : {};
+}
+
 /** The help lines of the job flags, shared by `add` and `update`. */
 export const JOB_FLAGS_HELP = `Job flags:
-  --schedule SPEC          cron (5 or 6 fields, @daily…), "every 30s", "in 10m"
+  --schedule SPEC          cron (5, 6 or 7 fields, @daily…), "every 30s", "in 10m"
                            or an instant ("2026-12-01T09:00:00Z")
   --cmd CMD                shell command, run with sh -c
   --module PATH            module whose default export is the handler
   --tz TZ                  IANA time zone of the schedule (default UTC)
+  --dom-and-dow            cron: day of month AND day of week must both match,
+                           as "+" before the day of week does (--no-… undoes)
   --cwd DIR                working directory of the command
   --env K=V                environment of the command (repeatable)
   --inherit-env            give the job the scheduler's whole environment
                            (default: a clean one; --no-inherit-env undoes)
+  --allow-read[=PATH,…]    module jobs: grant as deno run does; likewise
+  --allow-write[=PATH,…]   --allow-net[=HOST,…], --allow-env[=NAME,…],
+                           --allow-run[=PROG,…], --allow-sys[=API,…],
+                           --allow-ffi[=PATH,…], --allow-import[=HOST,…],
+                           -A/--allow-all and --deny-KIND[=…]; without "="
+                           all of that kind (default: read the module's
+                           directory only; the store is always denied)
+  --no-permissions         update: drop the job's permissions, then apply
+                           the flags given (without it, a flag replaces only
+                           its own kind)
   --overlap P              skip (default), queue, allow or replace
   --catchup M              latest (default), all or none
   --catchup-window DUR     missed slots older than this are not run (default 24h)

@@ -10,6 +10,7 @@ import { defineJob, validateJobId } from "../../jobs/define_job.ts";
 import type { JobInput } from "../../jobs/define_job.ts";
 import { addJob, inputOf, updateJob } from "../../turns/manage_jobs.ts";
 import { pauseJob } from "../../turns/job_controls.ts";
+import { overridePermissions } from "../../jobs/permissions.ts";
 import { booleanFlag, positionals } from "../_args.ts";
 import type { ParsedArgs } from "../_args.ts";
 import {
@@ -22,7 +23,12 @@ import { CliFailure, UsageError, validating } from "../_errors.ts";
 import { jobFlags } from "../_job_fields.ts";
 import { jobJson, json, targetText, when } from "../_output.ts";
 import { openStore, storeRef } from "../_store.ts";
-import { JOB_FLAGS_HELP, type JobPatch, jobPatch } from "./_job_input.ts";
+import {
+  JOB_FLAGS_HELP,
+  type JobPatch,
+  jobPatch,
+  permissionFlagsGiven,
+} from "./_job_input.ts";
 
 /** `tock add ID --schedule SPEC (--cmd CMD | --module PATH) [flags]`. */
 export const addCommand: Command = {
@@ -30,8 +36,8 @@ export const addCommand: Command = {
   summary: "create a job",
   usage: `Usage: tock add ID --schedule SPEC (--cmd CMD | --module PATH) [flags]
 
-Creates a job (an error if the id exists). Relative --cwd and --module paths
-are resolved against the current directory.
+Creates a job (an error if the id exists). Relative --cwd, --module and
+permission paths are resolved against the current directory.
 
 ${JOB_FLAGS_HELP}
 
@@ -39,7 +45,9 @@ ${JOB_FLAGS_HELP}
 ${GLOBAL_HELP}
 
 Example:
-  tock add backup --schedule "30 2 * * *" --tz Europe/Berlin --cmd ./backup.sh`,
+  tock add backup --schedule "30 2 * * *" --tz Europe/Berlin --cmd ./backup.sh
+  tock add report --schedule "0 6 * * *" --module ./report.ts \
+    --allow-write=./reports --allow-net=api.example.com:443 --allow-env=API_TOKEN`,
   flags: { ...jobFlags(), ...JSON_FLAG },
   async run(parsed, ctx) {
     const [rawId] = positionals("add", parsed, ["ID"]);
@@ -53,6 +61,7 @@ Example:
       throw new UsageError(`Missing --cmd or --module for 'tock add ${id}'`);
     }
     checkCommandOnly(patch, patch.module !== undefined);
+    checkModuleOnly(parsed, patch.module !== undefined);
     const input = { ...patch, id } as JobInput;
     validating(() => defineJob(input, now));
     await using store = await openStore(storeRef(parsed, ctx), {
@@ -76,7 +85,11 @@ export const updateCommand: Command = {
 
 Changes only the options given; the job's state and history stay. --env
 replaces the command's whole environment. --cmd or --module replaces the
-target; --paused also pauses the job.
+target (a new --cmd drops the module's permissions); --paused also pauses
+the job. A permission flag replaces what the job had for that kind
+(--allow-write=/a then --allow-write=/b leaves /b only; the other kinds
+stay); --no-permissions drops them all first, so the job keeps only the
+flags given with it.
 
 ${JOB_FLAGS_HELP}
 
@@ -106,8 +119,13 @@ Example:
       ? jobPatch(parsed, { now, cwd: ctx.cwd(), tz: old.spec.tz })
       : given;
     const { paused, ...changes } = patch;
-    const merged = mergeTarget(inputOf(old), changes);
+    const merged = mergeTarget(
+      inputOf(old),
+      changes,
+      booleanFlag(parsed, "no-permissions"),
+    );
     checkCommandOnly(changes, merged.module !== undefined);
+    checkModuleOnly(parsed, merged.module !== undefined);
     validating(() => defineJob(merged as JobInput, old.state.createdAt));
     let record = await updateJob(store, id, replacing(merged, old), { now });
     if (paused && !record.state.paused) {
@@ -129,8 +147,24 @@ function checkCommandOnly(patch: JobPatch, isModule: boolean) {
   }
 }
 
-/** Applies a patch; a new target kind drops the old target's fields. */
-function mergeTarget(base: JobInput, patch: JobPatch): JobPatch {
+/** Permission flags make sense for modules only. */
+function checkModuleOnly(parsed: ParsedArgs, isModule: boolean) {
+  const [flag] = permissionFlagsGiven(parsed);
+  if (isModule || flag === undefined) return;
+  throw new UsageError(
+    `Cannot use ${flag}: permissions apply to --module jobs only`,
+  );
+}
+
+/**
+ * Applies a patch; a new target kind drops the old target's fields. The
+ * permission kinds given replace those kinds (all of them with `clear`).
+ */
+function mergeTarget(
+  base: JobInput,
+  patch: JobPatch,
+  clear: boolean,
+): JobPatch {
   const merged: JobPatch = { ...base };
   if (patch.cmd !== undefined || patch.module !== undefined) {
     delete merged.cmd;
@@ -139,9 +173,15 @@ function mergeTarget(base: JobInput, patch: JobPatch): JobPatch {
     if (patch.module !== undefined) {
       delete merged.cwd;
       delete merged.env;
-    }
+    } else delete merged.permissions;
   }
-  return { ...merged, ...patch };
+  const { permissions: change, ...rest } = patch;
+  const permissions = overridePermissions(
+    clear ? undefined : merged.permissions,
+    change,
+  );
+  delete merged.permissions;
+  return { ...merged, ...rest, ...(permissions ? { permissions } : {}) };
 }
 
 /**
@@ -150,7 +190,7 @@ function mergeTarget(base: JobInput, patch: JobPatch): JobPatch {
  */
 function replacing(merged: JobPatch, old: JobRecord): Partial<JobInput> {
   const patch: Record<string, unknown> = { ...merged };
-  for (const key of ["cmd", "module", "run", "cwd", "env"]) {
+  for (const key of ["cmd", "module", "run", "cwd", "env", "permissions"]) {
     if (!(key in merged) && key in inputOf(old)) patch[key] = undefined;
   }
   return patch as Partial<JobInput>;

@@ -4,9 +4,10 @@
  * @module
  */
 
-import type { LedgerEntry } from "../../types.ts";
+import type { ErrorInfo, LedgerEntry } from "../../types.ts";
 import type { RunLog } from "../../store/store.ts";
 import { validateJobId } from "../../jobs/define_job.ts";
+import { splitPermissionHint } from "../../jobs/permission_hint.ts";
 import {
   booleanFlag,
   integerValue,
@@ -21,6 +22,7 @@ import {
   json,
   ledgerJson,
   logJson,
+  shortRunId,
   table,
   time,
 } from "../_output.ts";
@@ -89,11 +91,13 @@ Example:
 function historyRow(entry: LedgerEntry): string[] {
   const detail = entry.count !== undefined && entry.until !== undefined
     ? `${entry.count} slots until ${time(entry.until)}`
-    : entry.runId ?? "";
+    : entry.runId === undefined
+    ? ""
+    : shortRunId(entry.runId);
   const why = [
     detail,
     entry.note ? `(${entry.note})` : "",
-    entry.error ? clip(`${entry.error.name}: ${entry.error.message}`, 60) : "",
+    entry.error ? errorText(entry.error) : "",
   ].filter(Boolean).join(" ");
   return [
     time(entry.slot),
@@ -106,6 +110,17 @@ function historyRow(entry: LedgerEntry): string[] {
       : "-",
     why,
   ];
+}
+
+/**
+ * A run's error, cut to 60 characters; the flag that grants a refused
+ * permission is kept whole, as it is the part to act on.
+ */
+function errorText(error: ErrorInfo): string {
+  const { text, hint } = splitPermissionHint(
+    `${error.name}: ${error.message}`,
+  );
+  return `${clip(text, 60)}${hint}`;
 }
 
 /** `tock logs ID [--run RUN] [--limit N] [--json]`. */
@@ -184,7 +199,7 @@ export function logText(log: RunLog): string {
     ? `killed by ${log.signal}`
     : `not started${log.error !== undefined ? `: ${log.error}` : ""}`;
   const lines = [
-    `== ${log.runId} attempt ${log.attempt} · slot ${
+    `== ${shortRunId(log.runId)} attempt ${log.attempt} · slot ${
       time(log.slot)
     } · ${end} · ${time(log.startedAt)} (${
       duration(log.finishedAt - log.startedAt)

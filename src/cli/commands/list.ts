@@ -7,6 +7,7 @@
 import type { JobRecord } from "../../types.ts";
 import { OUTCOMES } from "../../types.ts";
 import { validateJobId } from "../../jobs/define_job.ts";
+import { permissionFlags } from "../../jobs/permission_flags.ts";
 import { booleanFlag, positionals } from "../_args.ts";
 import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
 import { CliFailure, validating } from "../_errors.ts";
@@ -17,6 +18,7 @@ import {
   json,
   lastJson,
   relative,
+  shortRunId,
   table,
   targetText,
   time,
@@ -115,7 +117,8 @@ values are not printed, only their names, unless --show-env is given.
 Reads the store only (it works on a store directory it may not write).
 
   --json      print the job as one JSON object (target.env: an array of
-              the environment's names)
+              the environment's names; target.permissions: a module's
+              permissions, as a jobs file writes them)
   --show-env  print the environment's values too (with --json, target.env
               is an object { "NAME": "value" }); they often hold secrets
 ${GLOBAL_HELP}
@@ -154,7 +157,12 @@ export function showText(
   const t = spec.target;
   const rows: [string, string][] = [
     ["id", spec.id],
-    ["schedule", `${spec.schedule} (${spec.tz})`],
+    [
+      "schedule",
+      `${spec.schedule} (${spec.tz}${
+        spec.domAndDow ? ", day of month AND day of week" : ""
+      })`,
+    ],
     ["target", targetText(t)],
   ];
   if (t.kind === "command" && t.cwd) rows.push(["cwd", t.cwd]);
@@ -169,6 +177,15 @@ export function showText(
   }
   if (t.kind !== "function" && t.inheritEnv) {
     rows.push(["inherit env", "yes (the scheduler's whole environment)"]);
+  }
+  if (t.kind === "module") {
+    const flags = permissionFlags(t.permissions, { allowAll: true });
+    rows.push([
+      "permissions",
+      `${
+        flags.join(" ") || "none but the default"
+      } (it reads its own directory; the store is always denied)`,
+    ]);
   }
   rows.push(
     [
@@ -186,7 +203,7 @@ export function showText(
   for (const run of state.runs) {
     rows.push([
       "running",
-      `${run.runId} slot ${
+      `${shortRunId(run.runId)} slot ${
         time(run.slot)
       } (${run.trigger}) on ${run.instance} since ${
         relative(run.claimedAt, now)

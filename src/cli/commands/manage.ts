@@ -29,7 +29,7 @@ import {
   JSON_FLAG,
 } from "../_command.ts";
 import { CliFailure, UsageError, validating } from "../_errors.ts";
-import { iso, jobJson, json, time, when } from "../_output.ts";
+import { iso, jobJson, json, shortRunId, time, when } from "../_output.ts";
 import { openStore, storeRef } from "../_store.ts";
 
 /** Opens the store and reads the job named by the one positional ID. */
@@ -156,11 +156,13 @@ export const triggerCommand: Command = {
       const id = record.spec.id;
       ctx.out(
         result.status === "queued"
-          ? `Triggered job '${id}': run ${result.runId} queued for slot ${
-            time(result.slot.getTime())
-          }`
+          ? `Triggered job '${id}': run ${
+            shortRunId(result.runId!)
+          } queued for slot ${time(result.slot.getTime())}`
           : result.status === "duplicate"
-          ? `Job '${id}' already has a pending trigger: run ${result.runId}`
+          ? `Job '${id}' already has a pending trigger: run ${
+            shortRunId(result.runId!)
+          }`
           : `Trigger of job '${id}' skipped: the job is running and its overlap policy is ${record.spec.overlap} (use --force)`,
       );
     });

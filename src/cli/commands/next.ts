@@ -40,11 +40,15 @@ export interface NextSlotJson {
   };
 }
 
-/** `tock next SPEC|ID [--count N] [--from T] [--tz TZ] [--json]`. */
+/**
+ * `tock next SPEC|ID [--count N] [--from T] [--tz TZ] [--json]
+ * [--dom-and-dow]`.
+ */
 export const nextCommand: Command = {
   name: "next",
   summary: "the next slots of a schedule or job, with DST notes",
   usage: `Usage: tock next SPEC|ID [--count N] [--from T] [--tz TZ] [--json]
+                         [--dom-and-dow]
 
 Prints the next slots of a job (its schedule, zone and bounds) or of a
 schedule, and marks the slots a DST change moved (a wall time in a gap) or
@@ -56,6 +60,9 @@ doubled (a wall time that occurs twice).
              its next slot when T is earlier
   --tz TZ    the zone a SPEC (and T) is read in (default UTC); for a job,
              only the zone wall times are shown in
+  --dom-and-dow
+             a cron SPEC's day of month and day of week must both match (as
+             "+" before the day of week); a job keeps its own setting
   --json     print an array of { slot, local, dst? }
 ${GLOBAL_HELP}
 
@@ -67,6 +74,7 @@ Examples:
     count: { type: "string" },
     from: { type: "string" },
     tz: { type: "string" },
+    "dom-and-dow": { type: "boolean" },
     ...JSON_FLAG,
   },
   async run(parsed, ctx) {
@@ -94,7 +102,12 @@ Examples:
       slots = jobSlots(job, count, from);
       title = `job '${job.spec.id}' (${job.spec.schedule}, ${job.spec.tz})`;
     } else {
-      schedule = parseSpec(arg, tz ?? "UTC", now);
+      schedule = parseSpec(
+        arg,
+        tz ?? "UTC",
+        now,
+        booleanFlag(parsed, "dom-and-dow"),
+      );
       slots = [];
       let after = from === undefined ? now : from - 1;
       while (slots.length < count) {
@@ -163,9 +176,14 @@ async function findJob(
   return await store.job(arg);
 }
 
-function parseSpec(arg: string, tz: string, now: number): Schedule {
+function parseSpec(
+  arg: string,
+  tz: string,
+  now: number,
+  domAndDow: boolean,
+): Schedule {
   try {
-    return parseSchedule(arg, { tz, now });
+    return parseSchedule(arg, { tz, now, domAndDow });
   } catch (error) {
     const message = (error as Error).message;
     let isId = true;

@@ -14,6 +14,7 @@ import {
   lastJson,
   relative,
   runJson,
+  shortRunId,
   table,
   time,
 } from "../_output.ts";
@@ -157,7 +158,7 @@ function statusText(status: StatusJson, now: number): string {
       ["JOB", "RUN", "SLOT", "TRIGGER", "INSTANCE", "SINCE"],
       status.running.map((r) => [
         String(r.job),
-        String(r.runId),
+        shortRunId(String(r.runId)),
         time(at(r.slot)),
         String(r.trigger),
         String(r.instance),
