@@ -9,6 +9,7 @@ import { CronExpressionParser } from "cron-parser";
 import { nextSlot } from "../../src/schedule/next_slot.ts";
 import { parseSchedule } from "../../src/schedule/parse_schedule.ts";
 import { CASES, type ConformanceCase } from "./_conformance_cases.ts";
+import { wallOf } from "../properties/_cron_oracle.ts";
 
 const short = (t: number) => new Date(t).toISOString().replace(".000Z", "Z");
 const same = (a: unknown, b: unknown) =>
@@ -89,29 +90,6 @@ Deno.test("nextSlot() conformance table: every deliberate difference says why", 
 
 // ---------------------------------------------------------------------------
 // The docs table, rendered from the cases.
-
-const FORMATS = new Map<string, Intl.DateTimeFormat>();
-
-/** Wall clock of an instant in a zone, as UTC-epoch-like ms. */
-function wallOf(tz: string, instant: number): number {
-  let format = FORMATS.get(tz);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-    });
-    FORMATS.set(tz, format);
-  }
-  const [mo, d, y, h, mi] = format.format(instant).match(/\d+/g)!.map(
-    Number,
-  ) as [number, number, number, number, number];
-  return Date.UTC(y, mo - 1, d, h, mi);
-}
 
 /**
  * Local times: `MM-DD HH:MM`, the offset outside UTC, the year when one
