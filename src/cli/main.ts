@@ -26,6 +26,7 @@ import { historyCommand, logsCommand } from "./commands/history.ts";
 import { statusCommand } from "./commands/status.ts";
 import { nextCommand } from "./commands/next.ts";
 import { startCommand, tickCommand } from "./commands/start.ts";
+import { serveCommand } from "./commands/serve.ts";
 
 /** Every command, in the order `tock --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -44,6 +45,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   logsCommand,
   nextCommand,
+  serveCommand,
 ];
 
 /** The text of `tock --help`. */

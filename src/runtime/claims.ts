@@ -1,7 +1,7 @@
 /**
  * The claim side of one instance: when the scheduler actor's `waiting`
  * state wakes (`waitForWork`), and what its `locked` state does (`claim`):
- * one claim step through `claimDueJobs`, its events, the lookahead it
+ * one claim step through `claimDueJobs`, its events and span, the lookahead it
  * sizes from recent claims, and the records of dead instances it removes.
  *
  * @module
@@ -14,6 +14,7 @@ import type { Clock } from "../clock.ts";
 import { claimDueJobs } from "../turns/claim_due_jobs.ts";
 import type { TockEventDetail, TockEventType } from "./events.ts";
 import type { Presence } from "./presence.ts";
+import type { Tracing } from "./tracing.ts";
 
 /** The longest a slot is claimed ahead, however slow claims get. */
 const MAX_LOOKAHEAD_MS = 2000;
@@ -42,6 +43,8 @@ export interface ClaimsOptions {
   readonly capabilities: () => Capabilities;
   /** The runs this process holds: run id → job id. */
   readonly owned: () => ReadonlyMap<string, string>;
+  /** Opens and closes the claim's span. */
+  readonly tracing?: Tracing;
   readonly emit: (
     type: TockEventType,
     detail: Omit<TockEventDetail, "instance">,
@@ -127,6 +130,27 @@ export class Claims {
    * @returns The claimed runs and those to cancel, for the machine.
    */
   async claim(capacity: number, signal: AbortSignal): Promise<ClaimOutput> {
+    const span = this.#options.tracing?.claimStarted();
+    const hold = { ms: 0 };
+    try {
+      const output = await this.#claim(capacity, signal, hold);
+      this.#options.tracing?.claimEnded(span, {
+        read: output.read,
+        claimed: output.started.length,
+        holdMs: hold.ms,
+      });
+      return output;
+    } catch (error) {
+      this.#options.tracing?.claimEnded(span, { error });
+      throw error;
+    }
+  }
+
+  async #claim(
+    capacity: number,
+    signal: AbortSignal,
+    hold: { ms: number },
+  ): Promise<ClaimOutput & { readonly read: number }> {
     const o = this.#options;
     const began = o.clock.monotonic();
     const isDead = await o.presence.observe();
@@ -147,7 +171,10 @@ export class Claims {
       maxJobs: o.maxJobs,
       signal,
       onLock: (event, holdMs) => {
-        if (event === "released") o.presence.holds.add(holdMs);
+        if (event === "released") {
+          hold.ms = holdMs;
+          o.presence.holds.add(holdMs);
+        }
         o.emit(`lock.${event}`, event === "released" ? { holdMs } : {});
       },
     });
@@ -187,6 +214,7 @@ export class Claims {
       started: result.started,
       cancel: [...result.cancel, ...fenced],
       more: result.more,
+      read: result.read,
     };
   }
 

@@ -21,6 +21,7 @@ import {
 } from "./events.ts";
 import { defaultInstance, Presence } from "./presence.ts";
 import { Claims } from "./claims.ts";
+import { Tracing } from "./tracing.ts";
 import { MAX_JOBS_PER_CLAIM } from "../turns/claim_due_jobs.ts";
 import { JobRuns } from "./job_runs.ts";
 import * as manage from "../turns/manage_jobs.ts";
@@ -82,6 +83,7 @@ class TockScheduler extends EventTarget implements Scheduler {
   readonly #once: boolean;
   readonly #presence: Presence;
   readonly #claims: Claims;
+  readonly #tracing: Tracing;
   readonly #runs: JobRuns;
   /** Event types that have had a listener. */
   readonly #listened = new Set<string>();
@@ -124,6 +126,7 @@ class TockScheduler extends EventTarget implements Scheduler {
       onError: (error) =>
         this.#emit("scheduler.error", { error: errorInfo(error) }),
     });
+    this.#tracing = new Tracing(this.instance, this.#clock);
     this.#claims = new Claims({
       store: this.#store,
       clock: this.#clock,
@@ -135,6 +138,7 @@ class TockScheduler extends EventTarget implements Scheduler {
       maxJobs,
       capabilities: () => this.#capabilities(),
       owned: () => this.#runs.owned(),
+      tracing: this.#tracing,
       emit: (type, detail) => this.#emit(type, detail),
     });
     this.#signal = options.signal;
@@ -208,6 +212,8 @@ class TockScheduler extends EventTarget implements Scheduler {
   }
 
   #emit(type: TockEventType, detail: Omit<TockEventDetail, "instance">) {
+    // Traced whether or not anyone listens: the span needs no listener.
+    this.#tracing.event(type, detail);
     // Thousands of runs a second make thousands of events: build only those
     // someone listens to.
     if (!this.#listened.has(type)) return;

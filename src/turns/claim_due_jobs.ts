@@ -104,6 +104,8 @@ export interface ClaimResult {
   readonly recorded: readonly ({ readonly job: string } & RecordedSlot)[];
   /** More is due than one step handles: claim again at once. */
   readonly more: boolean;
+  /** How many jobs the step read under the lock. */
+  readonly read: number;
   /** The wall time the claim used. */
   readonly now: number;
   /** The verdict the claim used: runs of these instances were recovered. */
@@ -242,6 +244,7 @@ async function claimLocked(
     active,
     recorded,
     more,
+    read: due.length,
     now,
     lockedAt,
     isDead,

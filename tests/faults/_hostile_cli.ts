@@ -19,10 +19,13 @@ import {
   zone,
 } from "./_hostile_text.ts";
 
-/** Commands that only read or queue: nothing they accept runs a job. */
+/**
+ * Commands that only read or queue: nothing they accept runs a job (and
+ * `serve`, which reads, is left out: it runs until stopped).
+ */
 export const SAFE_COMMANDS: readonly string[] = COMMANDS
   .map((c) => c.name)
-  .filter((name) => name !== "start" && name !== "tick");
+  .filter((name) => name !== "start" && name !== "tick" && name !== "serve");
 
 const FLAGS: readonly string[] = [
   ...new Set(COMMANDS.flatMap((c) => Object.keys(c.flags))),

@@ -15,17 +15,10 @@ import {
   stringFlag,
 } from "../_args.ts";
 import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
-import { CliFailure, validating } from "../_errors.ts";
-import {
-  clip,
-  duration,
-  json,
-  ledgerJson,
-  logJson,
-  shortRunId,
-  table,
-  time,
-} from "../_output.ts";
+import { validating } from "../_errors.ts";
+import { JobNotFoundError } from "../../errors.ts";
+import { historyView, logsRead, logsView } from "../views.ts";
+import { clip, duration, json, shortRunId, table, time } from "../_output.ts";
 import { openStore, storeRef } from "../_store.ts";
 
 const MAX_LIMIT = 1_000_000;
@@ -66,17 +59,18 @@ Example:
       create: false,
       readOnly: true,
     });
-    if (id !== undefined && !(await store.job(id))) {
-      throw new CliFailure(`Cannot find job: '${id}' does not exist`);
-    }
-    const entries = await store.history({
+    const options = {
       ...(id !== undefined ? { job: id } : {}),
       ...(limit !== undefined ? { limit } : {}),
-    });
+    };
     if (booleanFlag(parsed, "json")) {
-      ctx.out(json(entries.map(ledgerJson)));
+      ctx.out(json(await historyView(store, options)));
       return;
     }
+    if (id !== undefined && !(await store.job(id))) {
+      throw new JobNotFoundError(id);
+    }
+    const entries = await store.history(options);
     if (entries.length === 0) {
       ctx.out("No history yet");
       return;
@@ -152,18 +146,15 @@ Example:
       create: false,
       readOnly: true,
     });
-    if (!(await store.job(id))) {
-      throw new CliFailure(`Cannot find job: '${id}' does not exist`);
-    }
-    let logs = await store.logs(id, run !== undefined ? { runId: run } : {});
-    if (run !== undefined && logs.length === 0) {
-      logs = byPrefix(await store.logs(id), run, id);
-    }
-    if (limit !== undefined) logs = logs.slice(-limit);
+    const options = {
+      ...(run !== undefined ? { run } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    };
     if (booleanFlag(parsed, "json")) {
-      ctx.out(json(logs.map(logJson)));
+      ctx.out(json(await logsView(store, id, options)));
       return;
     }
+    const logs = await logsRead(store, id, options);
     if (logs.length === 0) {
       ctx.out(
         run === undefined
@@ -175,19 +166,6 @@ Example:
     ctx.out(logs.map(logText).join("\n\n"));
   },
 };
-
-function byPrefix(logs: RunLog[], prefix: string, job: string): RunLog[] {
-  const matches = logs.filter((log) =>
-    log.runId.startsWith(prefix) || log.runId.startsWith(`run-${prefix}`)
-  );
-  const runs = new Set(matches.map((log) => log.runId));
-  if (runs.size > 1) {
-    throw new CliFailure(
-      `Cannot choose a run of job '${job}': "${prefix}" matches ${runs.size} runs (give more of the id)`,
-    );
-  }
-  return matches;
-}
 
 /** One attempt's output for people. */
 export function logText(log: RunLog): string {

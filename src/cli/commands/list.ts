@@ -10,11 +10,10 @@ import { validateJobId } from "../../jobs/define_job.ts";
 import { permissionFlags } from "../../jobs/permission_flags.ts";
 import { booleanFlag, positionals } from "../_args.ts";
 import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
-import { CliFailure, validating } from "../_errors.ts";
+import { validating } from "../_errors.ts";
 import {
   clip,
   duration,
-  jobJson,
   json,
   lastJson,
   relative,
@@ -25,6 +24,8 @@ import {
   when,
 } from "../_output.ts";
 import { openStore, storeRef } from "../_store.ts";
+import { jobsView, jobView } from "../views.ts";
+import { JobNotFoundError } from "../../errors.ts";
 
 /** `--show-env` of `list` and `show`. */
 const SHOW_ENV_FLAG = { "show-env": { type: "boolean" } } as const;
@@ -54,14 +55,14 @@ Example:
       create: false,
       readOnly: true,
     });
+    if (booleanFlag(parsed, "json")) {
+      const showEnv = booleanFlag(parsed, "show-env");
+      ctx.out(json(await jobsView(store, { showEnv })));
+      return;
+    }
     const jobs = (await store.jobs()).sort((a, b) =>
       a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0
     );
-    if (booleanFlag(parsed, "json")) {
-      const showEnv = booleanFlag(parsed, "show-env");
-      ctx.out(json(jobs.map((job) => jobJson(job, { showEnv }))));
-      return;
-    }
     if (jobs.length === 0) {
       ctx.out("No jobs (add one with 'tock add' or 'tock start --jobs FILE')");
       return;
@@ -133,13 +134,13 @@ Example:
       create: false,
       readOnly: true,
     });
-    const job = await store.job(id);
-    if (!job) throw new CliFailure(`Cannot find job: '${id}' does not exist`);
     const showEnv = booleanFlag(parsed, "show-env");
     if (booleanFlag(parsed, "json")) {
-      ctx.out(json(jobJson(job, { showEnv })));
+      ctx.out(json(await jobView(store, id, { showEnv })));
       return;
     }
+    const job = await store.job(id);
+    if (!job) throw new JobNotFoundError(id);
     ctx.out(showText(job, ctx.now(), { showEnv }));
   },
 };

@@ -29,8 +29,9 @@ import {
   JSON_FLAG,
 } from "../_command.ts";
 import { CliFailure, UsageError, validating } from "../_errors.ts";
-import { iso, jobJson, json, shortRunId, time, when } from "../_output.ts";
+import { jobJson, json, shortRunId, time, when } from "../_output.ts";
 import { openStore, storeRef } from "../_store.ts";
+import { backfillResultJson, triggerResultJson } from "../views.ts";
 
 /** Opens the store and reads the job named by the one positional ID. */
 async function withJob<T>(
@@ -146,12 +147,7 @@ export const triggerCommand: Command = {
         force: booleanFlag(parsed, "force"),
       });
       if (booleanFlag(parsed, "json")) {
-        return ctx.out(json({
-          job: record.spec.id,
-          status: result.status,
-          slot: iso(result.slot.getTime()),
-          runId: result.runId ?? null,
-        }));
+        return ctx.out(json(triggerResultJson(record.spec.id, result)));
       }
       const id = record.spec.id;
       ctx.out(
@@ -211,11 +207,7 @@ export const backfillCommand: Command = {
         to,
       });
       if (booleanFlag(parsed, "json")) {
-        return ctx.out(json({
-          job: record.spec.id,
-          slots: result.slots.map((s) => iso(s.getTime())),
-          more: result.more,
-        }));
+        return ctx.out(json(backfillResultJson(record.spec.id, result)));
       }
       const n = result.slots.length;
       const first = result.slots[0];

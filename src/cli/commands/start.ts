@@ -26,6 +26,9 @@ import { duration } from "../_output.ts";
 import { openStore, redact, storeRef } from "../_store.ts";
 import { type JobsFile, readJobsFile } from "../jobs_file.ts";
 import { eventLine, PRINTED_EVENTS } from "./_events.ts";
+import { HTTP_FLAGS, HTTP_HELP, httpFlags } from "../http/http_flags.ts";
+import { createMetrics } from "../http/metrics.ts";
+import { type HttpServer, serveHttp } from "../http/serve_http.ts";
 
 const DEFAULT_GRACE_MS = 10_000;
 const MAX_PARALLEL = 1000;
@@ -51,18 +54,21 @@ export const startCommand: Command = {
   summary: "run a scheduler until SIGINT/SIGTERM",
   usage:
     `Usage: tock start [--instance NAME] [--jobs FILE] [--max-parallel N] [--grace DUR]
+                  [--http ADDR [--http-token TOKEN]]
 
 Runs a scheduler instance on the store and prints one line per run and per
 skipped or missed slot. Any number of instances may share a store. On SIGINT
 or SIGTERM it stops claiming, lets running jobs finish within the grace,
-records the rest cancelled, and exits 0.
+records the rest cancelled, and exits 0. With --http it also serves the JSON
+API and /metrics (see 'tock serve') and prints the URL.
 
 ${SCHEDULER_HELP}
+${HTTP_HELP}
 ${GLOBAL_HELP}
 
 Example:
   tock start --jobs examples/jobs.json --max-parallel 4`,
-  flags: SCHEDULER_FLAGS,
+  flags: { ...SCHEDULER_FLAGS, ...HTTP_FLAGS },
   run(parsed, ctx) {
     return runScheduler("start", parsed, ctx);
   },
@@ -125,6 +131,7 @@ async function runScheduler(
   ctx: CliContext,
 ): Promise<void> {
   const flags = schedulerFlags(command, parsed);
+  const http = command === "start" ? httpFlags(parsed, ctx) : undefined;
   const ref = storeRef(parsed, ctx);
   const file = flags.jobs === undefined
     ? undefined
@@ -153,6 +160,10 @@ async function runScheduler(
         module: createModuleRunner({ store, clock: ctx.clock }),
       },
     });
+    const metrics = http ? createMetrics(ctx.now) : undefined;
+    const unobserve = metrics?.observe(scheduler);
+    const httpStop = new AbortController();
+    let server: HttpServer | undefined;
     try {
       const errors = printEvents(scheduler, command, ctx);
       const stopped = once(scheduler, "scheduler.stopped");
@@ -166,6 +177,24 @@ async function runScheduler(
             redact(ref)
           }, pid ${Deno.pid}, ${jobs} job${jobs === 1 ? "" : "s"}${
             synced ? `; ${synced}` : ""
+          })`,
+        );
+      }
+      if (http && metrics) {
+        // The server reads the store without its lock and writes through
+        // the job operations: nothing it does can hold up a claim.
+        server = serveHttp({
+          store,
+          storeName: redact(ref),
+          addr: http.addr,
+          ...(http.token !== undefined ? { token: http.token } : {}),
+          signal: httpStop.signal,
+          now: ctx.now,
+          metrics,
+        });
+        ctx.out(
+          `${stamp(ctx)} http: serving ${server.url} (${
+            http.token === undefined ? "read-only" : "writes with the token"
           })`,
         );
       }
@@ -198,6 +227,9 @@ async function runScheduler(
       // stop() also waits for runners still killing a timed-out or
       // cancelled run's process group, so no child outlives this command.
       await scheduler.stop();
+      httpStop.abort();
+      await server?.finished;
+      unobserve?.();
     }
   } finally {
     stop.dispose();

@@ -1,0 +1,255 @@
+/**
+ * The HTTP server of `tock serve` and `tock start --http`: the JSON API
+ * (the shapes of the read commands' `--json`), the job actions (only with
+ * the token), and `/metrics`. It only reads the store without its lock and
+ * writes through the job operations, each one short lock turn, so a slow
+ * client holds nothing the schedulers need.
+ *
+ * @module
+ */
+
+import type { JobStore } from "../../store/store.ts";
+import { JobNotFoundError } from "../../errors.ts";
+import { validateJobId } from "../../jobs/define_job.ts";
+import { CliFailure, oneLine, UsageError } from "../_errors.ts";
+import {
+  historyView,
+  jobsView,
+  jobView,
+  logsView,
+  statusView,
+} from "../views.ts";
+import { guardWrite, ownOrigins } from "./guard_write.ts";
+import { JOB_ACTIONS, jobAction } from "./job_action.ts";
+import type { ListenAddr } from "./listen_addr.ts";
+import type { Metrics } from "./metrics.ts";
+
+/** Headers every response carries. */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": "default-src 'self'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
+
+/** The largest request body read (a note or a range is small). */
+const MAX_BODY = 64 * 1024;
+
+/** Options for {@linkcode serveHttp}. */
+export interface ServeHttpOptions {
+  /** The store the API reads and the actions change. */
+  readonly store: JobStore;
+  /** The store's name as `status` prints it (credentials hidden). */
+  readonly storeName: string;
+  /** Where to listen. */
+  readonly addr: ListenAddr;
+  /** The bearer token writes need; none: the API is read-only. */
+  readonly token?: string;
+  /** Stops the server. */
+  readonly signal: AbortSignal;
+  /** Wall-clock time, epoch ms. */
+  readonly now: () => number;
+  /** The metrics `/metrics` renders. */
+  readonly metrics: Metrics;
+}
+
+/** A running server. */
+export interface HttpServer {
+  /** Its base URL (`http://127.0.0.1:8787`). */
+  readonly url: string;
+  /** Settles once the server has stopped (after the signal aborts). */
+  readonly finished: Promise<void>;
+}
+
+/**
+ * Starts the server; it runs until `signal` aborts.
+ *
+ * @throws {CliFailure} When it cannot listen (the port is taken, the
+ * address is not this machine's, or permission is denied).
+ */
+export function serveHttp(options: ServeHttpOptions): HttpServer {
+  let origins = new Set<string>();
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: options.addr.hostname,
+      port: options.addr.port,
+      signal: options.signal,
+      onListen() {},
+    }, async (request) => {
+      const response = await respond(request, options, origins);
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+        response.headers.set(name, value);
+      }
+      return response;
+    });
+  } catch (e) {
+    throw new CliFailure(
+      `Cannot serve HTTP on ${options.addr.hostname}:${options.addr.port}: ${
+        oneLine((e as Error)?.message ?? String(e))
+      }`,
+      { cause: e },
+    );
+  }
+  const addr = server.addr;
+  origins = ownOrigins(addr.hostname, addr.port);
+  const host = addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  return { url: `http://${host}:${addr.port}`, finished: server.finished };
+}
+
+async function respond(
+  request: Request,
+  options: ServeHttpOptions,
+  origins: ReadonlySet<string>,
+): Promise<Response> {
+  const url = new URL(request.url);
+  try {
+    const parts = url.pathname.split("/").slice(1).map(decode);
+    if (request.method === "POST") {
+      const [api, jobs, id, action, ...rest] = parts;
+      if (
+        api !== "api" || jobs !== "jobs" || id === undefined ||
+        action === undefined || rest.length > 0 ||
+        !JOB_ACTIONS.includes(action)
+      ) {
+        return error(404, `Not found: POST ${url.pathname}`);
+      }
+      const refused = guardWrite(request, {
+        origins,
+        ...(options.token !== undefined ? { token: options.token } : {}),
+      });
+      if (refused) return error(refused.status, refused.error);
+      const body = await readBody(request);
+      return json(
+        await jobAction(
+          options.store,
+          jobId(id),
+          action,
+          body,
+          options.now(),
+        ),
+      );
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return error(405, `Method not allowed: ${request.method}`);
+    }
+    return await read(parts, url.searchParams, options);
+  } catch (e) {
+    if (e instanceof JobNotFoundError) return error(404, e.message);
+    if (
+      e instanceof UsageError || e instanceof CliFailure ||
+      e instanceof RangeError || e instanceof TypeError
+    ) {
+      return error(400, e.message);
+    }
+    return error(500, (e as Error)?.message ?? String(e));
+  }
+}
+
+async function read(
+  parts: readonly string[],
+  query: URLSearchParams,
+  options: ServeHttpOptions,
+): Promise<Response> {
+  const { store } = options;
+  const [first, second, third, ...rest] = parts;
+  if (first === "metrics" && second === undefined) {
+    return new Response(
+      await options.metrics.render(store, options.now()),
+      { headers: { "content-type": options.metrics.contentType } },
+    );
+  }
+  if (first !== "api" || rest.length > 0) return notFound(parts);
+  if (second === "jobs" && third === undefined) {
+    return json(await jobsView(store));
+  }
+  if (second === "jobs" && third !== undefined) {
+    return json(await jobView(store, jobId(third)));
+  }
+  if (second === "history" && third === undefined) {
+    const job = query.get("job");
+    const limit = limitOf(query);
+    return json(
+      await historyView(store, {
+        ...(job !== null ? { job: jobId(job) } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      }),
+    );
+  }
+  if (second === "status" && third === undefined) {
+    return json(await statusView(store, options.storeName, options.now()));
+  }
+  if (second === "logs" && third !== undefined) {
+    const run = query.get("run");
+    const limit = limitOf(query);
+    return json(
+      await logsView(store, jobId(third), {
+        ...(run !== null ? { run } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      }),
+    );
+  }
+  return notFound(parts);
+}
+
+function jobId(text: string): string {
+  try {
+    return validateJobId(text);
+  } catch (e) {
+    throw new UsageError(oneLine((e as Error).message), { cause: e });
+  }
+}
+
+function limitOf(query: URLSearchParams): number | undefined {
+  const text = query.get("limit");
+  if (text === null) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 1_000_000) {
+    throw new UsageError(
+      `Invalid limit: expected an integer from 1 to 1000000, received "${text}"`,
+    );
+  }
+  return n;
+}
+
+async function readBody(request: Request): Promise<unknown> {
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY) {
+    throw new UsageError("Body too large");
+  }
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length > MAX_BODY) throw new UsageError("Body too large");
+  const text = new TextDecoder().decode(bytes).trim();
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError("Invalid body: not JSON");
+  }
+}
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new UsageError(`Invalid path segment: "${part}"`);
+  }
+}
+
+function notFound(parts: readonly string[]): Response {
+  return error(404, `Not found: /${parts.join("/")}`);
+}
+
+function json(value: unknown): Response {
+  return new Response(JSON.stringify(value), {
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+function error(status: number, message: string): Response {
+  return new Response(JSON.stringify({ error: oneLine(message) }), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+}
