@@ -215,6 +215,7 @@ export function jobJson(
     retries: spec.retries,
     backoffMs: spec.backoffMs,
     backoffMaxMs: spec.backoffMaxMs,
+    ...(spec.backoffSchedule ? { backoffSchedule: spec.backoffSchedule } : {}),
     recover: spec.recover,
     jitterMs: spec.jitterMs,
     maxRuns: spec.maxRuns ?? null,

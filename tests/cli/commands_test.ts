@@ -2,6 +2,8 @@
 // temporary file store with a fixed clock.
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { cli, cliJson, NOW, snapshot, tempDir } from "./_run.ts";
+import { createFileStore } from "../../src/store/file/file_store.ts";
+import { addJob } from "../../src/turns/manage_jobs.ts";
 
 type Json = Record<string, unknown>;
 
@@ -580,6 +582,25 @@ Deno.test("tock next --from lists slots from any instant: the fall-back night of
   equal(bad.code, 2);
   match(bad.stderr, /^tock: Cannot use --from "soon": expected an instant/);
   equal(bad.stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("tock show prints a job's backoff schedule (a cron() retry list), and --json carries it", async () => {
+  await using dir = await tempDir();
+  const s = ["--store", `${dir.path}/store`];
+  {
+    await using store = await createFileStore({ dir: `${dir.path}/store` });
+    await addJob(store, {
+      id: "retry-example",
+      schedule: "*/15 * * * *",
+      cmd: "true",
+      backoffSchedule: [1000, 5000, 10000],
+    }, { now: NOW });
+  }
+  const text = await cli(["show", "retry-example", ...s]);
+  equal(text.code, 0, text.stderr);
+  match(text.stdout, /retries: +3 \(backoff 1s, 5s, 10s, the last repeating\)/);
+  const job = await cliJson<Json>(["show", "retry-example", "--json", ...s]);
+  deepEqual(job.backoffSchedule, [1000, 5000, 10000]);
 });
 
 Deno.test("tock history prints a range of skipped slots as one entry", async () => {

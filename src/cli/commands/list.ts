@@ -234,9 +234,13 @@ export function showText(
     ],
     [
       "retries",
-      `${spec.retries} (backoff ${duration(spec.backoffMs)}, max ${
-        duration(spec.backoffMaxMs)
-      })`,
+      spec.backoffSchedule && spec.backoffSchedule.length > 0
+        ? `${spec.retries} (backoff ${
+          spec.backoffSchedule.map(duration).join(", ")
+        }, the last repeating)`
+        : `${spec.retries} (backoff ${duration(spec.backoffMs)}, max ${
+          duration(spec.backoffMaxMs)
+        })`,
     ],
     ["recover", spec.recover],
     ["jitter", spec.jitterMs > 0 ? duration(spec.jitterMs) : "none"],
