@@ -112,6 +112,26 @@ export async function terminateLockTurns(
   return rows.filter((row) => row.done).length;
 }
 
+/**
+ * Waits until a tock session waits for a lock (a row another transaction
+ * holds), so that a test knows a turn is blocked instead of sleeping and
+ * hoping; fails after 10 s.
+ */
+export async function waitForLockWait(): Promise<void> {
+  await withAdmin(async (sql) => {
+    for (let i = 0; i < 1000; i++) {
+      const [row] = await sql<{ waiting: boolean }[]>`
+        select exists (
+          select 1 from pg_stat_activity
+          where wait_event_type = 'Lock' and application_name = 'tock'
+        ) as waiting`;
+      if (row?.waiting) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error("no tock session waited for a lock within 10 s");
+  });
+}
+
 /** Drops a test schema and everything in it. */
 export async function dropSchema(schema: string): Promise<void> {
   await withAdmin(async (sql) => {

@@ -8,7 +8,7 @@ import type { LockLease } from "../../../src/lock/lock.ts";
 import { claimDueJobs } from "../../../src/turns/claim_due_jobs.ts";
 import { FakeClock } from "../../../src/testing/fake_clock.ts";
 import { claimed, create, makeJob, MIN, setState, T0 } from "../_records.ts";
-import { ignorePostgres, PG_URL, schemaStore } from "./_pg.ts";
+import { ignorePostgres, PG_URL, schemaStore, waitForLockWait } from "./_pg.ts";
 
 const ignore = ignorePostgres("PostgreSQL claims side by side");
 
@@ -125,7 +125,7 @@ Deno.test({
     await other.read(turn, ["a"]);
     await using full = await first.lock.acquire();
     const due = first.due(full, T0 + 5 * MIN, { all: true });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitForLockWait();
     // ...and the turn then takes "b", which the waiting claim must not hold.
     assert.deepEqual((await other.read(turn, ["b"])).map((j) => j.spec.id), [
       "b",
