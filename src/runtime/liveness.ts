@@ -11,7 +11,11 @@
  * otherwise take its own silence for theirs. An instance with no record at
  * all (it stopped, was removed as dead by someone else, or started after
  * our list was read) is dead only once it has been missing for `leaseMs` of
- * our observations.
+ * our observations. An instance this observer watched whose record then
+ * vanished (another instance judged it dead and removed it) keeps the time
+ * its beat last moved, and a process found gone stays dead: a removed
+ * record is judged like a stalled one, so its runs are recovered one lease
+ * after its last beat, not a lease after the removal.
  *
  * **Not watched long enough.** A short-lived observer (`tock tick`) never
  * watches anyone for a lease, so it also judges by the record itself:
@@ -60,7 +64,11 @@ interface Seen {
 /** Tracks other instances' heartbeats. */
 export class Liveness {
   readonly #seen = new Map<string, Seen>();
-  readonly #missing = new Map<string, number>();
+  /**
+   * Instances without a record: since when they count as silent, and when
+   * this observer first missed them (to forget them after ten leases).
+   */
+  readonly #missing = new Map<string, { since: number; noted: number }>();
   readonly #self: string;
   readonly #leaseMs: number;
   readonly #staleMs: number;
@@ -110,11 +118,16 @@ export class Liveness {
         ...this.#fromRecord(record, wall),
       });
     }
-    for (const id of this.#seen.keys()) {
-      if (!present.has(id)) this.#seen.delete(id);
+    for (const [id, seen] of this.#seen) {
+      if (present.has(id)) continue;
+      this.#seen.delete(id);
+      this.#missing.set(id, {
+        since: seen.gone ? -Infinity : seen.since,
+        noted: monotonic,
+      });
     }
-    for (const [id, since] of this.#missing) {
-      if (monotonic - since > 10 * this.#leaseMs) this.#missing.delete(id);
+    for (const [id, { noted }] of this.#missing) {
+      if (monotonic - noted > 10 * this.#leaseMs) this.#missing.delete(id);
     }
     this.#observedAt = Math.max(this.#observedAt, monotonic);
     return (instance) => this.#judge(instance, monotonic);
@@ -142,9 +155,9 @@ export class Liveness {
       if (seen.gone || at - seen.since > this.#leaseMs) return true;
       return seen.stale && !seen.changed;
     }
-    const since = this.#missing.get(instance) ?? at;
-    this.#missing.set(instance, since);
-    return at - since > this.#leaseMs;
+    const missing = this.#missing.get(instance) ?? { since: at, noted: at };
+    this.#missing.set(instance, missing);
+    return at - missing.since > this.#leaseMs;
   }
 
   /** Ids judged dead at the latest observation (records to remove). */

@@ -30,8 +30,10 @@ async function shortRun(extra: Partial<ChaosOptions> = {}) {
     jobs: 6,
     durationMs: 40_000,
     log: (line) => verbose ? console.log(line) : lines.push(line),
+    keepOnFailure: true,
     ...extra,
   });
+  if (report.dir) console.log(`kept: ${report.dir}`);
   if (!verbose) {
     console.log(report.violations.length > 0 ? lines.join("\n") : lines.at(-1));
   }

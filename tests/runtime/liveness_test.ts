@@ -127,3 +127,30 @@ Deno.test("Liveness without history judges by the record: a process gone on this
     },
   );
 });
+
+Deno.test("Liveness judges a watched instance whose record vanished from its last beat, not from the removal", () => {
+  // Counterexample of the PostgreSQL chaos run (seed 3239949401): a killed
+  // `tock tick`'s record was removed by an instance whose claim could not
+  // recover all its runs (another claim held their jobs); the instances that
+  // had watched it then waited a whole lease from the removal, and its runs
+  // were recovered 17 s after the kill, past lease + 5 s.
+  const live = new Liveness("me", 10_000);
+  live.observe([beat("tick-2", 1)], 0);
+  live.observe([beat("tick-2", 2)], 3_000);
+  // Its record is gone at 6 s; 10 s after its last beat it is dead.
+  equal(live.observe([], 6_000)("tick-2"), false);
+  equal(live.observe([], 13_001)("tick-2"), true);
+  // A process found gone stays dead once its record is removed.
+  const probe = {
+    machine: "m",
+    pidStart: undefined,
+    alive: (pid: number) => pid !== 42,
+  };
+  const local = new Liveness("me", 10_000, { probe });
+  const gone = { ...beat("tick-3", 1), machine: "m", pid: 42 };
+  equal(local.observe([gone], 0)("tick-3"), true);
+  equal(local.observe([], 1_000)("tick-3"), true);
+  // One never watched (it may have started after our list was read) waits
+  // a lease of absence, as before.
+  equal(local.observe([], 1_000)("other"), false);
+});
