@@ -369,4 +369,10 @@ export interface InstanceRecord {
     /** Longest recent hold, in ms. */
     readonly maxMs: number;
   };
+  /**
+   * The latest lock holds, oldest first, as `[start, ms]`: when the hold
+   * began (epoch ms, this instance's wall clock) and how long it lasted.
+   * What the status page's lock strip draws.
+   */
+  readonly recentHolds?: readonly (readonly [number, number])[];
 }

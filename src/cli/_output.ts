@@ -7,6 +7,7 @@
 
 import type { ActiveRun, JobRecord, LedgerEntry, Target } from "../types.ts";
 import type { RunLog } from "../store/store.ts";
+import { describeSchedule } from "../schedule/describe_schedule.ts";
 
 /** An ISO 8601 instant, or `null`. */
 export function iso(ms: number | undefined): string | null {
@@ -199,6 +200,10 @@ export function jobJson(
   return {
     id: spec.id,
     schedule: spec.schedule,
+    description: describeSchedule(spec.schedule, {
+      tz: spec.tz,
+      ...(spec.domAndDow ? { domAndDow: true } : {}),
+    }),
     tz: spec.tz,
     ...(spec.domAndDow ? { domAndDow: true } : {}),
     enabled: !state.paused,

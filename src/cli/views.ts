@@ -6,9 +6,14 @@
  */
 
 import type { JobStore, RunLog } from "../store/store.ts";
+import type { JobRecord } from "../types.ts";
 import { JobNotFoundError } from "../errors.ts";
+import { nextSlotOf, scheduleOf } from "../jobs/job_state.ts";
+import { dstNote } from "../schedule/dst_note.ts";
+import type { Schedule } from "../schedule/schedule.ts";
+import { slotsBetween } from "../schedule/slots_between.ts";
 import type { BackfillResult, TriggerResult } from "../turns/job_controls.ts";
-import { iso, jobJson, ledgerJson, logJson } from "./_output.ts";
+import { iso, jobJson, ledgerJson, localTime, logJson } from "./_output.ts";
 import { CliFailure } from "./_errors.ts";
 import { type StatusJson, statusJson } from "./status_json.ts";
 
@@ -148,4 +153,104 @@ export function backfillResultJson(
     slots: result.slots.map((s) => iso(s.getTime())),
     more: result.more,
   };
+}
+
+/** One upcoming slot, as `next --json` prints it. */
+export interface NextSlotJson {
+  /** The slot, ISO 8601 UTC. */
+  readonly slot: string;
+  /** Its wall time in the display zone, with the offset. */
+  readonly local: string;
+  /** Present when a DST change moved or doubled the slot. */
+  readonly dst?: {
+    readonly kind: "gap" | "repeat";
+    readonly wall: string;
+    readonly date: string;
+    readonly message: string;
+  };
+}
+
+/** Slots of a schedule as `next --json` prints them, shown in `zone`. */
+export function nextSlotsJson(
+  schedule: Schedule,
+  slots: readonly number[],
+  zone: string,
+): NextSlotJson[] {
+  return slots.map((slot) => {
+    const note = dstNote(schedule, slot);
+    return {
+      slot: iso(slot)!,
+      local: localTime(slot, zone),
+      ...(note
+        ? {
+          dst: {
+            kind: note.kind,
+            wall: note.wall,
+            date: note.date,
+            message: note.message,
+          },
+        }
+        : {}),
+    };
+  });
+}
+
+/**
+ * A job's next slots: from its next slot on (or from `from`, when later),
+ * within its bounds as they stand.
+ */
+export function jobSlots(
+  job: JobRecord,
+  count: number,
+  from?: number,
+): number[] {
+  const slots: number[] = [];
+  let slot = job.state.nextSlot;
+  if (from !== undefined && slot !== undefined && slot < from) {
+    slot = nextSlotOf(job.spec, job.state, from - 1);
+  }
+  while (slot !== undefined && slots.length < count) {
+    slots.push(slot);
+    slot = nextSlotOf(job.spec, {
+      createdAt: job.state.createdAt,
+      runCount: job.state.runCount + slots.length,
+    }, slot);
+  }
+  return slots;
+}
+
+/**
+ * A job's next `count` slots as `next ID --json` prints them.
+ *
+ * @throws {JobNotFoundError} When the job does not exist.
+ */
+export async function nextView(
+  store: JobStore,
+  id: string,
+  count: number,
+): Promise<NextSlotJson[]> {
+  const job = await store.job(id);
+  if (!job) throw new JobNotFoundError(id);
+  const schedule = scheduleOf(job.spec, job.state.createdAt);
+  return nextSlotsJson(schedule, jobSlots(job, count), schedule.tz);
+}
+
+/**
+ * The slots of a job's schedule in `[from, to]` (a skipped or missed range
+ * of its history, expanded), at most `limit`.
+ *
+ * @throws {JobNotFoundError} When the job does not exist.
+ */
+export async function slotsView(
+  store: JobStore,
+  id: string,
+  from: number,
+  to: number,
+  limit: number,
+): Promise<{ slots: string[]; more: boolean }> {
+  const job = await store.job(id);
+  if (!job) throw new JobNotFoundError(id);
+  const schedule = scheduleOf(job.spec, job.state.createdAt);
+  const found = slotsBetween(schedule, from - 1, to, limit);
+  return { slots: found.slots.map((slot) => iso(slot)!), more: found.more };
 }

@@ -173,7 +173,7 @@ export class Claims {
       onLock: (event, holdMs) => {
         if (event === "released") {
           hold.ms = holdMs;
-          o.presence.holds.add(holdMs);
+          o.presence.holds.add(holdMs, o.clock.now());
         }
         o.emit(`lock.${event}`, event === "released" ? { holdMs } : {});
       },

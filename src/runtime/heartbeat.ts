@@ -10,15 +10,31 @@ import type { Liveness } from "./liveness.ts";
 
 const SAMPLES = 1024;
 
+/** How many of the latest holds a heartbeat carries, with their starts. */
+export const RECENT_HOLDS = 64;
+
 /** Lock hold times of one instance (a ring of the latest samples). */
 export class HoldStats {
   readonly #samples: number[] = [];
+  readonly #recent: (readonly [number, number])[] = [];
   #count = 0;
 
-  /** Adds one hold time. */
-  add(ms: number): void {
+  /**
+   * Adds one hold time.
+   *
+   * @param ms How long the lock was held.
+   * @param endedAt When the hold ended, epoch ms (wall clock).
+   */
+  add(ms: number, endedAt: number): void {
     this.#samples[this.#count % SAMPLES] = ms;
     this.#count += 1;
+    this.#recent.push([Math.round(endedAt - ms), round(ms)]);
+    if (this.#recent.length > RECENT_HOLDS) this.#recent.shift();
+  }
+
+  /** The latest holds, oldest first, as `[start, ms]`. */
+  recent(): (readonly [number, number])[] {
+    return [...this.#recent];
   }
 
   /** Count, p50, p99 and max of the latest samples. */

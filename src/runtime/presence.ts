@@ -184,6 +184,7 @@ export class Presence {
       ...(this.#host !== undefined ? { host: this.#host } : {}),
       ...(probe.machine !== undefined ? { machine: probe.machine } : {}),
       lockHold: this.holds.summary(),
+      recentHolds: this.holds.recent(),
     };
   }
 

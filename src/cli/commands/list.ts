@@ -4,6 +4,7 @@
  * @module
  */
 
+import { describeSchedule } from "../../schedule/describe_schedule.ts";
 import type { JobRecord } from "../../types.ts";
 import { OUTCOMES } from "../../types.ts";
 import { validateJobId } from "../../jobs/define_job.ts";
@@ -163,6 +164,13 @@ export function showText(
       `${spec.schedule} (${spec.tz}${
         spec.domAndDow ? ", day of month AND day of week" : ""
       })`,
+    ],
+    [
+      "in words",
+      describeSchedule(spec.schedule, {
+        tz: spec.tz,
+        ...(spec.domAndDow ? { domAndDow: true } : {}),
+      }),
     ],
     ["target", targetText(t)],
   ];

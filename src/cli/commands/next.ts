@@ -7,8 +7,7 @@
 
 import type { JobRecord } from "../../types.ts";
 import { validateJobId } from "../../jobs/define_job.ts";
-import { nextSlotOf, scheduleOf } from "../../jobs/job_state.ts";
-import { dstNote } from "../../schedule/dst_note.ts";
+import { scheduleOf } from "../../jobs/job_state.ts";
 import { nextSlot } from "../../schedule/next_slot.ts";
 import { parseSchedule } from "../../schedule/parse_schedule.ts";
 import type { Schedule } from "../../schedule/schedule.ts";
@@ -22,23 +21,9 @@ import {
 } from "../_args.ts";
 import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
-import { iso, json, localTime, table, time } from "../_output.ts";
+import { json, table, time } from "../_output.ts";
+import { jobSlots, nextSlotsJson } from "../views.ts";
 import { openStore, storeRef } from "../_store.ts";
-
-/** One upcoming slot, as `next --json` prints it. */
-export interface NextSlotJson {
-  /** The slot, ISO 8601 UTC. */
-  readonly slot: string;
-  /** Its wall time in the display zone, with the offset. */
-  readonly local: string;
-  /** Present when a DST change moved or doubled the slot. */
-  readonly dst?: {
-    readonly kind: "gap" | "repeat";
-    readonly wall: string;
-    readonly date: string;
-    readonly message: string;
-  };
-}
 
 /**
  * `tock next SPEC|ID [--count N] [--from T] [--tz TZ] [--json]
@@ -119,23 +104,7 @@ Examples:
       title = `"${schedule.text}" (${schedule.tz})`;
     }
     const zone = tz ?? schedule.tz;
-    const out: NextSlotJson[] = slots.map((slot) => {
-      const note = dstNote(schedule, slot);
-      return {
-        slot: iso(slot)!,
-        local: localTime(slot, zone),
-        ...(note
-          ? {
-            dst: {
-              kind: note.kind,
-              wall: note.wall,
-              date: note.date,
-              message: note.message,
-            },
-          }
-          : {}),
-      };
-    });
+    const out = nextSlotsJson(schedule, slots, zone);
     if (booleanFlag(parsed, "json")) {
       ctx.out(json(out));
       return;
@@ -199,24 +168,4 @@ function parseSpec(
       { cause: error },
     );
   }
-}
-
-/**
- * A job's next slots: from its next slot on (or from `from`, when later),
- * within its bounds as they stand.
- */
-function jobSlots(job: JobRecord, count: number, from?: number): number[] {
-  const slots: number[] = [];
-  let slot = job.state.nextSlot;
-  if (from !== undefined && slot !== undefined && slot < from) {
-    slot = nextSlotOf(job.spec, job.state, from - 1);
-  }
-  while (slot !== undefined && slots.length < count) {
-    slots.push(slot);
-    slot = nextSlotOf(job.spec, {
-      createdAt: job.state.createdAt,
-      runCount: job.state.runCount + slots.length,
-    }, slot);
-  }
-  return slots;
 }

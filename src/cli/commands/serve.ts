@@ -16,12 +16,14 @@ import { serveHttp } from "../http/serve_http.ts";
 /** `tock serve --http ADDR [--http-token TOKEN]`. */
 export const serveCommand: Command = {
   name: "serve",
-  summary: "serve the JSON API and /metrics of a store (no scheduler)",
+  summary:
+    "serve the status page, JSON API and /metrics of a store (no scheduler)",
   usage: `Usage: tock serve --http ADDR [--http-token TOKEN]
 
-Serves the store's jobs, history, status and logs as JSON (the shapes of
-the read commands' --json) and /metrics (Prometheus), until SIGINT or
-SIGTERM. It reads the store without its lock. Without a token the store is
+Serves the status page of a store (jobs, a live run timeline, instances,
+each job's history, logs and next slots), its jobs, history, status and
+logs as JSON (the shapes of the read commands' --json), and /metrics
+(Prometheus), until SIGINT or SIGTERM. It reads the store without its lock. Without a token the store is
 opened read-only and every write is refused.
 
 ${HTTP_HELP}
@@ -56,7 +58,7 @@ Example:
         metrics: createMetrics(ctx.now),
       });
       ctx.out(
-        `serving ${server.url} (store ${redact(ref)}; ${
+        `serving ${server.url}/ (the status page of store ${redact(ref)}; ${
           http.token === undefined ? "read-only" : "writes with the token"
         })`,
       );

@@ -59,15 +59,16 @@ export const startCommand: Command = {
 Runs a scheduler instance on the store and prints one line per run and per
 skipped or missed slot. Any number of instances may share a store. On SIGINT
 or SIGTERM it stops claiming, lets running jobs finish within the grace,
-records the rest cancelled, and exits 0. With --http it also serves the JSON
-API and /metrics (see 'tock serve') and prints the URL.
+records the rest cancelled, and exits 0. With --http it also serves the status
+page, the JSON API and /metrics (see 'tock serve') and prints the URL.
 
 ${SCHEDULER_HELP}
 ${HTTP_HELP}
 ${GLOBAL_HELP}
 
-Example:
-  tock start --jobs examples/jobs.json --max-parallel 4`,
+Examples:
+  tock start --jobs examples/jobs.json --max-parallel 4
+  tock start --jobs examples/jobs.json --http 8787   # page: http://127.0.0.1:8787/`,
   flags: { ...SCHEDULER_FLAGS, ...HTTP_FLAGS },
   run(parsed, ctx) {
     return runScheduler("start", parsed, ctx);
@@ -193,7 +194,7 @@ async function runScheduler(
           metrics,
         });
         ctx.out(
-          `${stamp(ctx)} http: serving ${server.url} (${
+          `${stamp(ctx)} http: serving ${server.url}/ (the status page; ${
             http.token === undefined ? "read-only" : "writes with the token"
           })`,
         );

@@ -18,8 +18,8 @@ export const HTTP_FLAGS: Readonly<Record<string, FlagSpec>> = {
 
 /** The help lines of the flags. */
 export const HTTP_HELP =
-  `  --http ADDR        serve the JSON API and /metrics on ADDR (HOST:PORT; a
-                     bare PORT binds 127.0.0.1)
+  `  --http ADDR        serve the status page, the JSON API and /metrics on
+                     ADDR (HOST:PORT; a bare PORT binds 127.0.0.1)
   --http-token TOKEN allow writes (run, pause, resume, backfill) with
                      'Authorization: Bearer TOKEN' (default
                      $TOCK_HTTP_TOKEN; without one the API is read-only)`;

@@ -17,16 +17,26 @@ import {
   jobsView,
   jobView,
   logsView,
+  nextView,
+  slotsView,
   statusView,
 } from "../views.ts";
+import { instantValue } from "../_args.ts";
+import { TIMELINE_MAX_MS, timelineView } from "../timeline_view.ts";
+import { type ChangeFeed, createChangeFeed } from "./change_feed.ts";
+import { pageAsset } from "./page.ts";
 import { guardWrite, ownOrigins } from "./guard_write.ts";
 import { JOB_ACTIONS, jobAction } from "./job_action.ts";
 import type { ListenAddr } from "./listen_addr.ts";
 import type { Metrics } from "./metrics.ts";
 
-/** Headers every response carries. */
+/**
+ * Headers every response carries. The page loads only its own script and
+ * style, talks only to this server, and cannot be framed.
+ */
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  "content-security-policy": "default-src 'self'",
+  "content-security-policy":
+    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "cache-control": "no-store",
@@ -70,6 +80,12 @@ export interface HttpServer {
 export function serveHttp(options: ServeHttpOptions): HttpServer {
   let origins = new Set<string>();
   let server: Deno.HttpServer<Deno.NetAddr>;
+  const feed = createChangeFeed(options.store);
+  // Event streams never end by themselves: end them when the server stops,
+  // so that its graceful shutdown does not wait for them.
+  options.signal.addEventListener("abort", () => void feed.close(), {
+    once: true,
+  });
   try {
     server = Deno.serve({
       hostname: options.addr.hostname,
@@ -77,13 +93,14 @@ export function serveHttp(options: ServeHttpOptions): HttpServer {
       signal: options.signal,
       onListen() {},
     }, async (request) => {
-      const response = await respond(request, options, origins);
+      const response = await respond(request, options, origins, feed);
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
         response.headers.set(name, value);
       }
       return response;
     });
   } catch (e) {
+    void feed.close();
     throw new CliFailure(
       `Cannot serve HTTP on ${options.addr.hostname}:${options.addr.port}: ${
         oneLine((e as Error)?.message ?? String(e))
@@ -96,13 +113,17 @@ export function serveHttp(options: ServeHttpOptions): HttpServer {
   const host = addr.hostname.includes(":")
     ? `[${addr.hostname}]`
     : addr.hostname;
-  return { url: `http://${host}:${addr.port}`, finished: server.finished };
+  return {
+    url: `http://${host}:${addr.port}`,
+    finished: server.finished.then(() => feed.close()),
+  };
 }
 
 async function respond(
   request: Request,
   options: ServeHttpOptions,
   origins: ReadonlySet<string>,
+  feed: ChangeFeed,
 ): Promise<Response> {
   const url = new URL(request.url);
   try {
@@ -135,7 +156,7 @@ async function respond(
     if (request.method !== "GET" && request.method !== "HEAD") {
       return error(405, `Method not allowed: ${request.method}`);
     }
-    return await read(parts, url.searchParams, options);
+    return await read(parts, url.searchParams, options, feed);
   } catch (e) {
     if (e instanceof JobNotFoundError) return error(404, e.message);
     if (
@@ -152,16 +173,38 @@ async function read(
   parts: readonly string[],
   query: URLSearchParams,
   options: ServeHttpOptions,
+  feed: ChangeFeed,
 ): Promise<Response> {
   const { store } = options;
-  const [first, second, third, ...rest] = parts;
+  const asset = pageAsset(parts.join("/"));
+  if (asset) {
+    return new Response(asset.body, {
+      headers: { "content-type": asset.contentType },
+    });
+  }
+  const [first, second, third, fourth, ...rest] = parts;
+  if (first === "api" && second === "jobs" && third !== undefined) {
+    if (fourth === "next" && rest.length === 0) {
+      const count = limitOf(query, "count") ?? 10;
+      return json(await nextView(store, jobId(third), Math.min(count, 1000)));
+    }
+    if (fourth === "slots" && rest.length === 0) {
+      const now = options.now();
+      const from = instantOf(query, "from", now);
+      const to = instantOf(query, "to", now);
+      return json(
+        await slotsView(store, jobId(third), from, to, limitOf(query) ?? 100),
+      );
+    }
+  }
+  if (fourth !== undefined) return notFound(parts);
   if (first === "metrics" && second === undefined) {
     return new Response(
       await options.metrics.render(store, options.now()),
       { headers: { "content-type": options.metrics.contentType } },
     );
   }
-  if (first !== "api" || rest.length > 0) return notFound(parts);
+  if (first !== "api") return notFound(parts);
   if (second === "jobs" && third === undefined) {
     return json(await jobsView(store));
   }
@@ -177,6 +220,32 @@ async function read(
         ...(limit !== undefined ? { limit } : {}),
       }),
     );
+  }
+  if (second === "events" && third === undefined) {
+    return new Response(feed.open(), {
+      headers: { "content-type": "text/event-stream; charset=utf-8" },
+    });
+  }
+  if (second === "server" && third === undefined) {
+    return json({
+      store: options.storeName,
+      writable: options.token !== undefined,
+      now: new Date(options.now()).toISOString(),
+    });
+  }
+  if (second === "timeline" && third === undefined) {
+    const now = options.now();
+    const minutes = limitOf(query, "minutes") ?? 60;
+    const spanMs = minutes * 60_000;
+    if (spanMs > TIMELINE_MAX_MS) {
+      throw new UsageError(
+        `Invalid minutes: expected at most ${
+          TIMELINE_MAX_MS / 60_000
+        } (a day), received ${minutes}`,
+      );
+    }
+    const to = query.has("to") ? instantOf(query, "to", now) : now;
+    return json(await timelineView(store, { to, spanMs, now }));
   }
   if (second === "status" && third === undefined) {
     return json(await statusView(store, options.storeName, options.now()));
@@ -202,16 +271,30 @@ function jobId(text: string): string {
   }
 }
 
-function limitOf(query: URLSearchParams): number | undefined {
-  const text = query.get("limit");
+function limitOf(
+  query: URLSearchParams,
+  name = "limit",
+): number | undefined {
+  const text = query.get(name);
   if (text === null) return undefined;
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > 1_000_000) {
     throw new UsageError(
-      `Invalid limit: expected an integer from 1 to 1000000, received "${text}"`,
+      `Invalid ${name}: expected an integer from 1 to 1000000, received "${text}"`,
     );
   }
   return n;
+}
+
+/** An ISO 8601 instant from the query (the zone: UTC unless it says). */
+function instantOf(
+  query: URLSearchParams,
+  name: string,
+  now: number,
+): number {
+  const text = query.get(name);
+  if (text === null) throw new UsageError(`Missing ${name}`);
+  return instantValue(name, text, "UTC", now);
 }
 
 async function readBody(request: Request): Promise<unknown> {

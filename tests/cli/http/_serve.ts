@@ -27,7 +27,7 @@ export async function served(
   const done = runCli(args, {
     out: (text) => {
       out.push(text);
-      const m = /serving (http:\/\/\S+)/.exec(text);
+      const m = /serving (http:\/\/[^\s/]+)/.exec(text);
       if (m) resolve(m[1]!);
     },
     err: (text) => err.push(text),

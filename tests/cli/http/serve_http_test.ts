@@ -99,7 +99,9 @@ Deno.test("tock serve --http: the API returns the CLI's --json, guards writes, a
       ) {
         const r = await fetch(`${server.url}${path}`);
         await r.body?.cancel();
-        equal(r.headers.get("content-security-policy"), "default-src 'self'");
+        const csp = r.headers.get("content-security-policy") ?? "";
+        match(csp, /^default-src 'self';/);
+        match(csp, /frame-ancestors 'none'/);
         equal(r.headers.get("x-content-type-options"), "nosniff");
       }
       const r = await fetch(`${server.url}/api/jobs/quiet`);
@@ -113,6 +115,119 @@ Deno.test("tock serve --http: the API returns the CLI's --json, guards writes, a
       match((bad.body as Json).error as string, /<script>alert\(1\)<\/script>/);
     },
   );
+
+  await t.step(
+    "the page: its files, with no markup from the store",
+    async () => {
+      const files: [string, RegExp][] = [
+        ["/", /^text\/html/],
+        ["/page.js", /^text\/javascript/],
+        ["/page.css", /^text\/css/],
+        ["/favicon.svg", /^image\/svg\+xml/],
+      ];
+      for (const [path, type] of files) {
+        const r = await fetch(`${server.url}${path}`);
+        equal(r.status, 200, path);
+        match(r.headers.get("content-type") ?? "", type, path);
+        const text = await r.text();
+        ok(!text.includes("hunter2") && !text.includes("alert("), path);
+      }
+      const html = await (await fetch(`${server.url}/`)).text();
+      match(html, /<script src="\/page\.js" defer><\/script>/);
+      // The script builds nodes and text only.
+      const script = await (await fetch(`${server.url}/page.js`)).text();
+      ok(
+        !/innerHTML|outerHTML|insertAdjacentHTML|document\.write/.test(script),
+      );
+    },
+  );
+
+  await t.step("a job's next slots and a range's slots", async () => {
+    const next = await api("/api/jobs/ok/next?count=3");
+    equal(next.status, 200);
+    deepEqual(next.body, await cliJson(["next", "ok", "--count", "3", ...s]));
+    const from = new Date(at - 3000).toISOString();
+    const to = new Date(at - 1000).toISOString();
+    const slots = await api(`/api/jobs/ok/slots?from=${from}&to=${to}`);
+    equal(slots.status, 200);
+    // "every 1s" from when the job was added: 2 s hold two or three.
+    const found = (slots.body as { slots: string[]; more: boolean }).slots.map(
+      Date.parse,
+    );
+    ok(found.length >= 2 && found.length <= 3, JSON.stringify(slots.body));
+    ok(found.every((ms) => ms >= at - 3000 && ms <= at - 1000));
+    ok(found.every((ms, i) => i === 0 || ms - found[i - 1]! === 1000));
+    equal((slots.body as Json).more, false);
+    const capped = await api(
+      `/api/jobs/ok/slots?from=${from}&to=${to}&limit=1`,
+    );
+    equal((capped.body as Json).more, true);
+    equal((await api("/api/jobs/ok/slots?from=x&to=y")).status, 400);
+    equal((await api("/api/jobs/missing/next")).status, 404);
+  });
+
+  await t.step("the timeline: runs by outcome, skipped marks", async () => {
+    const { status, body } = await api("/api/timeline?minutes=10");
+    equal(status, 200);
+    const timeline = body as {
+      jobs: string[];
+      runs: Json[];
+      marks: Json[];
+      holds: Json[];
+    };
+    deepEqual(timeline.jobs, ["bad", "ok", "quiet"]);
+    const outcomes = new Set(timeline.runs.map((r) => `${r.job} ${r.outcome}`));
+    ok(outcomes.has("ok succeeded") && outcomes.has("bad failed"));
+    ok(
+      timeline.marks.some((m) => m.job === "quiet" && m.outcome === "skipped"),
+    );
+    // Every run of the history inside the window is a bar.
+    const history = await cliJson<Json[]>(["history", ...s]);
+    const runIds = history.filter((e) => e.runId && e.startedAt).map((e) =>
+      e.runId
+    );
+    deepEqual(
+      new Set(timeline.runs.map((r) => r.runId)),
+      new Set(runIds),
+    );
+    for (const bad of ["minutes=0", "minutes=1441", "minutes=x"]) {
+      equal((await api(`/api/timeline?${bad}`)).status, 400, bad);
+    }
+  });
+
+  await t.step("the event stream says when the store changes", async () => {
+    const response = await fetch(`${server.url}/api/events`);
+    match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended: ${text}`);
+        text += value;
+      }
+    };
+    await until(/event: open/);
+    const paused = await getJson(`${server.url}/api/jobs/ok/pause`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    equal(paused.status, 200);
+    await until(/event: change/);
+    await reader.cancel();
+    const resumed = await getJson(`${server.url}/api/jobs/ok/resume`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    equal(resumed.status, 200);
+  });
+
+  await t.step("the server says whether it takes writes", async () => {
+    const { body } = await api("/api/server");
+    equal((body as Json).writable, true);
+    equal((body as Json).now, new Date(at).toISOString());
+  });
 
   await t.step(
     "bad input gets a one-line JSON error with 400 or 404",
