@@ -102,11 +102,25 @@ export class Presence {
     this.#startedAt = clock.now();
     await this.#beatNow();
     let beats = 0;
+    let failed = false;
     this.#heartbeatDone = runHeartbeat({
       clock,
       beat: async () => {
-        await this.#beatNow();
-        if (++beats % HOLD_CHECK_BEATS === 0) await this.#checkHold();
+        try {
+          await this.#beatNow();
+        } catch (error) {
+          // A failed beat may be a lost connection, and with it the id's
+          // hold: check it at once (on its own connection), so that the id
+          // is taken back before a twin takes it, or this process stops if
+          // one did, and again after the first beat that works.
+          failed = true;
+          await this.#checkHold().catch(() => {});
+          throw error;
+        }
+        if (failed || ++beats % HOLD_CHECK_BEATS === 0) {
+          failed = false;
+          await this.#checkHold();
+        }
       },
       observe: () => this.observe(),
       intervalMs: heartbeatMs,
