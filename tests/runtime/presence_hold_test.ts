@@ -49,7 +49,7 @@ function flakyStore(held: () => boolean) {
 Deno.test("a failed heartbeat checks the instance id's hold at once, and again after the next beat that works", async () => {
   const { store, state } = flakyStore(() => true);
   const clock = new FakeClock(T0);
-  await using scheduler = await createScheduler({
+  await using _scheduler = await createScheduler({
     store,
     clock,
     heartbeatMs: 1000,
