@@ -49,7 +49,8 @@
     }
     for (const child of children) {
       if (child === undefined || child === null || child === false) continue;
-      node.append(typeof child === "string" ? child : child);
+      // A string becomes a Text node: never markup.
+      node.append(child);
     }
     return node;
   }
