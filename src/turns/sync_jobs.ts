@@ -94,9 +94,12 @@ export async function syncJobs(
     // The jobs this sync may change (listed, or from this source), read
     // and held for the turn: no commit can land on them between this read
     // and ours, so what is compared and removed is what is stored.
-    const mine = (await store.jobs()).map((record) => record.spec)
-      .filter((spec) => listed.has(spec.id) || spec.source === source)
-      .map((spec) => spec.id);
+    // Every listed id, stored or not: one another process creates meanwhile
+    // is read here, not created twice.
+    const fromSource = (await store.jobs())
+      .filter((record) => record.spec.source === source)
+      .map((record) => record.spec.id);
+    const mine = [...new Set([...listed, ...fromSource])];
     const stored = new Map<JobId, JobRecord>();
     const removed: JobId[] = [];
     for (const record of await store.read(lease, mine)) {

@@ -322,3 +322,21 @@ Deno.test("syncJobs() on a file store leaves nothing behind when its commit fail
     });
   }
 });
+
+Deno.test("syncJobs() reads every listed id under the lock: a job another process created meanwhile is changed, not created twice", async () => {
+  const inner = createMemoryStore();
+  await addJob(inner, job("report", "every 1h"), { now: T0 });
+  // The unlocked list of jobs predates the other process's create.
+  const store = new Proxy(inner, {
+    get(target, key) {
+      if (key === "jobs") return () => Promise.resolve([]);
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  await syncJobs(store, [job("report", "every 5m")], {
+    source: SOURCE,
+    now: T0,
+  });
+  equal((await inner.job("report"))?.spec.schedule, "every 5m");
+});
