@@ -14,7 +14,7 @@
  */
 
 /** Deno's limit on a cron name's length. */
-export const MAX_CRON_NAME = 64;
+const MAX_CRON_NAME = 64;
 
 const WORDS = /^[A-Za-z0-9][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*$/;
 /** Rust's `is_ascii_whitespace`: space, tab, LF, form feed, CR. */

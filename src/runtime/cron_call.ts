@@ -162,8 +162,8 @@ export function readCronCall(
     id,
     schedule: expression(schedule, fail),
     run: id,
-    retries: backoff.length,
-    ...(backoff.length > 0 ? { backoffSchedule: backoff } : {}),
+    // defineJob derives `retries` from it, and drops an empty one.
+    backoffSchedule: backoff,
     ...Object.fromEntries(
       TOCK_OPTIONS.filter((key) => options[key] !== undefined).map((key) => [
         key,
@@ -276,7 +276,6 @@ function envStore(): string {
 function detailOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message
-    .replace(/^Cannot create cron job "[^"]*": /, "")
     .replace(/^Cannot parse schedule /, "schedule ")
     .replace(/^Cannot read cron schedule: /, "in the schedule, ")
     .replace(/^Cannot define job '[^']*': /, "")

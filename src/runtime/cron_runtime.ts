@@ -13,7 +13,7 @@
 import type { JobStore } from "../store/store.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { JobInput } from "../jobs/define_job.ts";
-import type { JobHandler } from "../executors/run_handler.ts";
+import type { JobContext, JobHandler } from "../executors/run_handler.ts";
 import { upsertJob } from "../turns/manage_jobs.ts";
 import { createScheduler } from "./scheduler.ts";
 import type { TockEvent } from "./events.ts";
@@ -60,8 +60,6 @@ interface Host {
 interface Started {
   readonly scheduler: Scheduler;
   readonly store: JobStore;
-  /** The runtime opened the store, so it closes it. */
-  readonly owned: boolean;
 }
 
 interface Cron {
@@ -158,7 +156,7 @@ export class CronRuntime {
     scheduler.handle(input.run, (context) => this.#attempt(cron, context));
   }
 
-  async #attempt(cron: Cron, context: Parameters<JobHandler>[0]) {
+  async #attempt(cron: Cron, context: JobContext) {
     cron.active++;
     try {
       await cron.registration.handler(context);
@@ -196,8 +194,9 @@ export class CronRuntime {
 
   async #open(host: Host): Promise<Started> {
     const { key } = host;
-    const owned = typeof key === "string";
-    const store = owned ? await openStoreAt(locateStore(key)) : key;
+    const store = typeof key === "string"
+      ? await openStoreAt(locateStore(key))
+      : key;
     try {
       const scheduler = await createScheduler({
         // Deno.cron runs at most 50 handlers at once in a process.
@@ -214,9 +213,9 @@ export class CronRuntime {
       scheduler.addEventListener("scheduler.stopped", () => {
         void this.#stop(host);
       });
-      return { scheduler, store, owned };
+      return { scheduler, store };
     } catch (error) {
-      if (owned) await store.close();
+      if (typeof key === "string") await store.close();
       throw error;
     }
   }
@@ -248,7 +247,8 @@ export class CronRuntime {
       const stopping = (async () => {
         const ready = await host.ready.catch(() => undefined);
         await ready?.scheduler.stop(options);
-        if (ready?.owned) await ready.store.close();
+        // A store named by its location was opened here: close it here.
+        if (ready && typeof host.key === "string") await ready.store.close();
       })();
       this.#stopping.set(host.key, stopping);
       try {

@@ -96,8 +96,5 @@ export async function openStoreAt(
     );
     return await createPostgresStore({ url: location.url, readOnly });
   }
-  return await createFileStore({
-    dir: location.dir,
-    ...(readOnly ? { readOnly: true } : {}),
-  });
+  return await createFileStore({ dir: location.dir, readOnly });
 }
