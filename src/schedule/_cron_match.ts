@@ -198,28 +198,3 @@ export function nextWall(c: CompiledCron, wallMs: number): number | undefined {
   }
   return undefined;
 }
-
-/**
- * Whether a wall time (to the second) matches every field.
- *
- * @param c The compiled expression.
- * @param wallMs A wall-clock reading as epoch-like milliseconds.
- * @returns `true` when it matches (milliseconds are ignored).
- * @example
- * ```ts
- * import { compileCron } from "./_cron_parser.ts";
- * import { wallMatches } from "./_cron_match.ts";
- * wallMatches(compileCron("30 2 * * *"), Date.UTC(2026, 0, 1, 2, 30)); // true
- * ```
- */
-export function wallMatches(c: CompiledCron, wallMs: number): boolean {
-  const t = new Date(wallMs);
-  const s = t.getUTCSeconds();
-  const mi = t.getUTCMinutes();
-  const h = t.getUTCHours();
-  const mo = t.getUTCMonth() + 1;
-  const y = t.getUTCFullYear();
-  return c.nextSecond[s] === s && c.nextMinute[mi] === mi &&
-    c.nextHour[h] === h && c.nextMonth[mo] === mo && yearMatches(c, y) &&
-    dayMatches(c, y, mo, t.getUTCDate());
-}

@@ -72,7 +72,7 @@ export const LAST_OCCURRENCE = 0b100000;
 export const ANY_OCCURRENCE = 0b111111;
 
 /** The aliases, as 5-field expressions. */
-export const ALIASES: Readonly<Record<string, string>> = {
+const ALIASES: Readonly<Record<string, string>> = {
   "@yearly": "0 0 1 1 *",
   "@annually": "0 0 1 1 *",
   "@monthly": "0 0 1 * *",
@@ -210,7 +210,9 @@ function compile(text: string, domAndDowOption: boolean): CompiledCron {
   };
 }
 
-const star = (raw: string) => raw === "*" || raw === "?";
+function star(raw: string): boolean {
+  return raw === "*" || raw === "?";
+}
 
 type Values = readonly (number | string)[];
 

@@ -8,11 +8,12 @@
 
 import {
   ANY_OCCURRENCE,
-  compileCron,
+  compiledOf,
   FIRST_YEAR,
   LAST_OCCURRENCE,
   LAST_YEAR,
 } from "./_cron_parser.ts";
+import type { CronSchedule } from "./schedule.ts";
 
 const MONTHS = [
   "",
@@ -41,15 +42,13 @@ const WEEKDAYS = [
 const ORDINALS = ["first", "second", "third", "fourth", "fifth"];
 
 /**
- * Describes a cron expression (or alias) that `compileCron` accepts.
+ * Describes a parsed cron schedule (an alias as what it stands for).
  *
- * @param text The expression.
- * @param domAndDow Combine day of month and day of week with AND.
+ * @param schedule The schedule; its `domAndDow` is honoured.
  * @returns Short plain English, e.g. `at 09:00, Monday to Friday`.
- * @throws {ScheduleSyntaxError} When the expression is malformed.
  */
-export function describeCron(text: string, domAndDow: boolean): string {
-  const c = compileCron(text, { domAndDow });
+export function describeCron(schedule: CronSchedule): string {
+  const c = compiledOf(schedule);
   const time = describeTime(
     members(c.nextSecond, 0, 59),
     members(c.nextMinute, 0, 59),

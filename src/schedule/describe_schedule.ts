@@ -5,7 +5,6 @@
  * @module
  */
 
-import { ALIASES } from "./_cron_parser.ts";
 import { describeCron } from "./_describe_cron.ts";
 import { wallTime } from "./_zone.ts";
 import { parseSchedule } from "./parse_schedule.ts";
@@ -71,13 +70,8 @@ export function describeSchedule(
       ...(options.domAndDow ? { domAndDow: true } : {}),
     });
     switch (schedule.kind) {
-      case "cron": {
-        const alias = ALIASES[schedule.text.toLowerCase()];
-        return describeCron(
-          alias ?? schedule.text,
-          schedule.domAndDow === true,
-        );
-      }
+      case "cron":
+        return describeCron(schedule);
       case "interval": {
         const from = /\sfrom\s/i.test(schedule.text) &&
             schedule.anchor !== undefined

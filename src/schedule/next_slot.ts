@@ -182,11 +182,12 @@ function nextCompensated(
   a: number,
 ): number | undefined {
   let start = a + offsetAt(tz, a);
-  const last = previousTransition(tz, a, a - 2 * DAY_MS);
-  if (last && isDstShift(last) && last.after < last.before) {
+  const previous = previousTransition(tz, a, a - 2 * DAY_MS);
+  const last = previous && isDstShift(previous) ? previous : undefined;
+  if (last && last.after < last.before) {
     // `a` in the second pass of a repeat: its wall times already ran.
     if (a < last.at + last.before - last.after) start = last.at + last.before;
-  } else if (last && isDstShift(last) && last.at === a) {
+  } else if (last?.at === a) {
     // `a` is a gap's end: the skipped wall times map to it.
     start = a + last.before;
   }
@@ -204,11 +205,11 @@ function nextCompensated(
         start = gapEnd! + offsetAt(tz, gapEnd!);
         continue;
       }
-    } else if (second === undefined || second - first <= MAX_DST_SHIFT_MS) {
-      if (first >= a) return first;
     } else {
       if (first >= a) return first;
-      if (second >= a) return second;
+      // A repeat longer than DST runs again (see `nextFixedHours`).
+      const large = second !== undefined && second - first > MAX_DST_SHIFT_MS;
+      if (large && second >= a) return second;
     }
     start = wall + 1000;
   }
