@@ -18,7 +18,7 @@ import { iso } from "./_output.ts";
 export const TIMELINE_MAX_MS = 24 * 60 * 60 * 1000;
 
 /** The newest ledger entries the timeline reads, at most. */
-export const TIMELINE_ENTRIES = 5000;
+const TIMELINE_ENTRIES = 5000;
 
 /**
  * One attempt of a run on the timeline; every attempt but the last ended in

@@ -6,7 +6,7 @@
  */
 
 import type { JobStore, RunLog } from "../store/store.ts";
-import type { JobRecord } from "../types.ts";
+import type { JobRecord, LedgerEntry } from "../types.ts";
 import { JobNotFoundError } from "../errors.ts";
 import { nextSlotOf, scheduleOf } from "../jobs/job_state.ts";
 import { dstNote } from "../schedule/dst_note.ts";
@@ -52,6 +52,25 @@ export interface HistoryViewOptions {
 }
 
 /**
+ * The ledger, oldest first (the entries; see {@linkcode historyView}).
+ *
+ * @throws {JobNotFoundError} When `job` is given and does not exist.
+ */
+export async function historyRead(
+  store: JobStore,
+  options: HistoryViewOptions = {},
+): Promise<LedgerEntry[]> {
+  const { job, limit } = options;
+  if (job !== undefined && !(await store.job(job))) {
+    throw new JobNotFoundError(job);
+  }
+  return await store.history({
+    ...(job !== undefined ? { job } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  });
+}
+
+/**
  * The ledger, oldest first, as `history --json` prints it.
  *
  * @throws {JobNotFoundError} When `job` is given and does not exist.
@@ -60,15 +79,7 @@ export async function historyView(
   store: JobStore,
   options: HistoryViewOptions = {},
 ): Promise<Record<string, unknown>[]> {
-  const { job, limit } = options;
-  if (job !== undefined && !(await store.job(job))) {
-    throw new JobNotFoundError(job);
-  }
-  const entries = await store.history({
-    ...(job !== undefined ? { job } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-  });
-  return entries.map(ledgerJson);
+  return (await historyRead(store, options)).map(ledgerJson);
 }
 
 /** The store's status at `now`, as `status --json` prints it. */
@@ -77,7 +88,11 @@ export async function statusView(
   ref: string,
   now: number,
 ): Promise<StatusJson> {
-  return statusJson(ref, await store.instances(), await store.jobs(), now);
+  const [instances, jobs] = await Promise.all([
+    store.instances(),
+    store.jobs(),
+  ]);
+  return statusJson(ref, instances, jobs, now);
 }
 
 /** What {@linkcode logsRead} reads. */

@@ -16,8 +16,7 @@ import {
 } from "../_args.ts";
 import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
 import { validating } from "../_errors.ts";
-import { JobNotFoundError } from "../../errors.ts";
-import { historyView, logsRead, logsView } from "../views.ts";
+import { historyRead, historyView, logsRead, logsView } from "../views.ts";
 import { clip, duration, json, shortRunId, table, time } from "../_output.ts";
 import { openStore, storeRef } from "../_store.ts";
 
@@ -67,10 +66,7 @@ Example:
       ctx.out(json(await historyView(store, options)));
       return;
     }
-    if (id !== undefined && !(await store.job(id))) {
-      throw new JobNotFoundError(id);
-    }
-    const entries = await store.history(options);
+    const entries = await historyRead(store, options);
     if (entries.length === 0) {
       ctx.out("No history yet");
       return;

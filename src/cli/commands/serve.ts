@@ -9,7 +9,12 @@ import { positionals } from "../_args.ts";
 import { type Command, GLOBAL_HELP } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
 import { openStore, redact, storeRef } from "../_store.ts";
-import { HTTP_FLAGS, HTTP_HELP, httpFlags } from "../http/http_flags.ts";
+import {
+  accessText,
+  HTTP_FLAGS,
+  HTTP_HELP,
+  httpFlags,
+} from "../http/http_flags.ts";
 import { createMetrics } from "../http/metrics.ts";
 import { serveHttp } from "../http/serve_http.ts";
 
@@ -23,8 +28,8 @@ export const serveCommand: Command = {
 Serves the status page of a store (jobs, a live run timeline, instances,
 each job's history, logs and next slots), its jobs, history, status and
 logs as JSON (the shapes of the read commands' --json), and /metrics
-(Prometheus), until SIGINT or SIGTERM. It reads the store without its lock. Without a token the store is
-opened read-only and every write is refused.
+(Prometheus), until SIGINT or SIGTERM. It reads the store without its lock.
+Without a token the store is opened read-only and every write is refused.
 
 ${HTTP_HELP}
 ${GLOBAL_HELP}
@@ -51,15 +56,14 @@ Example:
       const server = serveHttp({
         store,
         storeName: redact(ref),
-        addr: http.addr,
-        ...(http.token !== undefined ? { token: http.token } : {}),
+        http,
         signal: stop.signal,
         now: ctx.now,
         metrics: createMetrics(ctx.now),
       });
       ctx.out(
         `serving ${server.url}/ (the status page of store ${redact(ref)}; ${
-          http.token === undefined ? "read-only" : "writes with the token"
+          accessText(http)
         })`,
       );
       await server.finished;

@@ -26,7 +26,12 @@ import { duration } from "../_output.ts";
 import { openStore, redact, storeRef } from "../_store.ts";
 import { type JobsFile, readJobsFile } from "../jobs_file.ts";
 import { eventLine, PRINTED_EVENTS } from "./_events.ts";
-import { HTTP_FLAGS, HTTP_HELP, httpFlags } from "../http/http_flags.ts";
+import {
+  accessText,
+  HTTP_FLAGS,
+  HTTP_HELP,
+  httpFlags,
+} from "../http/http_flags.ts";
 import { createMetrics } from "../http/metrics.ts";
 import { type HttpServer, serveHttp } from "../http/serve_http.ts";
 
@@ -187,15 +192,14 @@ async function runScheduler(
         server = serveHttp({
           store,
           storeName: redact(ref),
-          addr: http.addr,
-          ...(http.token !== undefined ? { token: http.token } : {}),
+          http,
           signal: httpStop.signal,
           now: ctx.now,
           metrics,
         });
         ctx.out(
           `${stamp(ctx)} http: serving ${server.url}/ (the status page; ${
-            http.token === undefined ? "read-only" : "writes with the token"
+            accessText(http)
           })`,
         );
       }

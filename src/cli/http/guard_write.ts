@@ -7,6 +7,8 @@
  * @module
  */
 
+import { urlHost } from "./listen_addr.ts";
+
 /** Why a write is refused, as an HTTP status and a one-line reason. */
 export interface WriteRefusal {
   /** 401 (no or a wrong token) or 403 (read-only, or another origin). */
@@ -73,12 +75,11 @@ function sameText(a: string, b: string): boolean {
  * and for a loopback or wildcard bind the loopback names too.
  */
 export function ownOrigins(hostname: string, port: number): Set<string> {
-  const host = (h: string) => h.includes(":") ? `[${h}]` : h;
   const names = new Set([hostname]);
   if (
     ["127.0.0.1", "::1", "localhost", "0.0.0.0", "::"].includes(hostname)
   ) {
     for (const name of ["127.0.0.1", "localhost", "::1"]) names.add(name);
   }
-  return new Set([...names].map((name) => `http://${host(name)}:${port}`));
+  return new Set([...names].map((name) => `http://${urlHost(name)}:${port}`));
 }

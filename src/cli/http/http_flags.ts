@@ -51,3 +51,8 @@ export function httpFlags(
     ...(token !== undefined && token !== "" ? { token } : {}),
   };
 }
+
+/** What the server lets clients do, for the "serving …" line. */
+export function accessText(http: HttpFlags): string {
+  return http.token === undefined ? "read-only" : "writes with the token";
+}

@@ -34,3 +34,8 @@ export function parseListenAddr(text: string): ListenAddr {
     port,
   };
 }
+
+/** A hostname as a URL writes it: an IPv6 address in brackets. */
+export function urlHost(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}

@@ -118,8 +118,7 @@ export function createMetrics(now: () => number): Metrics {
         instances.filter((i) => at - i.heartbeatAt <= LOOKS_DEAD_MS).length,
       );
       inProgress.set(jobs.reduce((n, job) => n + job.state.runs.length, 0));
-      const text = await client.Registry.merge([registry, events]).metrics();
-      return text;
+      return await client.Registry.merge([registry, events]).metrics();
     },
   };
 }

@@ -21,13 +21,15 @@ import {
   slotsView,
   statusView,
 } from "../views.ts";
-import { instantValue } from "../_args.ts";
+import { instantValue, integerValue } from "../_args.ts";
 import { TIMELINE_MAX_MS, timelineView } from "../timeline_view.ts";
+import { LOOKS_DEAD_MS } from "../status_json.ts";
 import { type ChangeFeed, createChangeFeed } from "./change_feed.ts";
 import { pageAsset } from "./page.ts";
 import { guardWrite, ownOrigins } from "./guard_write.ts";
 import { JOB_ACTIONS, jobAction } from "./job_action.ts";
-import type { ListenAddr } from "./listen_addr.ts";
+import type { HttpFlags } from "./http_flags.ts";
+import { urlHost } from "./listen_addr.ts";
 import type { Metrics } from "./metrics.ts";
 
 /**
@@ -51,10 +53,8 @@ export interface ServeHttpOptions {
   readonly store: JobStore;
   /** The store's name as `status` prints it (credentials hidden). */
   readonly storeName: string;
-  /** Where to listen. */
-  readonly addr: ListenAddr;
-  /** The bearer token writes need; none: the API is read-only. */
-  readonly token?: string;
+  /** Where to listen, and the bearer token writes need (none: read-only). */
+  readonly http: HttpFlags;
   /** Stops the server. */
   readonly signal: AbortSignal;
   /** Wall-clock time, epoch ms. */
@@ -78,6 +78,7 @@ export interface HttpServer {
  * address is not this machine's, or permission is denied).
  */
 export function serveHttp(options: ServeHttpOptions): HttpServer {
+  const { addr } = options.http;
   let origins = new Set<string>();
   let server: Deno.HttpServer<Deno.NetAddr>;
   const feed = createChangeFeed(options.store);
@@ -88,8 +89,8 @@ export function serveHttp(options: ServeHttpOptions): HttpServer {
   });
   try {
     server = Deno.serve({
-      hostname: options.addr.hostname,
-      port: options.addr.port,
+      hostname: addr.hostname,
+      port: addr.port,
       signal: options.signal,
       onListen() {},
     }, async (request) => {
@@ -102,19 +103,16 @@ export function serveHttp(options: ServeHttpOptions): HttpServer {
   } catch (e) {
     void feed.close();
     throw new CliFailure(
-      `Cannot serve HTTP on ${options.addr.hostname}:${options.addr.port}: ${
+      `Cannot serve HTTP on ${addr.hostname}:${addr.port}: ${
         oneLine((e as Error)?.message ?? String(e))
       }`,
       { cause: e },
     );
   }
-  const addr = server.addr;
-  origins = ownOrigins(addr.hostname, addr.port);
-  const host = addr.hostname.includes(":")
-    ? `[${addr.hostname}]`
-    : addr.hostname;
+  const bound = server.addr;
+  origins = ownOrigins(bound.hostname, bound.port);
   return {
-    url: `http://${host}:${addr.port}`,
+    url: `http://${urlHost(bound.hostname)}:${bound.port}`,
     finished: server.finished.then(() => feed.close()),
   };
 }
@@ -137,9 +135,10 @@ async function respond(
       ) {
         return error(404, `Not found: POST ${url.pathname}`);
       }
+      const { token } = options.http;
       const refused = guardWrite(request, {
         origins,
-        ...(options.token !== undefined ? { token: options.token } : {}),
+        ...(token !== undefined ? { token } : {}),
       });
       if (refused) return error(refused.status, refused.error);
       const body = await readBody(request);
@@ -229,8 +228,9 @@ async function read(
   if (second === "server" && third === undefined) {
     return json({
       store: options.storeName,
-      writable: options.token !== undefined,
+      writable: options.http.token !== undefined,
       now: new Date(options.now()).toISOString(),
+      looksDeadMs: LOOKS_DEAD_MS,
     });
   }
   if (second === "timeline" && third === undefined) {
@@ -276,14 +276,7 @@ function limitOf(
   name = "limit",
 ): number | undefined {
   const text = query.get(name);
-  if (text === null) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 1_000_000) {
-    throw new UsageError(
-      `Invalid ${name}: expected an integer from 1 to 1000000, received "${text}"`,
-    );
-  }
-  return n;
+  return text === null ? undefined : integerValue(name, text, 1, 1_000_000);
 }
 
 /** An ISO 8601 instant from the query (the zone: UTC unless it says). */

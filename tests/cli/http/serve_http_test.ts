@@ -227,6 +227,7 @@ Deno.test("tock serve --http: the API returns the CLI's --json, guards writes, a
     const { body } = await api("/api/server");
     equal((body as Json).writable, true);
     equal((body as Json).now, new Date(at).toISOString());
+    equal((body as Json).looksDeadMs, 10_000);
   });
 
   await t.step(

@@ -13,7 +13,7 @@
   const LABEL = 150;
 
   const state = {
-    server: { store: "", writable: false, now: "" },
+    server: { store: "", writable: false, now: "", looksDeadMs: Infinity },
     /** Server time minus page time, ms. */
     skew: 0,
     minutes: 60,
@@ -296,7 +296,7 @@
     byId("no-instances").hidden = instances.length > 0;
     for (const instance of instances) {
       const age = serverNow() - Date.parse(instance.heartbeatAt);
-      const dead = age > 10_000;
+      const dead = instance.looksDead;
       const running = (status.running ?? []).filter((run) =>
         run.instance === instance.id
       ).length;
@@ -312,26 +312,33 @@
           { "data-heartbeat": instance.heartbeatAt },
           `${duration(Math.max(0, age))} ago`,
         ),
-        el(
-          "td",
-          {},
-          el(
-            "span",
-            { class: dead ? "dead" : "alive" },
-            dead ? "looks dead" : "alive",
-          ),
-        ),
+        el("td", {}, liveness(dead)),
         el("td", {}, hold ? `${hold.p50Ms} ms / ${hold.p99Ms} ms` : ""),
         el("td", {}, String(running)),
       ));
     }
   }
 
-  /** Heartbeat ages move with the clock, between changes too. */
+  function liveness(dead) {
+    return el(
+      "span",
+      { class: dead ? "dead" : "alive" },
+      dead ? "looks dead" : "alive",
+    );
+  }
+
+  /**
+   * Heartbeat ages move with the clock, between changes too (heartbeats
+   * are not changes): an instance whose age passes the server's bound
+   * turns "looks dead" without a read.
+   */
   function tickAges() {
     for (const cell of document.querySelectorAll("td[data-heartbeat]")) {
       const age = serverNow() - Date.parse(cell.dataset.heartbeat);
       cell.textContent = `${duration(Math.max(0, age))} ago`;
+      if (age > state.server.looksDeadMs) {
+        cell.nextElementSibling.replaceChildren(liveness(true));
+      }
     }
   }
 
@@ -443,12 +450,9 @@
         "data-outcome": run.outcome,
         "data-run": run.runId,
       }, svg("title", {}, title));
+      // A running run's last segment ends at the edge (below).
       const segments = run.segments ??
-        [{
-          attempt: 1,
-          start: run.start,
-          end: run.outcome === "running" ? new Date(to).toISOString() : run.end,
-        }];
+        [{ attempt: 1, start: run.start, end: run.end }];
       segments.forEach((segment, i) => {
         const last = i === segments.length - 1;
         const a = clamp(Date.parse(segment.start));
