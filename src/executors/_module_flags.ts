@@ -3,7 +3,8 @@
  * needs to load itself, the runner's extra flags and the job's own
  * permissions, added together, one flag per kind; then the store's files
  * denied on top, which no grant overrides (Deno's `--deny-*` wins over
- * every `--allow-*`, `-A` included).
+ * every `--allow-*`, `-A` included), as far as Deno's own path checks go
+ * (see `run_module.ts` for the grants that reach past them).
  *
  * @module
  */

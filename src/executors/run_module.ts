@@ -26,7 +26,12 @@
  * which often lies inside the module's directory) are denied to every
  * child with `--deny-read` and `--deny-write`, which no grant overrides,
  * not even `-A`: a module never reads another job's secrets from the
- * journal. When Deno refuses the module something (`NotCapable`), the
+ * journal through Deno's file APIs. Deno checks those denials by path as
+ * written, so they do not hold against a grant that reaches past its
+ * sandbox: `--allow-run` and `--allow-ffi` (a subprocess or native code
+ * reads anything), unscoped `--allow-read` with `--allow-write` (which
+ * lets `Deno.symlink` make a path around them), or a symbolic link to the
+ * store inside a granted path. When Deno refuses the module something (`NotCapable`), the
  * run's error names the flag that would grant it
  * (`grant it with --allow-write=/out/x.txt (tock update report
  * --allow-write=/out/x.txt)`), or says that no flag can.

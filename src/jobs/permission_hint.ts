@@ -10,6 +10,7 @@
 
 import type { ModulePermissions, PermissionKind } from "../types.ts";
 import { permissionFlags } from "./permission_flags.ts";
+import { PERMISSION_KINDS } from "./permissions.ts";
 
 /** What {@linkcode withPermissionHint} knows about the job. */
 export interface PermissionHintOptions {
@@ -21,8 +22,13 @@ export interface PermissionHintOptions {
   readonly protectedPaths?: readonly string[] | undefined;
 }
 
-const REFUSED =
-  /Requires (read|write|net|env|run|sys|ffi|import) access(?: to "(.*?)")?, run again with the --allow-\1 flag/s;
+/** Deno's refusal: what it requires (kept), then its advice (replaced). */
+const REFUSED = new RegExp(
+  `(Requires (${
+    PERMISSION_KINDS.join("|")
+  }) access(?: to "(.*?)")?), run again with the --allow-\\2 flag`,
+  "s",
+);
 
 /** Where the grant hint starts in a message (see {@linkcode splitPermissionHint}). */
 const GRANT = ": grant it with ";
@@ -56,14 +62,13 @@ export function withPermissionHint(
 ): string {
   const match = REFUSED.exec(message);
   if (!match) return message;
-  const kind = match[1] as PermissionKind;
-  const value = match[2];
-  const hint = hintFor(kind, value, options);
+  const [refusal, what, kind, value] = match;
+  const hint = hintFor(kind as PermissionKind, value, options);
   if (hint === undefined) return message;
-  const what = `Requires ${kind} access${
-    value === undefined ? "" : ` to "${value}"`
+  // Sliced, not `replace`d: a path may hold `$&`, a replacement pattern.
+  return `${message.slice(0, match.index)}${what}${hint}${
+    message.slice(match.index + refusal.length)
   }`;
-  return message.replace(match[0], `${what}${hint}`);
 }
 
 /**

@@ -158,10 +158,11 @@ export function checkPermissions(
     ((path: string) => `'permissions${path ? `.${path}` : ""}'`);
   if (value === undefined) return undefined;
   const allow = checkGrants(value, "", fail, name);
-  const deny = (value as { deny?: unknown }).deny === undefined
-    ? undefined
-    : checkGrants((value as { deny: unknown }).deny, "deny", fail, name);
-  return normal(allow, deny);
+  const { deny } = value as { deny?: unknown };
+  return normal(
+    allow,
+    deny === undefined ? undefined : checkGrants(deny, "deny", fail, name),
+  );
 }
 
 function checkGrants(
@@ -295,6 +296,33 @@ export function unionPermissions(
     return out;
   };
   return normal(join((p) => p), join((p) => p.deny));
+}
+
+/**
+ * Whether the grants reach past the store's denial. Deno checks
+ * `--deny-read`/`--deny-write` by path as written: a subprocess (`run`),
+ * native code (`ffi`), or a symbolic link made with unscoped `read` and
+ * `write` reads the store all the same.
+ *
+ * @param permissions A job's permissions (normal form).
+ * @returns True when the store's denial does not hold against them.
+ * @example
+ * ```ts
+ * import { reachesPastDenial } from "./permissions.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(reachesPastDenial({ write: ["/srv/out"] }), false);
+ * assert.equal(reachesPastDenial({ run: ["git"] }), true);
+ * assert.equal(reachesPastDenial({ read: true, write: true }), true);
+ * ```
+ */
+export function reachesPastDenial(
+  permissions: ModulePermissions | undefined,
+): boolean {
+  const granted = (kind: PermissionKind) =>
+    permissions?.[kind] !== undefined && permissions.deny?.[kind] !== true;
+  const whole = (kind: PermissionKind) =>
+    permissions?.[kind] === true && granted(kind);
+  return granted("run") || granted("ffi") || (whole("read") && whole("write"));
 }
 
 /** The normal form of checked grants (kind order, no duplicates or empties). */

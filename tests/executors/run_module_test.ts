@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createModuleRunner } from "../../src/executors/run_module.ts";
+import { PERMISSION_KINDS } from "../../src/jobs/permissions.ts";
 import { createScheduler } from "../../src/runtime/scheduler.ts";
 import { createFileStore } from "../../src/store/file/file_store.ts";
 import { createMemoryStore } from "../../src/store/memory_store.ts";
@@ -478,9 +479,7 @@ Deno.test("createModuleRunner() grants a job its own permissions, and names the 
           `export default () => Deno.writeTextFile(new URL("./.tock/evil", import.meta.url), "x");\n`,
         );
         const all = Object.fromEntries(
-          ["read", "write", "net", "env", "run", "sys", "ffi", "import"].map(
-            (kind) => [kind, true],
-          ),
+          PERMISSION_KINDS.map((kind) => [kind, true]),
         );
         const { context } = attempt("report");
         await assert.rejects(

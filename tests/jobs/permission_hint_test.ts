@@ -158,6 +158,15 @@ Deno.test("withPermissionHint() leaves other messages, and grants the job has, a
   );
 });
 
+Deno.test("withPermissionHint() keeps a value that looks like a replacement pattern", () => {
+  equal(
+    withPermissionHint(`x: ${refused("write", "/out/$&x")} (y)`, {
+      jobId: "a",
+    }),
+    `x: Requires write access to "/out/$&x": grant it with '--allow-write=/out/$&x' (tock update a '--allow-write=/out/$&x') (y)`,
+  );
+});
+
 Deno.test("splitPermissionHint() separates the hint from the message", () => {
   const message = withPermissionHint(refused("write", "/x"), { jobId: "a" });
   const { text, hint } = splitPermissionHint(message);

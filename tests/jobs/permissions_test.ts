@@ -2,6 +2,7 @@ import { deepEqual, equal, throws } from "node:assert/strict";
 import {
   checkPermissions,
   overridePermissions,
+  reachesPastDenial,
   resolvePermissionPaths,
   unionPermissions,
 } from "../../src/jobs/permissions.ts";
@@ -241,4 +242,21 @@ Deno.test("defineJob() keeps a module job's permissions in normal form and refus
       /^TypeError: Cannot define job 'a': 'permissions.net' has a bad entry "http:\/\/x": .*not a URL$/,
     );
   });
+});
+
+Deno.test("reachesPastDenial() names the grants Deno's path denials cannot hold against", () => {
+  equal(reachesPastDenial(undefined), false);
+  equal(reachesPastDenial({ read: ["/srv"], write: ["/srv/out"] }), false);
+  equal(reachesPastDenial({ read: true, net: true, env: true }), false);
+  equal(reachesPastDenial({ read: true, write: true }), true);
+  equal(
+    reachesPastDenial({ read: true, write: true, deny: { write: ["/x"] } }),
+    true,
+  );
+  equal(
+    reachesPastDenial({ read: true, write: true, deny: { write: true } }),
+    false,
+  );
+  equal(reachesPastDenial({ run: ["git"] }), true);
+  equal(reachesPastDenial({ ffi: true, deny: { ffi: true } }), false);
 });

@@ -175,7 +175,8 @@ export const JOB_FLAGS_HELP = `Job flags:
                            --allow-ffi[=PATH,…], --allow-import[=HOST,…],
                            -A/--allow-all and --deny-KIND[=…]; without "="
                            all of that kind (default: read the module's
-                           directory only; the store is always denied)
+                           directory only; the store is denied, but run,
+                           ffi or unscoped read and write reach past that)
   --no-permissions         update: drop the job's permissions, then apply
                            the flags given (without it, a flag replaces only
                            its own kind)

@@ -9,6 +9,7 @@ import type { JobRecord } from "../../types.ts";
 import { OUTCOMES } from "../../types.ts";
 import { validateJobId } from "../../jobs/define_job.ts";
 import { permissionFlags } from "../../jobs/permission_flags.ts";
+import { reachesPastDenial } from "../../jobs/permissions.ts";
 import { booleanFlag, positionals } from "../_args.ts";
 import { type Command, GLOBAL_HELP, JSON_FLAG } from "../_command.ts";
 import { validating } from "../_errors.ts";
@@ -193,7 +194,11 @@ export function showText(
       "permissions",
       `${
         flags.join(" ") || "none but the default"
-      } (it reads its own directory; the store is always denied)`,
+      } (it reads its own directory; ${
+        reachesPastDenial(t.permissions)
+          ? "the store is denied to its file access, but run, ffi or unscoped read and write reach past that"
+          : "the store is always denied"
+      })`,
     ]);
   }
   rows.push(
