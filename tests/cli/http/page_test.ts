@@ -1,7 +1,7 @@
 // The status page in a real browser (Debian's chromium, driven by
 // puppeteer-core), beside a real `tock start --http` on a file store: the
-// jobs table lists the jobs, a finished run reaches the timeline through the
-// event stream within 2 s, "Run now" works with the token and is refused
+// jobs table lists the jobs, a run shows on the timeline through the event
+// stream within 2 s of its start, "Run now" works with the token and is refused
 // without it, and user text (a command, a pause note) renders as text.
 // A screenshot goes to a temp dir of its own (the path is printed); with
 // TOCK_SCREENSHOT set (`deno task screenshot`) also to that path.
@@ -44,7 +44,11 @@ Deno.test({
       equal(r.code, 0, r.stderr);
     };
     await add("tick", "--schedule", "every 1s", "--cmd", "echo tick");
-    await add("manual", "--schedule", "@yearly", "--cmd", "echo by hand");
+    // Runs 1.5 s: its bar shows while it runs.
+    await add(
+      "manual",
+      ...["--schedule", "@yearly", "--cmd", "echo by hand; sleep 1.5"],
+    );
     await add("xss", "--schedule", "@yearly", "--cmd", SCRIPT);
     // Each first attempt fails: its runs are two segments.
     await add(
@@ -134,13 +138,20 @@ Deno.test({
       cliJson<Json[]>(["history", "manual", "--json", ...s], opts);
     deepEqual(await history(), []);
 
-    // With the token it runs; the finished run reaches the timeline within
-    // 2 s through the event stream (the page never polls).
+    // With the token it runs. Its bar shows on the overview, running,
+    // within 2 s of its start: the claim's commit reaches the page through
+    // the event stream (the page never polls).
     await page.type("#token", TOKEN);
     await page.click('button[data-action="run"]');
     await page.waitForFunction(
       `document.querySelector("#message")?.textContent.startsWith("Run now: queued")`,
     );
+    await page.goto(`${daemon.url}/#/`);
+    await page.waitForSelector(
+      '#overview:not([hidden]) g.run-bar[data-job="manual"][data-outcome="running"]',
+      { timeout: 10_000 },
+    );
+    const seenAt = Date.now();
     const run = await waitFor(
       async () =>
         (await history()).find((e) =>
@@ -148,10 +159,11 @@ Deno.test({
         ),
       { what: "the manual run to finish" },
     );
-    await page.goto(`${daemon.url}/#/`);
-    await page.waitForSelector("#overview:not([hidden])");
+    const lag = seenAt - Date.parse(run.startedAt as string);
+    ok(lag <= 2_000, `the run showed ${lag} ms after its start`);
+    // Once finished, its bar says so.
     await page.waitForSelector(
-      `#timeline g.run-bar[data-run="${run.runId}"]`,
+      `#timeline g.run-bar[data-run="${run.runId}"][data-outcome="succeeded"]`,
       { timeout: 2_000 },
     );
     // The job's page shows its log.
