@@ -8,7 +8,7 @@
  * @module
  */
 
-import client from "prom-client";
+import client from "../../deps/prom_client.ts";
 import type { JobStore } from "../../store/store.ts";
 import type { TockEvent } from "../../runtime/events.ts";
 import { type Outcome, OUTCOMES } from "../../types.ts";
