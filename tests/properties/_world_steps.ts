@@ -116,9 +116,11 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 3,
+    // The scheduler last: fast-check 4.11 loses the keys after a cloneable
+    // value when it clones a record to shrink it (here `ops`), which made
+    // every shrunk counterexample a TypeError instead of the failure found.
     arbitrary: fc.record({
       kind: fc.constant("together" as const),
-      s: fc.scheduler(),
       ops: fc.array(
         fc.record({
           i,
@@ -131,6 +133,7 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
         }),
         { minLength: 2, maxLength: 4 },
       ),
+      s: fc.scheduler(),
     }),
   },
   { weight: 4, arbitrary: finishArb },
