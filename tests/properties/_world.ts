@@ -503,7 +503,12 @@ export class World {
     // Long enough for every dead process to be judged dead.
     await this.advance(LEASE_MS + 2000);
     const longLived = () => this.instances.filter((i) => !i.tick);
-    for (let round = 0; round < 60; round++) {
+    // A queued backlog drains one slot a round (overlap `queue`): a round
+    // that records an outcome is progress; 60 rounds without one (or 2000
+    // in all) is a world that does not settle.
+    let recorded = await this.#recorded();
+    let stuck = 0;
+    for (let round = 0; round < 2000 && stuck < 60; round++) {
       for (const inst of [...this.instances]) {
         await this.startDue(inst);
         while (inst.runs.some((r) => r.phase === "running")) {
@@ -524,8 +529,20 @@ export class World {
       const later = this.instances.flatMap((i) => i.runs).map((r) => r.at);
       const wait = Math.max(0, ...later) - this.clock.now();
       if (wait > 0) await this.advance(wait);
+      const now = await this.#recorded();
+      stuck = now > recorded ? 0 : stuck + 1;
+      recorded = now;
     }
     throw new Violation("the world did not settle: some job stays due");
+  }
+
+  /** Outcomes recorded so far, over every job (slots of ranges counted). */
+  async #recorded(): Promise<number> {
+    const jobs = await this.#admin!.jobs();
+    return jobs.reduce(
+      (n, j) => n + Object.values(j.state.counters).reduce((a, b) => a + b, 0),
+      0,
+    );
   }
 
   async #busy(): Promise<boolean> {

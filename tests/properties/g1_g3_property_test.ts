@@ -9,6 +9,7 @@
 // under their id, and runs `tock tick` processes that claim once and exit or
 // are killed; a second property has ticks only. A failure prints fast-check's
 // seed and path; replay it with TOCK_PROPERTY_SEED=<seed>.
+import { equal } from "node:assert/strict";
 import fc from "fast-check";
 import { createMemoryStore } from "../../src/store/memory_store.ts";
 import { createFileStore } from "../../src/store/file/file_store.ts";
@@ -136,3 +137,36 @@ for (
     );
   });
 }
+
+Deno.test("a backlog of catch-up slots longer than 60 drains and settles (counterexample of seed -1180185764)", async () => {
+  // A `queue` job catching up on every missed slot runs them one at a
+  // time: settling drains the backlog one slot a round, so the world
+  // settles after more than 60 rounds. The old bound of 60 rounds called
+  // that "did not settle" although every round recorded an outcome.
+  await live(memory, {
+    instances: 1,
+    jobs: [{
+      id: "e",
+      schedule: "every 1s",
+      overlap: "queue",
+      catchup: "all",
+      catchupWindow: "24h",
+      catchupMax: 100,
+      recover: "abandon",
+      retries: 0,
+      run: "h",
+    }],
+    steps: [
+      { kind: "claim", i: 0, crash: false, lookaheadMs: 0 },
+      { kind: "freeze", i: 0, frozen: true },
+      { kind: "advance", ms: 90_000 },
+      { kind: "freeze", i: 0, frozen: false },
+      { kind: "claim", i: 0, crash: false, lookaheadMs: 0 },
+    ],
+    probe: false,
+  }, async (world) => {
+    equal((await world.instances[0]!.store.job("e"))?.state.backlog.length, 86);
+    await world.quiesce();
+    await world.checkLedger();
+  });
+});
