@@ -10,14 +10,21 @@ Deno.test("spawnSupervised() starts the job leading its own process group", asyn
     stderr: "null",
   });
   try {
-    // Deno asks for --allow-all to read /proc; a shell reads it.
-    const { stdout } = await new Deno.Command("sh", {
-      args: ["-c", `cat /proc/${child.pid}/stat`],
-    }).output();
-    const stat = new TextDecoder().decode(stdout);
-    // Fields after the command name: state, ppid, pgrp, session.
-    const [, , pgrp, session] = stat.slice(stat.lastIndexOf(")") + 2)
-      .split(" ");
+    // Deno asks for --allow-all to read /proc; a shell reads it. Right
+    // after the spawn the child may not have called setsid() yet (it is
+    // `setsid sh -c …`): read again until it has run `sleep`.
+    let fields: string[] = [];
+    for (let tries = 0; tries < 200; tries++) {
+      const { stdout } = await new Deno.Command("sh", {
+        args: ["-c", `cat /proc/${child.pid}/stat`],
+      }).output();
+      const stat = new TextDecoder().decode(stdout);
+      fields = [stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))]
+        .concat(stat.slice(stat.lastIndexOf(")") + 2).split(" "));
+      if (fields[0] === "sleep") break;
+    }
+    // The command name, then state, ppid, pgrp, session.
+    const [, , , pgrp, session] = fields;
     deepEqual([Number(pgrp), Number(session)], [child.pid, child.pid]);
   } finally {
     Deno.kill(-child.pid, "SIGKILL");
