@@ -94,13 +94,15 @@ Deno.test("bench start lag child: tock, K=10, prints one JSON result", async () 
   }
 });
 
-Deno.test("bench start lag child: tock under a CPU profile, K=10, splits its window", async () => {
+Deno.test("bench start lag child: tock under a CPU profile, K=100, splits its window", async () => {
   const store = await prepareStore("file");
   try {
-    await buildStore(store.spec, startLagJobs(10));
+    // 100 starts a second: enough start work that a 500 µs sampler always
+    // lands in some (with 10, a second's starts could fall between samples).
+    await buildStore(store.spec, startLagJobs(100));
     const args: StartLagArgs = {
       system: "tock",
-      jobs: 10,
+      jobs: 100,
       warmMs: 500,
       measureMs: 1_000,
       settleMs: 500,
