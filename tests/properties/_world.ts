@@ -340,16 +340,21 @@ export class World {
     if (!waiting()) return;
     if (!inst.fence.fresh()) {
       await this.heartbeat(inst);
+      // Only the runs asked about can be found taken away: a claim that
+      // commits meanwhile adds runs the answer knows nothing of (as the
+      // runtime fences only the runs it confirmed).
+      const asked = new Map(inst.runs.map((r) => [r.runId, r.job]));
       const { ours, at } = await confirmRuns({
         store: inst.store,
         clock: this.clock,
         instance: inst.id,
         incarnation: inst.incarnation,
-        runs: new Map(inst.runs.map((r) => [r.runId, r.job])),
+        runs: asked,
       });
       inst.fence.confirmed(at);
       for (let k = inst.runs.length - 1; k >= 0; k--) {
-        if (!ours.has(inst.runs[k]!.runId)) inst.runs.splice(k, 1);
+        const id = inst.runs[k]!.runId;
+        if (asked.has(id) && !ours.has(id)) inst.runs.splice(k, 1);
       }
       if (!waiting() || !inst.fence.fresh()) return;
     }

@@ -170,3 +170,42 @@ Deno.test("a backlog of catch-up slots longer than 60 drains and settles (counte
     await world.checkLedger();
   });
 });
+
+Deno.test("a run claimed while the same process confirms its runs is kept (counterexample of seed -1689563627)", async () => {
+  // After a clock jump the process's claims no longer stand: starting its
+  // run claimed ahead confirms its runs under the lock, while a claim of the
+  // same process commits a catch-up run. The world dropped every run the
+  // confirmation did not name, the new one too, which then stayed active in
+  // the store with no process to end it ("did not settle"). The runtime
+  // fences only the runs it asked about; so does the world now.
+  await live(memory, {
+    instances: 3,
+    jobs: [{
+      id: "a",
+      schedule: "*/5 * * * * *",
+      overlap: "allow",
+      catchup: "latest",
+      catchupWindow: "1m",
+      catchupMax: 1,
+      recover: "abandon",
+      retries: 0,
+      run: "h",
+    }],
+    steps: [
+      { kind: "advance", ms: 3000 },
+      { kind: "claim", i: 1, crash: false, lookaheadMs: 2000 },
+      { kind: "jump", ms: 60_000 },
+      {
+        kind: "together",
+        ops: [{ i: 1, op: "claim" }, { i: 1, op: "start" }],
+        // This scheduler's order lets the claim commit during the
+        // confirmation (the old world fails with it).
+        s: fc.sample(fc.scheduler(), { numRuns: 1, seed: 0 })[0]!,
+      },
+    ],
+    probe: false,
+  }, async (world) => {
+    await world.quiesce();
+    await world.checkLedger();
+  });
+});
